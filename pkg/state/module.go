@@ -1,0 +1,104 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/halite/halite/pkg/modules"
+)
+
+// Request is one call of a state function, built by the runner from a
+// state declaration after requisites and name/names have been resolved.
+type Request struct {
+	// ID is the state's ID declaration; Name defaults to it.
+	ID   string
+	Name string
+	// Args are the declaration's arguments with name, names, requisites,
+	// order and failhard removed.
+	Args map[string]any
+	// Test is true for a dry run: predict changes, touch nothing, and
+	// report Result nil when something would change.
+	Test bool
+	// SLS is the SLS file the state came from (for templates and messages).
+	SLS string
+	Env *modules.Env
+	// Render renders a template (file.managed template: jinja). Nil when
+	// no renderer is configured.
+	Render Renderer
+}
+
+// Renderer renders a template source with the given variables. name is used
+// in error messages (file and line).
+type Renderer interface {
+	Render(ctx context.Context, name string, src []byte, vars map[string]any) ([]byte, error)
+}
+
+// Result is what a state function reports. Result nil means "would change"
+// in test mode (Salt's None).
+type Result struct {
+	Result  *bool
+	Changes map[string]any
+	Comment string
+}
+
+// Func implements one state function such as file.managed.
+type Func func(ctx context.Context, req *Request) Result
+
+// Def registers a state function.
+type Def struct {
+	// Name is the dotted name users write: "file.managed".
+	Name string
+	Doc  string
+	Func Func
+	// ModWatch, when set, is called instead of nothing when a state this
+	// one watches reported changes (service.running restarts, cmd.wait
+	// runs). It gets the same Request.
+	ModWatch Func
+}
+
+var stateRegistry = struct {
+	sync.RWMutex
+	m map[string]Def
+}{m: map[string]Def{}}
+
+// Register adds a state function; it panics on a malformed or duplicate
+// name so mistakes show at start-up.
+func Register(d Def) {
+	mod, fun, ok := strings.Cut(d.Name, ".")
+	if !ok || mod == "" || fun == "" || strings.Contains(fun, ".") || d.Func == nil {
+		panic(fmt.Sprintf("state: bad state function registration %q", d.Name))
+	}
+	stateRegistry.Lock()
+	defer stateRegistry.Unlock()
+	if _, dup := stateRegistry.m[d.Name]; dup {
+		panic(fmt.Sprintf("state: %q registered twice", d.Name))
+	}
+	stateRegistry.m[d.Name] = d
+}
+
+// LookupFunc returns the state function registered under name.
+func LookupFunc(name string) (Def, bool) {
+	stateRegistry.RLock()
+	defer stateRegistry.RUnlock()
+	d, ok := stateRegistry.m[name]
+	return d, ok
+}
+
+// FuncNames lists every registered state function, sorted.
+func FuncNames() []string {
+	stateRegistry.RLock()
+	defer stateRegistry.RUnlock()
+	out := make([]string, 0, len(stateRegistry.m))
+	for n := range stateRegistry.m {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// True and False are helpers for Result.Result.
+func True() *bool  { t := true; return &t }
+func False() *bool { f := false; return &f }

@@ -1,0 +1,213 @@
+// Package transport carries Halite's messages over the ZeroMQ wire protocol
+// (ZMTP 3, go-zeromq/zmq4's codec) with the properties a fleet needs that the
+// stock zmq4 sockets lack: the server side owns its accept loop, every
+// connection has its own writer goroutine with a bounded queue and write
+// deadlines (one stalled peer never delays the others), frame sizes are
+// bounded before anything is allocated, and a peer's connection can be found
+// and closed directly.
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+)
+
+// Errors callers branch on.
+var (
+	// ErrSlowPeer: the peer's send queue was full; the connection is closed.
+	ErrSlowPeer = errors.New("transport: peer too slow, send queue full")
+	// ErrClosed: the connection or server is closed.
+	ErrClosed = errors.New("transport: connection closed")
+)
+
+// IsSlowPeer reports whether a connection ended because the peer stopped
+// reading: its queue filled up or a write hit the deadline.
+func IsSlowPeer(err error) bool {
+	return errors.Is(err, ErrSlowPeer) || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// Options tune a connection. The zero value is not useful; start from
+// DefaultOptions.
+type Options struct {
+	// MaxMessage bounds one message (all its frames) in bytes.
+	MaxMessage int64
+	// MaxFrames bounds the frames of one message.
+	MaxFrames int
+	// QueueLen is the number of messages that may wait to be written.
+	QueueLen int
+	// WriteTimeout bounds one message write; a peer that does not read for
+	// this long is disconnected.
+	WriteTimeout time.Duration
+	// HandshakeTimeout bounds the ZMTP greeting and READY exchange.
+	HandshakeTimeout time.Duration
+}
+
+// DefaultOptions returns options suitable for the master and minion.
+func DefaultOptions() Options {
+	return Options{
+		MaxMessage:       16 << 20,
+		MaxFrames:        4,
+		QueueLen:         1024,
+		WriteTimeout:     10 * time.Second,
+		HandshakeTimeout: 10 * time.Second,
+	}
+}
+
+// Conn is one ZMTP connection. Recv must be called from one goroutine;
+// Send may be called from any and never blocks.
+type Conn struct {
+	nc    net.Conn
+	guard *guardConn
+	zc    *zmq4.Conn
+	opts  Options
+
+	out       chan zmq4.Msg
+	done      chan struct{}
+	closeOnce sync.Once
+	mu        sync.Mutex
+	err       error
+	writerEnd chan struct{}
+}
+
+// open runs the ZMTP handshake on nc and starts the connection's writer.
+func open(nc net.Conn, typ zmq4.SocketType, identity string, server bool, opts Options) (*Conn, error) {
+	g := newGuardConn(nc, opts.MaxMessage, opts.MaxFrames)
+	if opts.HandshakeTimeout > 0 {
+		_ = nc.SetDeadline(time.Now().Add(opts.HandshakeTimeout))
+	}
+	zc, err := zmq4.Open(g, nullSecurity{}, typ, zmq4.SocketIdentity(identity), server, nil)
+	if err != nil {
+		_ = nc.Close()
+		return nil, fmt.Errorf("zmtp handshake with %s: %w", nc.RemoteAddr(), err)
+	}
+	_ = nc.SetDeadline(time.Time{})
+	c := &Conn{
+		nc:        nc,
+		guard:     g,
+		zc:        zc,
+		opts:      opts,
+		out:       make(chan zmq4.Msg, opts.QueueLen),
+		done:      make(chan struct{}),
+		writerEnd: make(chan struct{}),
+	}
+	go c.writeLoop()
+	return c, nil
+}
+
+// Dial connects to addr (host:port) and performs the ZMTP handshake as a
+// socket of type typ announcing identity.
+func Dial(ctx context.Context, addr string, typ zmq4.SocketType, identity string, opts Options) (*Conn, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetKeepAlive(true)
+		_ = tc.SetKeepAlivePeriod(15 * time.Second)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Now()) })
+	c, err := open(nc, typ, identity, false, opts)
+	if !stop() && err == nil {
+		_ = c.Close()
+		return nil, ctx.Err()
+	}
+	return c, err
+}
+
+func (c *Conn) writeLoop() {
+	defer close(c.writerEnd)
+	for {
+		select {
+		case <-c.done:
+			return
+		case msg := <-c.out:
+			if c.opts.WriteTimeout > 0 {
+				_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+			}
+			if err := c.zc.SendMsg(msg); err != nil {
+				c.closeWith(fmt.Errorf("write to %s: %w", c.nc.RemoteAddr(), err))
+				return
+			}
+		}
+	}
+}
+
+// Send queues a message for writing. It never blocks: when the queue is
+// full the peer is too slow, the connection is closed and ErrSlowPeer
+// returned, so one stalled reader cannot hold up anyone else.
+func (c *Conn) Send(frames ...[]byte) error {
+	select {
+	case <-c.done:
+		return c.Err()
+	default:
+	}
+	select {
+	case c.out <- zmq4.NewMsgFrom(frames...):
+		return nil
+	default:
+		c.closeWith(ErrSlowPeer)
+		return ErrSlowPeer
+	}
+}
+
+// Recv returns the next message. Commands (PING and the like) are
+// handled by the codec and not returned.
+func (c *Conn) Recv() ([][]byte, error) {
+	for {
+		msg, err := c.zc.RecvMsg()
+		if err != nil {
+			c.closeWith(fmt.Errorf("read from %s: %w", c.nc.RemoteAddr(), err))
+			return nil, c.Err()
+		}
+		if len(msg.Frames) == 0 {
+			continue // a command without body
+		}
+		return msg.Frames, nil
+	}
+}
+
+// SetMaxMessage changes the read bound, e.g. raising it once a peer has
+// authenticated.
+func (c *Conn) SetMaxMessage(n int64) { c.guard.maxMsg.Store(n) }
+
+// PeerIdentity is the identity the peer announced in its READY command.
+// It is not authenticated and only useful in log lines.
+func (c *Conn) PeerIdentity() string { return c.zc.Peer.Meta["Identity"] }
+
+// RemoteAddr is the peer's network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// Done is closed when the connection is closed.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err reports why the connection closed (ErrClosed after Close).
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Close closes the connection and waits for its writer to end.
+func (c *Conn) Close() error {
+	c.closeWith(ErrClosed)
+	<-c.writerEnd
+	return nil
+}
+
+func (c *Conn) closeWith(err error) {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.err = err
+		c.mu.Unlock()
+		close(c.done)
+		_ = c.nc.Close()
+	})
+}

@@ -1,0 +1,141 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Server accepts ZMTP connections of one socket type and hands each to
+// serve in its own goroutine. It owns those goroutines: Close ends them.
+type Server struct {
+	ln      net.Listener
+	typ     zmq4.SocketType
+	opts    Options
+	log     hclog.Logger
+	serve   func(ctx context.Context, c *Conn)
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	handshk chan struct{} // admission control for concurrent handshakes
+
+	mu    sync.Mutex
+	conns map[*Conn]struct{}
+}
+
+// maxConcurrentHandshakes bounds the connections in handshake at once, so a
+// reconnect storm queues in the kernel's backlog instead of in goroutines.
+const maxConcurrentHandshakes = 512
+
+// Listen starts a server on addr. serve runs once per connection that
+// completes the handshake; when it returns the connection is closed.
+func Listen(ctx context.Context, addr string, typ zmq4.SocketType, opts Options, log hclog.Logger, serve func(ctx context.Context, c *Conn)) (*Server, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s %s: %w", typ, addr, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &Server{
+		ln: ln, typ: typ, opts: opts, log: log, serve: serve,
+		ctx: ctx, cancel: cancel,
+		handshk: make(chan struct{}, maxConcurrentHandshakes),
+		conns:   map[*Conn]struct{}{},
+	}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	context.AfterFunc(ctx, func() { _ = ln.Close() })
+	return s, nil
+}
+
+// Addr is the listening address (useful with port 0).
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Close stops accepting, closes every connection and waits for all of the
+// server's goroutines to end.
+func (s *Server) Close() error {
+	s.cancel()
+	_ = s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.closeWith(ErrClosed)
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// NumConns is the number of open connections.
+func (s *Server) NumConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	var delay time.Duration
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// EMFILE and friends: back off instead of spinning.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed", "error", err, "retry_in", delay)
+			select {
+			case <-time.After(delay):
+			case <-s.ctx.Done():
+				return
+			}
+			continue
+		}
+		delay = 0
+		select {
+		case s.handshk <- struct{}{}:
+		case <-s.ctx.Done():
+			_ = nc.Close()
+			return
+		}
+		s.wg.Add(1)
+		go s.handle(nc)
+	}
+}
+
+func (s *Server) handle(nc net.Conn) {
+	defer s.wg.Done()
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetKeepAlive(true)
+		_ = tc.SetKeepAlivePeriod(15 * time.Second)
+	}
+	stop := context.AfterFunc(s.ctx, func() { _ = nc.SetDeadline(time.Now()) })
+	c, err := open(nc, s.typ, "", true, s.opts)
+	stop()
+	<-s.handshk
+	if err != nil {
+		s.log.Debug("handshake failed", "remote", nc.RemoteAddr(), "error", err)
+		return
+	}
+	s.mu.Lock()
+	if s.ctx.Err() != nil {
+		s.mu.Unlock()
+		_ = c.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+
+	s.serve(s.ctx, c)
+
+	_ = c.Close()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
