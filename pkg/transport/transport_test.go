@@ -166,11 +166,11 @@ func TestOversizedFrameClosesOnlyThatPeer(t *testing.T) {
 	defer good.Close()
 
 	cases := map[string][]byte{
-		"2^62 bytes":      append([]byte{longFlag}, 0x40, 0, 0, 0, 0, 0, 0, 0),
-		"limit+1":         binary.BigEndian.AppendUint64([]byte{longFlag}, 1<<20+1),
-		"reserved flags":  {0x80, 1, 'x'},
-		"many frames":     bytes.Repeat([]byte{moreFlag, 1, 'x'}, 100),
-		"sum over limit":  append(binary.BigEndian.AppendUint64([]byte{longFlag | moreFlag}, 1<<19), make([]byte, 1<<19)...),
+		"2^62 bytes":     append([]byte{longFlag}, 0x40, 0, 0, 0, 0, 0, 0, 0),
+		"limit+1":        binary.BigEndian.AppendUint64([]byte{longFlag}, 1<<20+1),
+		"reserved flags": {0x80, 1, 'x'},
+		"many frames":    bytes.Repeat([]byte{moreFlag, 1, 'x'}, 100),
+		"sum over limit": append(binary.BigEndian.AppendUint64([]byte{longFlag | moreFlag}, 1<<19), make([]byte, 1<<19)...),
 	}
 	cases["sum over limit"] = append(cases["sum over limit"], binary.BigEndian.AppendUint64([]byte{longFlag}, 1<<19+10)...)
 	for name, payload := range cases {

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/halite/halite/pkg/cli"
+	"github.com/halite/halite/pkg/events"
+	"github.com/halite/halite/pkg/jobstore"
+	"github.com/halite/halite/pkg/master"
+	"github.com/halite/halite/pkg/output"
+)
+
+func jobsCmd(a *app) *cobra.Command {
+	jobs := &cobra.Command{Use: "jobs", Short: "Look up stored jobs and their results"}
+	var filter jobstore.JobFilter
+	list := &cobra.Command{
+		Use: "list", Short: "List recent jobs, newest first", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := a.format()
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			js, err := c.Jobs(cmd.Context(), filter)
+			if err != nil {
+				return apiErr(err)
+			}
+			w := cmd.OutOrStdout()
+			if f != output.Text {
+				return writeAs(w, f, js)
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "JID\tFUNCTION\tTARGET\tUSER\tRETURNED\tFAILED\tSTARTED")
+			for _, j := range js {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%d\t%s\n", j.JID, j.Fun, j.Target, j.User, j.Returned, j.Expected, j.Failed, j.Created.Local().Format(time.DateTime))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().IntVar(&filter.Limit, "limit", 50, "show at most N jobs")
+	list.Flags().StringVar(&filter.Fun, "fun", "", "only jobs of this function")
+	list.Flags().StringVar(&filter.Target, "target", "", "only jobs with this target")
+	addOut(list, a)
+	var full bool
+	show := &cobra.Command{
+		Use: "show JID", Short: "Show a job's results (same formats as run)", Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := a.format()
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			rec, err := c.Job(cmd.Context(), args[0])
+			if err != nil {
+				return apiErr(err)
+			}
+			w := cmd.OutOrStdout()
+			results := make([]result, 0, len(rec.Results))
+			s := &master.Summary{Expected: len(rec.Job.Expected)}
+			for _, mr := range rec.Results {
+				r := result{ID: mr.ID, State: mr.State}
+				if mr.Return != nil {
+					r.Return, r.Retcode, r.Success = mr.Return.Return, mr.Return.Retcode, mr.Return.Success
+					r.State = jobstore.StateReturned
+				}
+				results = append(results, r)
+				switch r.State {
+				case jobstore.StateReturned:
+					s.Returned++
+					if !r.Success {
+						s.Failed++
+					}
+				case jobstore.StateOffline:
+					s.Offline++
+				case jobstore.StateNoAck:
+					s.NoAck++
+				case jobstore.StateTimedOut:
+					s.TimedOut++
+				}
+			}
+			sort.Slice(results, func(i, j int) bool { return results[i].ID < results[j].ID })
+			if f != output.Text {
+				out := map[string]any{}
+				for _, r := range results {
+					out[r.ID] = r.value(full)
+				}
+				return writeAs(w, f, out)
+			}
+			fmt.Fprintf(w, "Job %s: %s on %s %q by %s at %s\n", rec.Job.JID, rec.Job.Fun, rec.Job.TargetType, rec.Job.Target, rec.Job.User, rec.Job.Created.Local().Format(time.DateTime))
+			for _, r := range results {
+				if err := output.Nested(w, r.ID, r.value(false)); err != nil {
+					return err
+				}
+			}
+			line := summaryLine(s)
+			fmt.Fprintln(w, line[:len(line)-len(fmt.Sprintf(" in %.0f ms", s.Millis))])
+			return nil
+		},
+	}
+	show.Flags().BoolVar(&full, "full-return", false, "with --out json|yaml: give ret, retcode, success and state per minion")
+	addOut(show, a)
+	jobs.AddCommand(list, show)
+	return jobs
+}
+
+func minionsCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use: "minions", Short: "List minions: key state, connection, last seen, version", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := a.format()
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			ms, err := c.Minions(cmd.Context())
+			if err != nil {
+				return apiErr(err)
+			}
+			w := cmd.OutOrStdout()
+			if f != output.Text {
+				return writeAs(w, f, ms)
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tKEY\tCONNECTED\tLAST SEEN\tVERSION\tOS")
+			for _, m := range ms {
+				seen := "-"
+				if m.LastSeen != nil {
+					seen = time.Since(*m.LastSeen).Round(time.Second).String() + " ago"
+				}
+				conn := "no"
+				if m.Connected {
+					conn = "yes"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.KeyState, conn, seen, orDash(m.Version), orDash(m.OS))
+			}
+			return tw.Flush()
+		},
+	}
+	addOut(cmd, a)
+	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func eventsCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use: "events", Short: "Stream the master's events as JSON lines until interrupted", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			err = c.Events(cmd.Context(), func(raw []byte, _ events.Event) error {
+				_, err := fmt.Fprintf(w, "%s\n", raw)
+				return err
+			})
+			if err != nil && cmd.Context().Err() == nil {
+				return apiErr(err)
+			}
+			return nil
+		},
+	}
+}
+
+func auditCmd(a *app) *cobra.Command {
+	var limit int
+	cmd := &cobra.Command{
+		Use: "audit", Short: "List the audit log: every API call, who made it and its outcome", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := a.format()
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			es, err := c.Audit(cmd.Context(), limit)
+			if err != nil {
+				return apiErr(err)
+			}
+			w := cmd.OutOrStdout()
+			if f != output.Text {
+				return writeAs(w, f, es)
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tUSER\tACTION\tTARGET\tFUNCTION\tJID\tOUTCOME")
+			for _, e := range es {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.User, e.Action, orDash(e.Target), orDash(e.Fun), orDash(e.JID), e.Outcome)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().IntVar(&limit, "limit", 100, "show at most N entries")
+	addOut(cmd, a)
+	return cmd
+}
+
+var _ = cli.ExitOK

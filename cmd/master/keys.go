@@ -1,0 +1,198 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/halite/halite/pkg/cli"
+	"github.com/halite/halite/pkg/config"
+	"github.com/halite/halite/pkg/master"
+	"github.com/halite/halite/pkg/output"
+)
+
+func socketPath(cfg config.Master) string { return filepath.Join(cfg.DataDir, "master.sock") }
+
+func addOut(cmd *cobra.Command, a *app) {
+	cmd.Flags().StringVar(&a.out, "out", "text", "output format: text, json or yaml")
+}
+
+func (a *app) format() (output.Format, error) {
+	f, err := output.ParseFormat(a.out)
+	if err != nil {
+		return "", cli.Exit(cli.ExitUsage, err)
+	}
+	return f, nil
+}
+
+// saltKeyGroups are salt-key's headings and JSON names, in its order.
+var saltKeyGroups = []struct{ state, heading, json string }{
+	{"accepted", "Accepted Keys:", "minions"},
+	{"denied", "Denied Keys:", "minions_denied"},
+	{"pending", "Unaccepted Keys:", "minions_pre"},
+	{"rejected", "Rejected Keys:", "minions_rejected"},
+}
+
+func printKeys(w io.Writer, f output.Format, keys []master.KeyInfo) error {
+	groups := map[string][]string{}
+	for _, k := range keys {
+		groups[k.State] = append(groups[k.State], k.ID)
+	}
+	if f != output.Text {
+		out := map[string][]string{}
+		for _, g := range saltKeyGroups {
+			out[g.json] = append([]string{}, groups[g.state]...)
+		}
+		if f == output.JSON {
+			return output.WriteJSON(w, out)
+		}
+		return output.WriteYAML(w, out)
+	}
+	for _, g := range saltKeyGroups {
+		fmt.Fprintln(w, g.heading)
+		for _, id := range groups[g.state] {
+			fmt.Fprintln(w, id)
+		}
+	}
+	return nil
+}
+
+func keysCmd(a *app) *cobra.Command {
+	keys := &cobra.Command{Use: "keys", Short: "Manage minion keys (like salt-key)"}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List keys grouped by state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := a.format()
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			ks, err := c.Keys(cmd.Context())
+			if err != nil {
+				return apiErr(err)
+			}
+			return printKeys(cmd.OutOrStdout(), f, ks)
+		},
+	}
+	addOut(list, a)
+	var all bool
+	accept := &cobra.Command{
+		Use:   "accept ID|--all",
+		Short: "Accept a pending minion key (or all of them)",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if all == (len(args) == 1) || len(args) > 1 {
+				return cli.Usagef("give one minion id or --all")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := ""
+			if len(args) == 1 {
+				id = args[0]
+			}
+			return keyAction(cmd, a, "accept", id, all)
+		},
+	}
+	accept.Flags().BoolVar(&all, "all", false, "accept every pending key")
+	reject := &cobra.Command{
+		Use: "reject ID", Short: "Reject a minion key", Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return keyAction(cmd, a, "reject", args[0], false) },
+	}
+	del := &cobra.Command{
+		Use: "delete ID", Short: "Delete a minion key from every state", Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return keyAction(cmd, a, "delete", args[0], false) },
+	}
+	fp := &cobra.Command{
+		Use:   "fingerprint [ID]",
+		Short: "Print the master's key fingerprint, or a minion's",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := ""
+			if len(args) == 1 {
+				id = args[0]
+			}
+			f, err := a.format()
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			ks, err := c.Fingerprint(cmd.Context(), id)
+			if err != nil {
+				return apiErr(err)
+			}
+			w := cmd.OutOrStdout()
+			if f != output.Text {
+				out := map[string]string{}
+				for _, k := range ks {
+					out[k.ID] = k.Fingerprint
+				}
+				if f == output.JSON {
+					return output.WriteJSON(w, out)
+				}
+				return output.WriteYAML(w, out)
+			}
+			for _, k := range ks {
+				name := k.ID
+				if id == "" {
+					name = "master.pub"
+				} else {
+					name += " (" + k.State + ")"
+				}
+				fmt.Fprintf(w, "%s:  %s\n", name, k.Fingerprint)
+			}
+			return nil
+		},
+	}
+	addOut(fp, a)
+	keys.AddCommand(list, accept, reject, del, fp)
+	return keys
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return cli.Usagef("%s: want %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}
+
+func keyAction(cmd *cobra.Command, a *app, action, id string, all bool) error {
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	ks, err := c.KeyAction(cmd.Context(), action, id, all)
+	if err != nil {
+		return apiErr(err)
+	}
+	past := map[string]string{"accept": "Accepted", "reject": "Rejected", "delete": "Deleted"}[action]
+	if len(ks) == 0 {
+		fmt.Fprintln(cmd.OutOrStdout(), "No keys to "+action+".")
+	}
+	for _, k := range ks {
+		fmt.Fprintf(cmd.OutOrStdout(), "%s key: %s\n", past, k.ID)
+	}
+	return nil
+}
+
+// apiErr maps client errors to exit codes: unreachable master or a bad
+// request is a usage/connection error (3), anything else 1.
+func apiErr(err error) error {
+	var se *master.StatusError
+	if errors.As(err, &se) && se.Code >= 500 {
+		return cli.Exit(1, err)
+	}
+	return cli.Exit(cli.ExitUsage, err)
+}

@@ -1,0 +1,100 @@
+// Command halite-master is the Halite master daemon and its operator CLI.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/halite/halite/pkg/cli"
+	"github.com/halite/halite/pkg/config"
+	"github.com/halite/halite/pkg/master"
+	"github.com/halite/halite/pkg/version"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		var ee *cli.ExitError
+		if !errors.As(err, &ee) || ee.Err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+		}
+		os.Exit(cli.CodeOf(err))
+	}
+}
+
+// app is what every subcommand shares.
+type app struct {
+	configPath string
+	out        string
+}
+
+func (a *app) config() (config.Master, error) {
+	cfg, err := config.LoadMaster(a.configPath)
+	if err != nil {
+		return cfg, cli.Exit(cli.ExitUsage, err)
+	}
+	return cfg, nil
+}
+
+func (a *app) client() (*master.Client, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	return master.NewClient(socketPath(cfg)), nil
+}
+
+func newRoot() *cobra.Command {
+	a := &app{}
+	root := &cobra.Command{
+		Use:           "halite-master",
+		Short:         "Halite master: publishes jobs to minions and keeps their results",
+		Version:       version.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.Exit(cli.ExitUsage, err) })
+	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "/etc/halite/master.yaml", "master configuration file")
+	root.AddCommand(
+		serveCmd(a),
+		keysCmd(a),
+		runCmd(a),
+		applyCmd(a),
+		jobsCmd(a),
+		minionsCmd(a),
+		eventsCmd(a),
+		auditCmd(a),
+	)
+	return root
+}
+
+func serveCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the master daemon",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			log := cli.Logger("master", cfg.LogLevel, nil)
+			m, err := master.New(cmd.Context(), cfg, log)
+			if err != nil {
+				return cli.Exit(1, err)
+			}
+			if err := m.Run(cmd.Context()); err != nil {
+				return cli.Exit(1, err)
+			}
+			return nil
+		},
+	}
+}

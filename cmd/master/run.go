@@ -1,0 +1,306 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/halite/halite/pkg/cli"
+	"github.com/halite/halite/pkg/jobstore"
+	"github.com/halite/halite/pkg/master"
+	"github.com/halite/halite/pkg/output"
+)
+
+type runFlags struct {
+	targetType string
+	timeout    string
+	batch      string
+	batchFail  string
+	async      bool
+	explain    bool
+	fullReturn bool
+	test       bool
+	progress   bool
+}
+
+func runCmd(a *app) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags] TARGET FUNCTION [ARG...] [key=value...]",
+		Short: "Run an execution function on the minions a target matches",
+		Example: `  halite-master run '*' test.ping
+  halite-master run -t grain 'os:Debian' cmd.run 'uptime'
+  halite-master run -t compound 'G@role:web and not web3' pkg.version nginx --out json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return cli.Usagef("want TARGET FUNCTION [ARG...]")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			posargs, kwargs := cli.ParseArgs(args[2:])
+			return runJob(cmd, a, &f, args[0], args[1], posargs, kwargs)
+		},
+	}
+	addRunFlags(cmd, a, &f)
+	return cmd
+}
+
+func applyCmd(a *app) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "apply [flags] TARGET [SLS...]",
+		Short: "Apply states (state.apply): the highstate, or the SLS files named",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 {
+				return cli.Usagef("want TARGET [SLS...]")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var posargs []any
+			if len(args) > 1 {
+				posargs = []any{strings.Join(args[1:], ",")}
+			}
+			var kwargs map[string]any
+			if f.test {
+				kwargs = map[string]any{"test": true}
+			}
+			return runJob(cmd, a, &f, args[0], "state.apply", posargs, kwargs)
+		},
+	}
+	addRunFlags(cmd, a, &f)
+	cmd.Flags().BoolVar(&f.test, "test", false, "dry run: report what would change, change nothing")
+	return cmd
+}
+
+func addRunFlags(cmd *cobra.Command, a *app, f *runFlags) {
+	fl := cmd.Flags()
+	fl.StringVarP(&f.targetType, "tgt-type", "t", "glob", "target type: glob, pcre, list, grain, grain_pcre, pillar, pillar_pcre, ipcidr, compound, nodegroup")
+	fl.StringVar(&f.timeout, "timeout", "10s", "how long to wait for minions that acknowledged the job and still run")
+	fl.StringVar(&f.batch, "batch", "", "run on N minions (or P%) at a time")
+	fl.StringVar(&f.batchFail, "batch-fail", "", "with --batch: stop the rollout after N (or P%) failures")
+	fl.BoolVar(&f.async, "async", false, "print the job id and return at once")
+	fl.BoolVar(&f.explain, "explain", false, "show which minions the target matches, without running anything")
+	fl.BoolVar(&f.fullReturn, "full-return", false, "with --out json|yaml: give ret, retcode, success and state per minion")
+	fl.BoolVar(&f.progress, "progress", true, "show a progress line on a terminal")
+	addOut(cmd, a)
+}
+
+// notReturned is Salt's wording for a minion without a return.
+func notReturned(st jobstore.MinionState) string {
+	switch st {
+	case jobstore.StateOffline:
+		return "Minion did not return. [Not connected]"
+	case jobstore.StateNoAck:
+		return "Minion did not return. [No response]"
+	case jobstore.StateTimedOut:
+		return "Minion did not return. [Still running: timed out]"
+	case master.Skipped:
+		return "Minion did not run. [Batch stopped: failure budget spent]"
+	}
+	return "Minion did not return. [No return yet]"
+}
+
+// result is one minion's outcome, for printing.
+type result struct {
+	ID      string
+	State   jobstore.MinionState
+	Return  any
+	Retcode int
+	Success bool
+}
+
+func (r result) value(full bool) any {
+	if full {
+		return map[string]any{"ret": r.Return, "retcode": r.Retcode, "success": r.Success, "state": string(r.State)}
+	}
+	if r.State != jobstore.StateReturned {
+		return notReturned(r.State)
+	}
+	return r.Return
+}
+
+func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []any, kwargs map[string]any) error {
+	format, err := a.format()
+	if err != nil {
+		return err
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	req := &master.RunRequest{
+		Target: target, TargetType: f.targetType, Fun: fun, Args: args, Kwargs: kwargs,
+		Timeout: f.timeout, Batch: f.batch, BatchFail: f.batchFail, Async: f.async, Explain: f.explain,
+	}
+	w := cmd.OutOrStdout()
+	p := newProgress(f.progress && format == output.Text && isTerminal(os.Stderr))
+	var (
+		results []result
+		summary *master.Summary
+		jid     string
+	)
+	err = c.Run(cmd.Context(), req, func(ev master.RunEvent) error {
+		switch ev.Type {
+		case "explain":
+			return printExplain(w, format, req, ev)
+		case "start":
+			jid = ev.JID
+			p.expect(len(ev.Expected))
+			if f.async {
+				if format == output.Text {
+					fmt.Fprintf(w, "Executed command with job ID: %s\n", ev.JID)
+					return nil
+				}
+				return writeAs(w, format, map[string]string{"jid": ev.JID})
+			}
+		case "return", "state":
+			r := result{ID: ev.ID, State: ev.State, Return: ev.Return, Retcode: ev.Retcode, Success: ev.Success}
+			if ev.Type == "return" {
+				r.State = jobstore.StateReturned
+			}
+			results = append(results, r)
+			p.clear()
+			if format == output.Text {
+				if err := output.Nested(w, r.ID, r.value(false)); err != nil {
+					return err
+				}
+			}
+			p.tick(r.State)
+		case "done":
+			summary = ev.Summary
+		}
+		return nil
+	})
+	p.clear()
+	if err != nil {
+		return apiErr(err)
+	}
+	if f.async || f.explain {
+		return nil
+	}
+	if format != output.Text {
+		out := map[string]any{}
+		for _, r := range results {
+			out[r.ID] = r.value(f.fullReturn)
+		}
+		if err := writeAs(w, format, out); err != nil {
+			return err
+		}
+	} else if summary != nil {
+		fmt.Fprintln(w, summaryLine(summary))
+		if summary.Expected == 0 {
+			fmt.Fprintln(os.Stderr, "No minions matched the target. No command was sent, no jid was assigned.")
+		}
+	}
+	_ = jid
+	return exitFor(summary, results)
+}
+
+func exitFor(s *master.Summary, results []result) error {
+	if s == nil {
+		return cli.Exit(cli.ExitUsage, fmt.Errorf("job ended without a summary"))
+	}
+	if s.Offline+s.NoAck+s.TimedOut > 0 {
+		return cli.Exit(cli.ExitNoReturn, nil)
+	}
+	for _, r := range results {
+		if r.State == jobstore.StateReturned && !r.Success || r.State == master.Skipped {
+			return cli.Exit(cli.ExitFailed, nil)
+		}
+	}
+	if s.Expected == 0 {
+		return cli.Exit(cli.ExitNoReturn, nil)
+	}
+	return nil
+}
+
+func summaryLine(s *master.Summary) string {
+	line := fmt.Sprintf("%d returned, %d failed, %d offline, %d timed out", s.Returned, s.Failed, s.Offline, s.TimedOut)
+	if s.NoAck > 0 {
+		line += fmt.Sprintf(", %d no-ack", s.NoAck)
+	}
+	if s.Skipped > 0 {
+		line += fmt.Sprintf(", %d skipped", s.Skipped)
+	}
+	return line + fmt.Sprintf(" in %.0f ms", s.Millis)
+}
+
+func writeAs(w io.Writer, f output.Format, v any) error {
+	if f == output.YAML {
+		return output.WriteYAML(w, v)
+	}
+	return output.WriteJSON(w, v)
+}
+
+func printExplain(w io.Writer, f output.Format, req *master.RunRequest, ev master.RunEvent) error {
+	var matched, other []string
+	conn := map[string]bool{}
+	for _, l := range ev.Explain {
+		conn[l.ID] = l.Connected
+		if l.Matches {
+			matched = append(matched, l.ID)
+		} else {
+			other = append(other, l.ID)
+		}
+	}
+	sort.Strings(matched)
+	if f != output.Text {
+		return writeAs(w, f, map[string]any{"target": req.Target, "tgt_type": req.TargetType, "matched": nonNil(matched), "not_matched": nonNil(other)})
+	}
+	fmt.Fprintf(w, "Target %s %q matches %d of %d accepted minions:\n", req.TargetType, req.Target, len(matched), len(ev.Explain))
+	for _, id := range matched {
+		state := "offline"
+		if conn[id] {
+			state = "connected"
+		}
+		fmt.Fprintf(w, "    %s (%s)\n", id, state)
+	}
+	fmt.Fprintln(w, "Nothing was published.")
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// progress is a one-line counter on stderr while returns stream in.
+type progress struct {
+	on       bool
+	expected int
+	done     int
+	shown    bool
+}
+
+func newProgress(on bool) *progress { return &progress{on: on} }
+
+func (p *progress) expect(n int) { p.expected = n }
+
+func (p *progress) tick(jobstore.MinionState) {
+	p.done++
+	if !p.on {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "\r[%d/%d] minions finished", p.done, p.expected)
+	p.shown = true
+}
+
+func (p *progress) clear() {
+	if p.on && p.shown {
+		fmt.Fprint(os.Stderr, "\r\033[K")
+		p.shown = false
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,174 @@
+// Command halite-minion is the Halite minion daemon, its local runner
+// (`call`) and a load-testing swarm.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/halite/halite/pkg/cli"
+	"github.com/halite/halite/pkg/config"
+	"github.com/halite/halite/pkg/crypto"
+	"github.com/halite/halite/pkg/grains"
+	"github.com/halite/halite/pkg/minion"
+	"github.com/halite/halite/pkg/modules"
+	_ "github.com/halite/halite/pkg/modules/all"
+	"github.com/halite/halite/pkg/output"
+	"github.com/halite/halite/pkg/version"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		var ee *cli.ExitError
+		if !errors.As(err, &ee) || ee.Err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+		}
+		os.Exit(cli.CodeOf(err))
+	}
+}
+
+type app struct {
+	configPath string
+}
+
+func (a *app) config() (config.Minion, error) {
+	cfg, err := config.LoadMinion(a.configPath)
+	if err != nil {
+		return cfg, cli.Exit(cli.ExitUsage, err)
+	}
+	return cfg, nil
+}
+
+func newRoot() *cobra.Command {
+	a := &app{}
+	root := &cobra.Command{
+		Use:           "halite-minion",
+		Short:         "Halite minion: runs the jobs its master publishes",
+		Version:       version.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.Exit(cli.ExitUsage, err) })
+	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "/etc/halite/minion.yaml", "minion configuration file")
+	root.AddCommand(serveCmd(a), callCmd(a), fingerprintCmd(a), swarmCmd(a))
+	return root
+}
+
+func serveCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the minion daemon",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			log := cli.Logger("minion", cfg.LogLevel, nil)
+			m, err := minion.New(cmd.Context(), cfg, log, minion.Options{})
+			if err != nil {
+				return cli.Exit(1, err)
+			}
+			log.Info("minion starting", "id", cfg.ID, "master", cfg.Master, "fingerprint", m.Public().Fingerprint(), "version", version.Version)
+			if err := m.Run(cmd.Context()); err != nil {
+				return cli.Exit(1, err)
+			}
+			return nil
+		},
+	}
+}
+
+func callCmd(a *app) *cobra.Command {
+	var (
+		local bool
+		out   string
+	)
+	cmd := &cobra.Command{
+		Use:   "call [--local] FUNCTION [ARG...] [key=value...]",
+		Short: "Run a function on this host and print its return (like salt-call)",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 {
+				return cli.Usagef("want FUNCTION [ARG...]")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := output.ParseFormat(out)
+			if err != nil {
+				return cli.Exit(cli.ExitUsage, err)
+			}
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			log := cli.Logger("minion", "warn", nil)
+			g, err := grains.Collect(cmd.Context(), cfg.ID, cfg.Grains)
+			if err != nil {
+				return cli.Exit(1, err)
+			}
+			env := &modules.Env{
+				ID:     cfg.ID,
+				Logger: log,
+				Grains: func() map[string]any { return g },
+				RefreshGrains: func(ctx context.Context) (map[string]any, error) {
+					return grains.Collect(ctx, cfg.ID, cfg.Grains)
+				},
+				Pillar: func() map[string]any { return map[string]any{} },
+				Opts:   cfg.Opts(),
+			}
+			posargs, kwargs := cli.ParseArgs(args[1:])
+			res := modules.Run(cmd.Context(), env, args[0], posargs, kwargs)
+			w := cmd.OutOrStdout()
+			switch format {
+			case output.JSON:
+				err = output.WriteJSON(w, map[string]any{"local": res.Return})
+			case output.YAML:
+				err = output.WriteYAML(w, map[string]any{"local": res.Return})
+			default:
+				err = output.Nested(w, "local", res.Return)
+			}
+			if err != nil {
+				return cli.Exit(1, err)
+			}
+			if !res.Success {
+				return cli.Exit(cli.ExitFailed, nil)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&local, "local", false, "run masterless (no master is contacted)")
+	cmd.Flags().StringVar(&out, "out", "text", "output format: text, json or yaml")
+	return cmd
+}
+
+func fingerprintCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "fingerprint",
+		Short: "Print this minion's key fingerprint (compare with `halite-master keys fingerprint ID`)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(cfg.PKIDir, 0o700); err != nil {
+				return cli.Exit(1, err)
+			}
+			k, err := crypto.LoadOrGenerateMinionKey(cfg.PKIDir)
+			if err != nil {
+				return cli.Exit(1, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "minion.pub:  %s\n", k.Public().Fingerprint())
+			return nil
+		},
+	}
+}

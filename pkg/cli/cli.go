@@ -1,0 +1,111 @@
+// Package cli holds what both binaries' command lines share: exit codes,
+// argument parsing in Salt's manner, logger construction.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	"gopkg.in/yaml.v3"
+)
+
+// Exit codes of run and apply (DESIGN §9).
+const (
+	ExitOK       = 0
+	ExitFailed   = 1 // some function or state failed
+	ExitNoReturn = 2 // some targeted minion did not return
+	ExitUsage    = 3 // usage or connection error
+)
+
+// ExitError carries an exit code up to main.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Exit returns an error that makes main exit with code.
+func Exit(code int, err error) error { return &ExitError{Code: code, Err: err} }
+
+// Usagef is a usage error (exit 3).
+func Usagef(format string, args ...any) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// CodeOf maps an error returned by a command to its exit code.
+func CodeOf(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return ExitUsage
+}
+
+var kwarg = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)=(.*)$`)
+
+// ParseArgs splits command-line arguments Salt's way: `key=value` is a
+// keyword argument, everything else positional, and each value is read
+// as YAML so 30 is a number and true a boolean.
+func ParseArgs(raw []string) (args []any, kwargs map[string]any) {
+	args = []any{}
+	for _, a := range raw {
+		if m := kwarg.FindStringSubmatch(a); m != nil {
+			if kwargs == nil {
+				kwargs = map[string]any{}
+			}
+			kwargs[m[1]] = YAMLValue(m[2])
+			continue
+		}
+		args = append(args, YAMLValue(a))
+	}
+	return args, kwargs
+}
+
+// YAMLValue reads s as a YAML scalar or flow collection, falling back to
+// the string itself.
+func YAMLValue(s string) any {
+	if s == "" {
+		return ""
+	}
+	var v any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+		return s
+	}
+	switch v.(type) {
+	case nil:
+		if strings.TrimSpace(s) == "null" || s == "~" {
+			return nil
+		}
+		return s
+	case string, bool, int, float64, []any, map[string]any:
+		return v
+	}
+	return s
+}
+
+// Logger builds the daemon logger.
+func Logger(name, level string, w io.Writer) hclog.Logger {
+	if w == nil {
+		w = os.Stderr
+	}
+	if level == "warning" {
+		level = "warn"
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.LevelFromString(level), Output: w})
+}

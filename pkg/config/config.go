@@ -1,0 +1,271 @@
+// Package config reads the master and minion YAML configuration. Every key
+// has a default, so an empty file works; an unknown key is an error that
+// names it. Relative paths are resolved against the config file's
+// directory.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Duration is a time.Duration written as "10s", "168h" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML accepts Go duration strings and plain seconds.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: duration: %w", n.Line, err)
+	}
+	if v, err := time.ParseDuration(s); err == nil {
+		*d = Duration(v)
+		return nil
+	}
+	var secs float64
+	if err := n.Decode(&secs); err == nil {
+		*d = Duration(secs * float64(time.Second))
+		return nil
+	}
+	return fmt.Errorf("line %d: invalid duration %q (want e.g. 30s, 24h)", n.Line, s)
+}
+
+// MarshalYAML writes the duration as a string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D returns the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// API configures the master's HTTP API beyond its Unix socket.
+type API struct {
+	// Listen is an optional TCP address (host:port); requests there need
+	// the token.
+	Listen string `yaml:"listen"`
+	// Token is required on TCP as "Authorization: Bearer <token>".
+	Token string `yaml:"token"`
+}
+
+// Master is halite-master's configuration.
+type Master struct {
+	Interface   string `yaml:"interface"`
+	PublishPort int    `yaml:"publish_port"`
+	RetPort     int    `yaml:"ret_port"`
+	PKIDir      string `yaml:"pki_dir"`
+	DataDir     string `yaml:"data_dir"`
+	AutoAccept  bool   `yaml:"auto_accept"`
+	LogLevel    string `yaml:"log_level"`
+	// Nodegroups maps a name to a compound expression or a list of ids.
+	Nodegroups map[string]any `yaml:"nodegroups"`
+	// KeepJobs is how long jobs and their returns are kept.
+	KeepJobs Duration `yaml:"keep_jobs"`
+	// PublishKeyRotation is the period of routine publish-key rotation.
+	PublishKeyRotation Duration `yaml:"publish_key_rotation"`
+	// ClockSkew is how far a minion's auth timestamp may be off.
+	ClockSkew Duration `yaml:"clock_skew"`
+	// AckTimeout is how long a connected minion has to acknowledge a job
+	// before it is reported as no-ack.
+	AckTimeout Duration `yaml:"ack_timeout"`
+	API        API      `yaml:"api"`
+	// PprofListen, when set, serves net/http/pprof on this loopback address.
+	PprofListen string `yaml:"pprof_listen"`
+}
+
+// Minion is halite-minion's configuration.
+type Minion struct {
+	// Master is the master's host name or address.
+	Master            string         `yaml:"master"`
+	PublishPort       int            `yaml:"publish_port"`
+	RetPort           int            `yaml:"ret_port"`
+	ID                string         `yaml:"id"`
+	PKIDir            string         `yaml:"pki_dir"`
+	CacheDir          string         `yaml:"cache_dir"`
+	MasterFingerprint string         `yaml:"master_fingerprint"`
+	LogLevel          string         `yaml:"log_level"`
+	Grains            map[string]any `yaml:"grains"`
+	// HeartbeatInterval is how often the minion tells the master it lives.
+	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+	// ClockSkew is how old (or how far in the future) a job may be.
+	ClockSkew Duration `yaml:"clock_skew"`
+	// ReconnectMin and ReconnectMax bound the jittered reconnect backoff.
+	ReconnectMin Duration `yaml:"reconnect_min"`
+	ReconnectMax Duration `yaml:"reconnect_max"`
+	// MaxJobs bounds the jobs running at once.
+	MaxJobs     int    `yaml:"max_jobs"`
+	PprofListen string `yaml:"pprof_listen"`
+}
+
+// DefaultMaster returns the master defaults (Salt's where Salt has one).
+func DefaultMaster() Master {
+	return Master{
+		Interface:          "0.0.0.0",
+		PublishPort:        4505,
+		RetPort:            4506,
+		PKIDir:             "/etc/halite/pki/master",
+		DataDir:            "/var/lib/halite/master",
+		LogLevel:           "info",
+		KeepJobs:           Duration(168 * time.Hour),
+		PublishKeyRotation: Duration(24 * time.Hour),
+		ClockSkew:          Duration(5 * time.Minute),
+		AckTimeout:         Duration(5 * time.Second),
+	}
+}
+
+// DefaultMinion returns the minion defaults.
+func DefaultMinion() Minion {
+	return Minion{
+		Master:            "salt",
+		PublishPort:       4505,
+		RetPort:           4506,
+		PKIDir:            "/etc/halite/pki/minion",
+		CacheDir:          "/var/cache/halite/minion",
+		LogLevel:          "info",
+		HeartbeatInterval: Duration(15 * time.Second),
+		ClockSkew:         Duration(5 * time.Minute),
+		ReconnectMin:      Duration(200 * time.Millisecond),
+		ReconnectMax:      Duration(10 * time.Second),
+		MaxJobs:           64,
+	}
+}
+
+// LoadMaster reads path over the defaults; "" means defaults only.
+func LoadMaster(path string) (Master, error) {
+	c := DefaultMaster()
+	if err := load(path, &c); err != nil {
+		return Master{}, err
+	}
+	dir := baseDir(path)
+	c.PKIDir = resolve(dir, c.PKIDir)
+	c.DataDir = resolve(dir, c.DataDir)
+	return c, c.Validate()
+}
+
+// LoadMinion reads path over the defaults; "" means defaults only.
+func LoadMinion(path string) (Minion, error) {
+	c := DefaultMinion()
+	if err := load(path, &c); err != nil {
+		return Minion{}, err
+	}
+	dir := baseDir(path)
+	c.PKIDir = resolve(dir, c.PKIDir)
+	c.CacheDir = resolve(dir, c.CacheDir)
+	if c.ID == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return Minion{}, fmt.Errorf("config %s: id not set and hostname unknown: %w", path, err)
+		}
+		c.ID = h
+	}
+	return c, c.Validate()
+}
+
+var logLevels = map[string]bool{"trace": true, "debug": true, "info": true, "warn": true, "warning": true, "error": true, "off": true}
+
+// Validate checks values that YAML types cannot.
+func (c Master) Validate() error {
+	var errs []error
+	// Port 0 lets the kernel pick a free port (tests, the demo).
+	if !validPort(c.PublishPort) && c.PublishPort != 0 {
+		errs = append(errs, fmt.Errorf("publish_port: %d is not a port", c.PublishPort))
+	}
+	if !validPort(c.RetPort) && c.RetPort != 0 {
+		errs = append(errs, fmt.Errorf("ret_port: %d is not a port", c.RetPort))
+	}
+	if !logLevels[c.LogLevel] {
+		errs = append(errs, fmt.Errorf("log_level: unknown level %q", c.LogLevel))
+	}
+	if c.API.Listen != "" && len(c.API.Token) < 16 {
+		errs = append(errs, errors.New("api.token: at least 16 characters are required when api.listen is set"))
+	}
+	if c.AckTimeout <= 0 {
+		errs = append(errs, errors.New("ack_timeout: must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+var validID = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,255}$`)
+
+// Validate checks values that YAML types cannot.
+func (c Minion) Validate() error {
+	var errs []error
+	if !validPort(c.PublishPort) {
+		errs = append(errs, fmt.Errorf("publish_port: %d is not a port", c.PublishPort))
+	}
+	if !validPort(c.RetPort) {
+		errs = append(errs, fmt.Errorf("ret_port: %d is not a port", c.RetPort))
+	}
+	if !validID.MatchString(c.ID) || c.ID == "." || c.ID == ".." {
+		errs = append(errs, fmt.Errorf("id: %q is not a valid minion id (letters, digits, . _ @ -)", c.ID))
+	}
+	if !logLevels[c.LogLevel] {
+		errs = append(errs, fmt.Errorf("log_level: unknown level %q", c.LogLevel))
+	}
+	if c.HeartbeatInterval <= 0 {
+		errs = append(errs, errors.New("heartbeat_interval: must be positive"))
+	}
+	if c.MaxJobs < 1 {
+		errs = append(errs, errors.New("max_jobs: must be at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+func validPort(p int) bool { return p > 0 && p < 65536 }
+
+func load(path string, into any) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(into); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", path, unknownKey(err))
+	}
+	return nil
+}
+
+var fieldNotFound = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+
+// unknownKey rewrites yaml.v3's Go-flavoured message into the user's terms.
+func unknownKey(err error) error {
+	msg := fieldNotFound.ReplaceAllString(err.Error(), `line $1: unknown key "$2"`)
+	return errors.New(msg)
+}
+
+func baseDir(path string) string {
+	if path == "" {
+		return ""
+	}
+	return filepath.Dir(path)
+}
+
+func resolve(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) || dir == "" {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// Opts returns the configuration as a plain map (Salt's `opts` in
+// templates).
+func (c Minion) Opts() map[string]any {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return map[string]any{}
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return map[string]any{}
+	}
+	return m
+}

@@ -1,0 +1,746 @@
+package jobstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// busyTimeout is how long a connection waits for a lock another process
+// (a backup, an operator's sqlite3 shell) holds before failing.
+const busyTimeout = 5 * time.Second
+
+// readers is the size of the read pool. WAL lets readers run beside the one
+// writer; a few are enough for the API and the CLI.
+const readers = 4
+
+// pruneChunk is how many jobs Prune deletes per transaction, so that a large
+// prune does not hold the writer (and with it returns ingest) for long.
+const pruneChunk = 500
+
+// migrations are the schema versions in order; migrations[i] brings the
+// database to version i+1. Append, never edit: a database records the
+// version it is at.
+var migrations = []string{
+	`CREATE TABLE jobs (
+		jid         TEXT PRIMARY KEY,
+		fun         TEXT NOT NULL,
+		args        TEXT NOT NULL, -- JSON
+		kwargs      TEXT NOT NULL, -- JSON
+		target_type TEXT NOT NULL,
+		target      TEXT NOT NULL,
+		username    TEXT NOT NULL,
+		created     INTEGER NOT NULL, -- Unix nanoseconds
+		meta        TEXT NOT NULL -- JSON
+	);
+	CREATE INDEX jobs_created ON jobs (created);
+	-- Expected minions and return-accounting states. A row in returns
+	-- overrides the state here: a minion with a stored return is returned.
+	CREATE TABLE job_minions (
+		jid      TEXT NOT NULL,
+		id       TEXT NOT NULL,
+		expected INTEGER NOT NULL,
+		state    TEXT NOT NULL,
+		PRIMARY KEY (jid, id)
+	) WITHOUT ROWID;
+	-- No foreign key to jobs: a late return for a pruned job is kept.
+	CREATE TABLE returns (
+		jid      TEXT NOT NULL,
+		id       TEXT NOT NULL,
+		fun      TEXT NOT NULL,
+		ret      TEXT NOT NULL, -- JSON
+		retcode  INTEGER NOT NULL,
+		success  INTEGER NOT NULL,
+		received INTEGER NOT NULL, -- Unix nanoseconds
+		duration INTEGER NOT NULL, -- nanoseconds
+		PRIMARY KEY (jid, id)
+	);
+	CREATE TABLE audit (
+		id       INTEGER PRIMARY KEY AUTOINCREMENT,
+		time     INTEGER NOT NULL, -- Unix nanoseconds
+		username TEXT NOT NULL,
+		action   TEXT NOT NULL,
+		target   TEXT NOT NULL,
+		fun      TEXT NOT NULL,
+		args     TEXT NOT NULL, -- JSON
+		kwargs   TEXT NOT NULL, -- JSON
+		jid      TEXT NOT NULL,
+		outcome  TEXT NOT NULL
+	);
+	CREATE TABLE grains (
+		id      TEXT PRIMARY KEY,
+		grains  TEXT NOT NULL, -- JSON object
+		updated INTEGER NOT NULL -- Unix nanoseconds
+	) WITHOUT ROWID;`,
+}
+
+// ErrSchemaTooNew means the database was migrated by a newer Halite than
+// this one; opening it could corrupt data the newer version relies on.
+var ErrSchemaTooNew = errors.New("jobstore: database schema is newer than this program")
+
+// SQLiteStore is the embedded Store: one SQLite file in WAL mode, written
+// through a single connection (SQLite allows one writer at a time; one
+// connection in this process means writers queue in Go rather than spin on
+// SQLITE_BUSY) and read through a small separate pool.
+//
+// Durability: synchronous=NORMAL. In WAL mode a committed transaction
+// survives a crash of the process; a power loss can lose the last few
+// commits but never corrupts the file.
+type SQLiteStore struct {
+	path string
+	w    *sql.DB // exactly one connection
+	r    *sql.DB // query_only pool
+
+	// Writer statements.
+	insJob, insExpected, insReturn, setState, jobExists *sql.Stmt
+	insAudit, putGrains                                 *sql.Stmt
+	pruneReturns, pruneMinions, pruneJobs, pruneOrphans *sql.Stmt
+	// Reader statements.
+	selJob, selMinions, selReturns, listJobs, listAudit, allGrains *sql.Stmt
+}
+
+var _ Store = (*SQLiteStore)(nil)
+
+// OpenSQLite opens (creating if needed) the job store at path, usually
+// data_dir/halite.db, and brings its schema up to date. The directory must
+// exist.
+func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
+	if path == "" || path == ":memory:" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open job store %q: %w: want a file path without '?' or '#'", path, ErrInvalid)
+	}
+	if _, err := os.Stat(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("open job store %s: %w", path, err)
+	}
+	ms := busyTimeout.Milliseconds()
+	w, err := sql.Open("sqlite", fmt.Sprintf(
+		"%s?_busy_timeout=%d&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate", path, ms))
+	if err != nil {
+		return nil, fmt.Errorf("open job store %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+
+	s := &SQLiteStore{path: path, w: w}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open job store %s: %w", path, err)
+	}
+
+	// The reader pool opens after the writer has switched the file to WAL
+	// (a persistent setting), so readers never block the writer.
+	r, err := sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d&_query_only=1", path, ms))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open job store %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	s.r = r
+
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open job store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// migrate applies the migrations the database has not seen, each in its own
+// transaction with the version it reaches.
+func (s *SQLiteStore) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		applied INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	var have int
+	if err := s.w.QueryRowContext(ctx,
+		`SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("%w: database at version %d, this program knows %d", ErrSchemaTooNew, have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`,
+				v, time.Now().UnixNano())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate to schema version %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+func (s *SQLiteStore) prepare(ctx context.Context) error {
+	stmts := []struct {
+		db   *sql.DB
+		dst  **sql.Stmt
+		text string
+	}{
+		{s.w, &s.insJob, `INSERT INTO jobs (jid, fun, args, kwargs, target_type, target, username, created, meta)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jid) DO NOTHING`},
+		{s.w, &s.insExpected, `INSERT INTO job_minions (jid, id, expected, state) VALUES (?, ?, 1, 'pending')
+			ON CONFLICT (jid, id) DO NOTHING`},
+		{s.w, &s.insReturn, `INSERT INTO returns (jid, id, fun, ret, retcode, success, received, duration)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (jid, id) DO UPDATE SET fun = excluded.fun, ret = excluded.ret,
+				retcode = excluded.retcode, success = excluded.success,
+				received = excluded.received, duration = excluded.duration`},
+		{s.w, &s.setState, `INSERT INTO job_minions (jid, id, expected, state) VALUES (?, ?, 0, ?)
+			ON CONFLICT (jid, id) DO UPDATE SET state = excluded.state
+			WHERE job_minions.state <> 'returned'`},
+		{s.w, &s.jobExists, `SELECT 1 FROM jobs WHERE jid = ?`},
+		{s.w, &s.insAudit, `INSERT INTO audit (time, username, action, target, fun, args, kwargs, jid, outcome)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{s.w, &s.putGrains, `INSERT INTO grains (id, grains, updated) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET grains = excluded.grains, updated = excluded.updated`},
+		// The three prune statements pick the same chunk of jobs inside
+		// one transaction; jobs go last so the chunk is stable.
+		{s.w, &s.pruneReturns, `DELETE FROM returns WHERE jid IN
+			(SELECT jid FROM jobs WHERE created < ? ORDER BY created, jid LIMIT ?)`},
+		{s.w, &s.pruneMinions, `DELETE FROM job_minions WHERE jid IN
+			(SELECT jid FROM jobs WHERE created < ? ORDER BY created, jid LIMIT ?)`},
+		{s.w, &s.pruneJobs, `DELETE FROM jobs WHERE jid IN
+			(SELECT jid FROM jobs WHERE created < ? ORDER BY created, jid LIMIT ?)`},
+		{s.w, &s.pruneOrphans, `DELETE FROM returns WHERE received < ?
+			AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.jid = returns.jid)`},
+
+		{s.r, &s.selJob, `SELECT fun, args, kwargs, target_type, target, username, created, meta
+			FROM jobs WHERE jid = ?`},
+		{s.r, &s.selMinions, `SELECT id, expected, state FROM job_minions WHERE jid = ? ORDER BY id`},
+		{s.r, &s.selReturns, `SELECT id, fun, ret, retcode, success, received, duration
+			FROM returns WHERE jid = ? ORDER BY id`},
+		{s.r, &s.listJobs, `SELECT j.jid, j.fun, j.target_type, j.target, j.username, j.created,
+			(SELECT count(*) FROM job_minions m WHERE m.jid = j.jid AND m.expected = 1),
+			(SELECT count(*) FROM returns r WHERE r.jid = j.jid) +
+				(SELECT count(*) FROM job_minions m WHERE m.jid = j.jid AND m.state = 'returned'
+					AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.jid = m.jid AND r.id = m.id)),
+			(SELECT count(*) FROM returns r WHERE r.jid = j.jid AND r.success = 0)
+			FROM jobs j
+			WHERE (?1 = '' OR j.fun = ?1) AND (?2 = '' OR j.target = ?2) AND j.created >= ?3
+			ORDER BY j.created DESC, j.jid DESC
+			LIMIT ?4`},
+		{s.r, &s.listAudit, `SELECT id, time, username, action, target, fun, args, kwargs, jid, outcome
+			FROM audit ORDER BY id DESC LIMIT ?`},
+		{s.r, &s.allGrains, `SELECT id, grains FROM grains`},
+	}
+	for _, st := range stmts {
+		p, err := st.db.PrepareContext(ctx, st.text)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", firstLine(st.text), err)
+		}
+		*st.dst = p
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// Close closes the store's statements and connections.
+func (s *SQLiteStore) Close() error {
+	for _, st := range []*sql.Stmt{
+		s.insJob, s.insExpected, s.insReturn, s.setState, s.jobExists, s.insAudit, s.putGrains,
+		s.pruneReturns, s.pruneMinions, s.pruneJobs, s.pruneOrphans,
+		s.selJob, s.selMinions, s.selReturns, s.listJobs, s.listAudit, s.allGrains,
+	} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close job store %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction on the single writer connection.
+func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// CreateJob implements Store. A zero j.Created is set to the current time.
+func (s *SQLiteStore) CreateJob(ctx context.Context, j *Job) error {
+	if j == nil || j.JID == "" {
+		return invalidf("create job: empty jid")
+	}
+	for _, id := range j.Expected {
+		if id == "" {
+			return invalidf("create job %s: empty minion id in expected", j.JID)
+		}
+	}
+	if j.Created.IsZero() {
+		j.Created = time.Now().UTC()
+	}
+	created, err := toNanos(j.Created)
+	if err != nil {
+		return fmt.Errorf("create job %s: %w", j.JID, err)
+	}
+	args, err := encodeValue(j.Args)
+	if err != nil {
+		return fmt.Errorf("create job %s: args: %w", j.JID, err)
+	}
+	kwargs, err := encodeValue(j.Kwargs)
+	if err != nil {
+		return fmt.Errorf("create job %s: kwargs: %w", j.JID, err)
+	}
+	meta, err := encodeValue(j.Meta)
+	if err != nil {
+		return fmt.Errorf("create job %s: meta: %w", j.JID, err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.insJob).ExecContext(ctx,
+			j.JID, j.Fun, args, kwargs, j.TargetType, j.Target, j.User, created, meta)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrJobExists
+		}
+		ins := tx.StmtContext(ctx, s.insExpected)
+		for _, id := range j.Expected {
+			if _, err := ins.ExecContext(ctx, j.JID, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("create job %s: %w", j.JID, err)
+	}
+	return nil
+}
+
+// AddReturns implements Store. Every return is checked and encoded before
+// the transaction starts, so a bad one fails the call without writing any.
+func (s *SQLiteStore) AddReturns(ctx context.Context, rs []Return) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	type row struct {
+		ret      []byte
+		received int64
+	}
+	rows := make([]row, len(rs))
+	now := time.Now()
+	for i := range rs {
+		r := &rs[i]
+		if r.JID == "" || r.ID == "" {
+			return invalidf("add returns: return %d has jid %q, id %q: both are required", i, r.JID, r.ID)
+		}
+		b, err := encodeValue(r.Return)
+		if err != nil {
+			return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
+		}
+		t := r.Received
+		if t.IsZero() {
+			t = now
+		}
+		ns, err := toNanos(t)
+		if err != nil {
+			return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
+		}
+		rows[i] = row{b, ns}
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		ins := tx.StmtContext(ctx, s.insReturn)
+		for i := range rs {
+			r := &rs[i]
+			if _, err := ins.ExecContext(ctx, r.JID, r.ID, r.Fun, rows[i].ret, r.Retcode,
+				r.Success, rows[i].received, int64(r.Duration)); err != nil {
+				return fmt.Errorf("jid %s id %s: %w", r.JID, r.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add %d returns: %w", len(rs), err)
+	}
+	return nil
+}
+
+// SetStates implements Store.
+func (s *SQLiteStore) SetStates(ctx context.Context, jid string, states map[string]MinionState) error {
+	if jid == "" {
+		return invalidf("set states: empty jid")
+	}
+	ids := make([]string, 0, len(states))
+	for id, st := range states {
+		if id == "" {
+			return invalidf("set states of job %s: empty minion id", jid)
+		}
+		if !st.Valid() {
+			return invalidf("set states of job %s: minion %s: unknown state %q", jid, id, st)
+		}
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // a stable write order makes runs reproducible
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.StmtContext(ctx, s.jobExists).QueryRowContext(ctx, jid).Scan(&one); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		set := tx.StmtContext(ctx, s.setState)
+		for _, id := range ids {
+			if _, err := set.ExecContext(ctx, jid, id, string(states[id])); err != nil {
+				return fmt.Errorf("minion %s: %w", id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set states of job %s: %w", jid, err)
+	}
+	return nil
+}
+
+// GetJob implements Store. It reads in one read transaction, so the job and
+// its results are a consistent snapshot.
+func (s *SQLiteStore) GetJob(ctx context.Context, jid string) (*JobRecord, error) {
+	rec, err := s.getJob(ctx, jid)
+	if err != nil {
+		return nil, fmt.Errorf("get job %s: %w", jid, err)
+	}
+	return rec, nil
+}
+
+func (s *SQLiteStore) getJob(ctx context.Context, jid string) (*JobRecord, error) {
+	if jid == "" {
+		return nil, invalidf("empty jid")
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	rec := &JobRecord{Job: Job{JID: jid}}
+	var args, kwargs, meta []byte
+	var created int64
+	err = tx.StmtContext(ctx, s.selJob).QueryRowContext(ctx, jid).Scan(
+		&rec.Fun, &args, &kwargs, &rec.TargetType, &rec.Target, &rec.User, &created, &meta)
+	found := err == nil
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		rec.Created = jidTime(jid)
+	case err != nil:
+		return nil, err
+	default:
+		rec.Created = fromNanos(created)
+		if rec.Args, err = decodeList(args); err != nil {
+			return nil, fmt.Errorf("args: %w", err)
+		}
+		if rec.Kwargs, err = decodeMap(kwargs); err != nil {
+			return nil, fmt.Errorf("kwargs: %w", err)
+		}
+		if rec.Meta, err = decodeMap(meta); err != nil {
+			return nil, fmt.Errorf("meta: %w", err)
+		}
+	}
+
+	results := map[string]*MinionResult{}
+	rows, err := tx.StmtContext(ctx, s.selMinions).QueryContext(ctx, jid)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id, state string
+		var expected bool
+		if err := rows.Scan(&id, &expected, &state); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if expected {
+			rec.Expected = append(rec.Expected, id)
+		}
+		results[id] = &MinionResult{ID: id, State: MinionState(state)}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = tx.StmtContext(ctx, s.selReturns).QueryContext(ctx, jid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	nret := 0
+	for rows.Next() {
+		r := Return{JID: jid}
+		var ret []byte
+		var received, duration int64
+		if err := rows.Scan(&r.ID, &r.Fun, &ret, &r.Retcode, &r.Success, &received, &duration); err != nil {
+			return nil, err
+		}
+		if r.Return, err = decodeValue(ret); err != nil {
+			return nil, fmt.Errorf("return of %s: %w", r.ID, err)
+		}
+		r.Received = fromNanos(received)
+		r.Duration = time.Duration(duration)
+		results[r.ID] = &MinionResult{ID: r.ID, State: StateReturned, Return: &r}
+		if !found && rec.Fun == "" {
+			rec.Fun = r.Fun
+		}
+		nret++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !found && nret == 0 {
+		return nil, ErrNotFound
+	}
+
+	rec.Results = make([]MinionResult, 0, len(results))
+	for _, r := range results {
+		rec.Results = append(rec.Results, *r)
+	}
+	sort.Slice(rec.Results, func(i, j int) bool { return rec.Results[i].ID < rec.Results[j].ID })
+	return rec, nil
+}
+
+// ListJobs implements Store.
+func (s *SQLiteStore) ListJobs(ctx context.Context, f JobFilter) ([]JobSummary, error) {
+	if f.Limit < 0 {
+		return nil, invalidf("list jobs: negative limit %d", f.Limit)
+	}
+	limit := int64(f.Limit)
+	if limit == 0 {
+		limit = -1 // SQLite: no limit
+	}
+	since := int64(math.MinInt64)
+	if !f.Since.IsZero() {
+		var err error
+		if since, err = toNanos(f.Since); err != nil {
+			return nil, fmt.Errorf("list jobs: since: %w", err)
+		}
+	}
+	rows, err := s.listJobs.QueryContext(ctx, f.Fun, f.Target, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []JobSummary
+	for rows.Next() {
+		var js JobSummary
+		var created int64
+		if err := rows.Scan(&js.JID, &js.Fun, &js.TargetType, &js.Target, &js.User, &created,
+			&js.Expected, &js.Returned, &js.Failed); err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		js.Created = fromNanos(created)
+		out = append(out, js)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return out, nil
+}
+
+// AddAudit implements Store.
+func (s *SQLiteStore) AddAudit(ctx context.Context, e *AuditEntry) error {
+	if e == nil {
+		return invalidf("add audit: nil entry")
+	}
+	t := e.Time
+	if t.IsZero() {
+		t = time.Now().UTC()
+	}
+	ns, err := toNanos(t)
+	if err != nil {
+		return fmt.Errorf("add audit: %w", err)
+	}
+	args, err := encodeValue(e.Args)
+	if err != nil {
+		return fmt.Errorf("add audit: args: %w", err)
+	}
+	kwargs, err := encodeValue(e.Kwargs)
+	if err != nil {
+		return fmt.Errorf("add audit: kwargs: %w", err)
+	}
+	res, err := s.insAudit.ExecContext(ctx, ns, e.User, e.Action, e.Target, e.Fun, args, kwargs, e.JID, e.Outcome)
+	if err != nil {
+		return fmt.Errorf("add audit: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("add audit: %w", err)
+	}
+	e.ID, e.Time = id, t
+	return nil
+}
+
+// ListAudit implements Store.
+func (s *SQLiteStore) ListAudit(ctx context.Context, limit int) ([]AuditEntry, error) {
+	if limit < 0 {
+		return nil, invalidf("list audit: negative limit %d", limit)
+	}
+	lim := int64(limit)
+	if lim == 0 {
+		lim = -1
+	}
+	rows, err := s.listAudit.QueryContext(ctx, lim)
+	if err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var t int64
+		var args, kwargs []byte
+		if err := rows.Scan(&e.ID, &t, &e.User, &e.Action, &e.Target, &e.Fun, &args, &kwargs,
+			&e.JID, &e.Outcome); err != nil {
+			return nil, fmt.Errorf("list audit: %w", err)
+		}
+		e.Time = fromNanos(t)
+		if e.Args, err = decodeList(args); err != nil {
+			return nil, fmt.Errorf("list audit: entry %d: args: %w", e.ID, err)
+		}
+		if e.Kwargs, err = decodeMap(kwargs); err != nil {
+			return nil, fmt.Errorf("list audit: entry %d: kwargs: %w", e.ID, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	return out, nil
+}
+
+// PutGrains implements Store. Nil grains are stored as an empty map.
+func (s *SQLiteStore) PutGrains(ctx context.Context, id string, grains map[string]any) error {
+	if id == "" {
+		return invalidf("put grains: empty minion id")
+	}
+	b, err := encodeValue(orEmptyMap(grains))
+	if err != nil {
+		return fmt.Errorf("put grains of %s: %w", id, err)
+	}
+	if _, err := s.putGrains.ExecContext(ctx, id, b, time.Now().UnixNano()); err != nil {
+		return fmt.Errorf("put grains of %s: %w", id, err)
+	}
+	return nil
+}
+
+// AllGrains implements Store.
+func (s *SQLiteStore) AllGrains(ctx context.Context) (map[string]map[string]any, error) {
+	rows, err := s.allGrains.QueryContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read grains cache: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]any{}
+	for rows.Next() {
+		var id string
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			return nil, fmt.Errorf("read grains cache: %w", err)
+		}
+		g, err := decodeMap(b)
+		if err != nil {
+			return nil, fmt.Errorf("read grains cache: minion %s: %w", id, err)
+		}
+		if g == nil {
+			g = map[string]any{}
+		}
+		out[id] = g
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read grains cache: %w", err)
+	}
+	return out, nil
+}
+
+// Prune implements Store. It works in chunks of jobs, one transaction each,
+// so returns keep flowing in while it runs.
+func (s *SQLiteStore) Prune(ctx context.Context, olderThan time.Time) (int, error) {
+	cutoff, err := toNanos(olderThan)
+	if err != nil {
+		return 0, fmt.Errorf("prune jobs: %w", err)
+	}
+	total := 0
+	for {
+		var n int64
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			for _, st := range []*sql.Stmt{s.pruneReturns, s.pruneMinions} {
+				if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, cutoff, pruneChunk); err != nil {
+					return err
+				}
+			}
+			res, err := tx.StmtContext(ctx, s.pruneJobs).ExecContext(ctx, cutoff, pruneChunk)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune jobs created before %s: %w", olderThan.UTC().Format(time.RFC3339), err)
+		}
+		total += int(n)
+		if n < pruneChunk {
+			break
+		}
+	}
+	if _, err := s.pruneOrphans.ExecContext(ctx, cutoff); err != nil {
+		return total, fmt.Errorf("prune returns of unrecorded jobs: %w", err)
+	}
+	return total, nil
+}
+
+// Times are stored as Unix nanoseconds, which cover the years 1678 to 2261.
+func toNanos(t time.Time) (int64, error) {
+	if y := t.Year(); y < 1678 || y > 2261 {
+		return 0, invalidf("time %s out of range", t.Format(time.RFC3339))
+	}
+	return t.UnixNano(), nil
+}
+
+func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+func orEmptyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}

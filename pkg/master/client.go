@@ -1,0 +1,217 @@
+package master
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/halite/halite/pkg/events"
+	"github.com/halite/halite/pkg/jobstore"
+)
+
+// ErrUnavailable means the master daemon could not be reached.
+var ErrUnavailable = errors.New("master is not running or its socket is not reachable")
+
+// Client talks to a running master over its operator API.
+type Client struct {
+	hc   *http.Client
+	base string
+}
+
+// NewClient returns a client for the master's Unix socket.
+func NewClient(socketPath string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socketPath)
+		},
+	}
+	return &Client{hc: &http.Client{Transport: tr}, base: "http://halite"}
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body any) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		var e APIError
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e); err != nil || e.Error == "" {
+			return nil, &StatusError{Code: resp.StatusCode, Msg: resp.Status}
+		}
+		return nil, &StatusError{Code: resp.StatusCode, Msg: e.Error}
+	}
+	return resp, nil
+}
+
+// StatusError is an error answer from the master.
+type StatusError struct {
+	Code int
+	Msg  string
+}
+
+func (e *StatusError) Error() string { return e.Msg }
+
+func (c *Client) getJSON(ctx context.Context, path string, into any) error {
+	resp, err := c.do(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	return dec.Decode(into)
+}
+
+// Keys lists every minion key.
+func (c *Client) Keys(ctx context.Context) ([]KeyInfo, error) {
+	var out []KeyInfo
+	return out, c.getJSON(ctx, "/v1/keys", &out)
+}
+
+// KeyAction accepts, rejects or deletes keys.
+func (c *Client) KeyAction(ctx context.Context, action, id string, all bool) ([]KeyInfo, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/keys/"+url.PathEscape(action), KeyActionRequest{ID: id, All: all})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out []KeyInfo
+	return out, json.NewDecoder(resp.Body).Decode(&out)
+}
+
+// Fingerprint returns the master's fingerprint (id "") or a minion's.
+func (c *Client) Fingerprint(ctx context.Context, id string) ([]KeyInfo, error) {
+	var out []KeyInfo
+	return out, c.getJSON(ctx, "/v1/fingerprint?id="+url.QueryEscape(id), &out)
+}
+
+// Run starts a job and calls fn for every event until the job is done.
+func (c *Client) Run(ctx context.Context, req *RunRequest, fn func(RunEvent) error) error {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/run", req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	for sc.Scan() {
+		var probe struct {
+			Type  string `json:"type"`
+			Error string `json:"error"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &probe); err != nil {
+			return fmt.Errorf("bad answer from master: %w", err)
+		}
+		if probe.Type == "error" {
+			return errors.New(probe.Error)
+		}
+		var ev RunEvent
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.UseNumber()
+		if err := dec.Decode(&ev); err != nil {
+			return fmt.Errorf("bad answer from master: %w", err)
+		}
+		if err := fn(ev); err != nil {
+			return err
+		}
+		if ev.Type == "done" || ev.Type == "explain" {
+			return nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading job stream: %w", err)
+	}
+	if req.Async {
+		return nil
+	}
+	return errors.New("master closed the job stream early")
+}
+
+// Jobs lists stored jobs, newest first.
+func (c *Client) Jobs(ctx context.Context, f jobstore.JobFilter) ([]jobstore.JobSummary, error) {
+	q := url.Values{}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if f.Fun != "" {
+		q.Set("fun", f.Fun)
+	}
+	if f.Target != "" {
+		q.Set("target", f.Target)
+	}
+	var out []jobstore.JobSummary
+	return out, c.getJSON(ctx, "/v1/jobs?"+q.Encode(), &out)
+}
+
+// Job fetches one job with every minion's result.
+func (c *Client) Job(ctx context.Context, jid string) (*jobstore.JobRecord, error) {
+	var out jobstore.JobRecord
+	if err := c.getJSON(ctx, "/v1/jobs/"+url.PathEscape(jid), &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Minions lists minions with key state and connection.
+func (c *Client) Minions(ctx context.Context) ([]MinionInfo, error) {
+	var out []MinionInfo
+	return out, c.getJSON(ctx, "/v1/minions", &out)
+}
+
+// Audit lists the newest audit entries.
+func (c *Client) Audit(ctx context.Context, limit int) ([]jobstore.AuditEntry, error) {
+	var out []jobstore.AuditEntry
+	return out, c.getJSON(ctx, "/v1/audit?limit="+strconv.Itoa(limit), &out)
+}
+
+// Events streams the event bus until ctx ends or fn returns an error.
+func (c *Client) Events(ctx context.Context, fn func(raw []byte, ev events.Event) error) error {
+	resp, err := c.do(ctx, http.MethodGet, "/v1/events", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var ev events.Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			return err
+		}
+		if err := fn(sc.Bytes(), ev); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return sc.Err()
+}

@@ -1,0 +1,561 @@
+package master
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/halite/halite/pkg/codec"
+	"github.com/halite/halite/pkg/jobstore"
+	"github.com/halite/halite/pkg/targeting"
+	"github.com/halite/halite/pkg/wire"
+)
+
+// RunRequest is a job as the operator API receives it.
+type RunRequest struct {
+	Target     string         `json:"tgt"`
+	TargetType string         `json:"tgt_type,omitempty"`
+	Fun        string         `json:"fun"`
+	Args       []any          `json:"arg,omitempty"`
+	Kwargs     map[string]any `json:"kwarg,omitempty"`
+	// Timeout bounds the wait for minions that acknowledged and still run.
+	Timeout string `json:"timeout,omitempty"`
+	// Batch is "N" or "P%": how many minions run at once.
+	Batch string `json:"batch,omitempty"`
+	// BatchFail is "N" or "P%": the failures that stop a batched rollout.
+	BatchFail string `json:"batch_fail,omitempty"`
+	Async     bool   `json:"async,omitempty"`
+	Explain   bool   `json:"explain,omitempty"`
+	// User is set by the API from the caller's credentials.
+	User string `json:"-"`
+}
+
+// RunEvent is one line of the streamed answer to a run request.
+type RunEvent struct {
+	// Type is "start", "return", "state", "explain" or "done".
+	Type     string               `json:"type"`
+	JID      string               `json:"jid,omitempty"`
+	Expected []string             `json:"expected,omitempty"`
+	ID       string               `json:"id,omitempty"`
+	Return   any                  `json:"return,omitempty"`
+	Retcode  int                  `json:"retcode,omitempty"`
+	Success  bool                 `json:"success,omitempty"`
+	State    jobstore.MinionState `json:"state,omitempty"`
+	Explain  []ExplainLine        `json:"explain,omitempty"`
+	Summary  *Summary             `json:"summary,omitempty"`
+}
+
+// ExplainLine says whether one minion matches and why.
+type ExplainLine struct {
+	ID        string `json:"id"`
+	Matches   bool   `json:"matches"`
+	Connected bool   `json:"connected"`
+}
+
+// Summary closes a job: how every targeted minion ended.
+type Summary struct {
+	Expected int     `json:"expected"`
+	Returned int     `json:"returned"`
+	Failed   int     `json:"failed"`
+	Offline  int     `json:"offline"`
+	NoAck    int     `json:"no_ack"`
+	TimedOut int     `json:"timed_out"`
+	Skipped  int     `json:"skipped,omitempty"`
+	Millis   float64 `json:"ms"`
+}
+
+// Skipped is the state of minions a batched job never reached because its
+// failure budget ran out.
+const Skipped jobstore.MinionState = "skipped"
+
+// minionEvent is an ack or a return for a live job.
+type minionEvent struct {
+	id    string
+	acked bool
+	ret   *jobstore.Return
+}
+
+// liveJob is a job whose caller is still waiting.
+type liveJob struct {
+	ch chan minionEvent
+}
+
+func (m *Master) deliver(jid string, ev minionEvent) {
+	m.mu.RLock()
+	lj := m.live[jid]
+	m.mu.RUnlock()
+	if lj == nil {
+		return
+	}
+	select {
+	case lj.ch <- ev:
+	default:
+		// Only minions outside the expected set can overflow the buffer
+		// (it holds two events per expected minion); their returns are
+		// stored regardless.
+	}
+}
+
+// jidSource makes Salt-style JIDs (YYYYMMDDhhmmssffffff, UTC), strictly
+// increasing so they are unique per master.
+type jidSource struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+func (j *jidSource) next() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	t := time.Now().UTC().Truncate(time.Microsecond)
+	if !t.After(j.last) {
+		t = j.last.Add(time.Microsecond)
+	}
+	j.last = t
+	return t.Format("20060102150405") + fmt.Sprintf("%06d", t.Nanosecond()/1000)
+}
+
+// matchTarget returns the accepted minions the target matches, sorted.
+func (m *Master) matchTarget(req *RunRequest) (matched []string, all []string, err error) {
+	typ, err := targeting.ParseType(req.TargetType)
+	if err != nil {
+		return nil, nil, err
+	}
+	matcher, err := targeting.Compile(typ, req.Target, targeting.Options{Nodegroups: m.cfg.Nodegroups})
+	if err != nil {
+		return nil, nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	all = make([]string, 0, len(m.accepted))
+	for id := range m.accepted {
+		all = append(all, id)
+	}
+	sort.Strings(all)
+	if ids, ok := targeting.ListIDs(matcher); ok {
+		for _, id := range ids {
+			if _, ok := m.accepted[id]; ok {
+				matched = append(matched, id)
+			}
+		}
+		sort.Strings(matched)
+		return matched, all, nil
+	}
+	for _, id := range all {
+		if matcher.Match(&targeting.Minion{ID: id, Grains: m.grains[id]}) {
+			matched = append(matched, id)
+		}
+	}
+	return matched, all, nil
+}
+
+// RunJob executes a job and streams its progress to emit. It returns when
+// every targeted minion has an end state (or at once with Async).
+func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent) error) error {
+	if req.Fun == "" {
+		return fmt.Errorf("no function given")
+	}
+	if req.Target == "" {
+		return fmt.Errorf("no target given")
+	}
+	timeout := 10 * time.Second
+	if req.Timeout != "" {
+		d, err := parseTimeout(req.Timeout)
+		if err != nil {
+			return err
+		}
+		timeout = d
+	}
+	expected, all, err := m.matchTarget(req)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	if req.Explain {
+		lines := make([]ExplainLine, 0, len(all))
+		set := toSet(expected)
+		m.mu.RLock()
+		for _, id := range all {
+			_, conn := m.sessions[id]
+			_, ok := set[id]
+			lines = append(lines, ExplainLine{ID: id, Matches: ok, Connected: conn})
+		}
+		m.mu.RUnlock()
+		return emit(RunEvent{Type: "explain", Expected: expected, Explain: lines})
+	}
+	batchSize, err := parseCount(req.Batch, len(expected))
+	if err != nil {
+		return fmt.Errorf("--batch: %w", err)
+	}
+	failBudget := -1
+	if req.BatchFail != "" {
+		if failBudget, err = parseCount(req.BatchFail, len(expected)); err != nil {
+			return fmt.Errorf("--batch-fail: %w", err)
+		}
+	}
+
+	jid := m.jids.next()
+	job := &jobstore.Job{
+		JID: jid, Fun: req.Fun, Args: req.Args, Kwargs: req.Kwargs,
+		TargetType: orDefault(req.TargetType, "glob"), Target: req.Target,
+		User: req.User, Created: time.Now().UTC(), Expected: expected,
+	}
+	if batchSize > 0 {
+		job.Meta = map[string]any{"batch": req.Batch, "batch_fail": req.BatchFail}
+	}
+	audit := &jobstore.AuditEntry{
+		Time: time.Now().UTC(), User: req.User, Action: "run", Target: req.Target,
+		Fun: req.Fun, Args: req.Args, Kwargs: req.Kwargs, JID: jid, Outcome: "published",
+	}
+	if err := m.store.AddAudit(ctx, audit); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if err := m.store.CreateJob(ctx, job); err != nil {
+		return fmt.Errorf("store job: %w", err)
+	}
+	lj := &liveJob{ch: make(chan minionEvent, 2*len(expected)+64)}
+	if !req.Async {
+		m.mu.Lock()
+		m.live[jid] = lj
+		m.mu.Unlock()
+		defer func() {
+			m.mu.Lock()
+			delete(m.live, jid)
+			m.mu.Unlock()
+		}()
+	}
+	m.events.Publish("halite/job/"+jid+"/new", map[string]any{"jid": jid, "fun": req.Fun, "tgt": req.Target, "tgt_type": job.TargetType, "minions": expected, "user": req.User})
+	if err := emit(RunEvent{Type: "start", JID: jid, Expected: expected}); err != nil {
+		return err
+	}
+	r := &jobRun{m: m, req: req, jid: jid, timeout: timeout, emit: emit, lj: lj,
+		states: make(map[string]jobstore.MinionState, len(expected)), started: time.Now()}
+	if req.Async {
+		// Publish and return; minions' returns are stored as they arrive.
+		return r.publishAll(ctx, expected)
+	}
+	if batchSize > 0 && batchSize < len(expected) {
+		return r.batched(ctx, expected, batchSize, failBudget)
+	}
+	if err := r.publishAll(ctx, expected); err != nil {
+		return err
+	}
+	return r.wait(ctx)
+}
+
+// jobRun is the accounting of one job for its waiting caller.
+type jobRun struct {
+	m       *Master
+	req     *RunRequest
+	jid     string
+	timeout time.Duration
+	emit    func(RunEvent) error
+	lj      *liveJob
+	started time.Time
+
+	states map[string]jobstore.MinionState // every targeted minion
+	acked  map[string]time.Time            // acked, still running: deadline
+	sent   map[string]time.Time            // published, not acked: ack deadline
+	failed int
+	batch  int
+}
+
+// publishAll publishes the job to ids; those without a session are
+// offline at once.
+func (r *jobRun) publishAll(ctx context.Context, ids []string) error {
+	if r.acked == nil {
+		r.acked = map[string]time.Time{}
+		r.sent = map[string]time.Time{}
+	}
+	var online []string
+	offline := map[string]jobstore.MinionState{}
+	r.m.mu.RLock()
+	for _, id := range ids {
+		if _, ok := r.m.sessions[id]; ok {
+			online = append(online, id)
+		} else {
+			offline[id] = jobstore.StateOffline
+		}
+	}
+	r.m.mu.RUnlock()
+	if len(offline) > 0 {
+		if err := r.m.store.SetStates(ctx, r.jid, offline); err != nil {
+			r.m.log.Error("store offline states", "jid", r.jid, "error", err)
+		}
+	}
+	for _, id := range ids {
+		if _, off := offline[id]; off {
+			r.states[id] = jobstore.StateOffline
+			if err := r.emit(RunEvent{Type: "state", ID: id, State: jobstore.StateOffline}); err != nil {
+				return err
+			}
+		}
+	}
+	if len(online) == 0 {
+		return nil
+	}
+	job := wire.Job{
+		JID: r.jid, Fun: r.req.Fun, Args: r.req.Args, Kwargs: r.req.Kwargs,
+		TargetType: orDefault(r.req.TargetType, "glob"), Target: r.req.Target,
+		Time: wire.Now(), User: r.req.User, Nodegroups: r.m.cfg.Nodegroups,
+	}
+	if r.req.Batch != "" {
+		// Each batch is published to exactly its own minions.
+		job.TargetType, job.Target = "list", strings.Join(online, ",")
+	}
+	job.Batch = r.batch
+	r.batch++
+	if err := r.m.publish(&job); err != nil {
+		return err
+	}
+	ackBy := time.Now().Add(min(r.m.cfg.AckTimeout.D(), r.timeout))
+	for _, id := range online {
+		r.sent[id] = ackBy
+	}
+	return nil
+}
+
+// wait consumes acks and returns until every published minion has an end
+// state.
+func (r *jobRun) wait(ctx context.Context) error {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for len(r.sent)+len(r.acked) > 0 {
+		next := r.nextDeadline()
+		timer.Reset(time.Until(next))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev := <-r.lj.ch:
+			if err := r.handle(ev); err != nil {
+				return err
+			}
+		case <-timer.C:
+			if err := r.expire(ctx, time.Now()); err != nil {
+				return err
+			}
+		}
+	}
+	return r.done(ctx)
+}
+
+func (r *jobRun) nextDeadline() time.Time {
+	next := time.Now().Add(time.Hour)
+	for _, t := range r.sent {
+		if t.Before(next) {
+			next = t
+		}
+	}
+	for _, t := range r.acked {
+		if t.Before(next) {
+			next = t
+		}
+	}
+	return next
+}
+
+func (r *jobRun) handle(ev minionEvent) error {
+	if ev.acked {
+		if _, ok := r.sent[ev.id]; ok {
+			delete(r.sent, ev.id)
+			r.acked[ev.id] = r.started.Add(r.timeout)
+		}
+		return nil
+	}
+	if r.states[ev.id] == jobstore.StateReturned {
+		return nil // a duplicate (resent after reconnect)
+	}
+	delete(r.sent, ev.id)
+	delete(r.acked, ev.id)
+	r.states[ev.id] = jobstore.StateReturned
+	if !ev.ret.Success {
+		r.failed++
+	}
+	return r.emit(RunEvent{Type: "return", ID: ev.id, Return: ev.ret.Return, Retcode: ev.ret.Retcode, Success: ev.ret.Success})
+}
+
+func (r *jobRun) expire(ctx context.Context, now time.Time) error {
+	changed := map[string]jobstore.MinionState{}
+	for id, t := range r.sent {
+		if !t.After(now) {
+			delete(r.sent, id)
+			changed[id] = jobstore.StateNoAck
+		}
+	}
+	for id, t := range r.acked {
+		if !t.After(now) {
+			delete(r.acked, id)
+			changed[id] = jobstore.StateTimedOut
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	if err := r.m.store.SetStates(ctx, r.jid, changed); err != nil {
+		r.m.log.Error("store job states", "jid", r.jid, "error", err)
+	}
+	ids := make([]string, 0, len(changed))
+	for id := range changed {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		r.states[id] = changed[id]
+		if err := r.emit(RunEvent{Type: "state", ID: id, State: changed[id]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batched runs the job on a sliding window of size minions: as one
+// finishes the next starts, until all ran or the failure budget is spent.
+func (r *jobRun) batched(ctx context.Context, ids []string, size, failBudget int) error {
+	queue := ids
+	stopped := false
+	for {
+		inflight := len(r.sent) + len(r.acked)
+		if !stopped && failBudget >= 0 && r.failed+r.notReturned() > failBudget {
+			stopped = true
+			r.m.log.Warn("batch failure budget exceeded; stopping rollout", "jid", r.jid, "failed", r.failed)
+		}
+		if !stopped && inflight < size && len(queue) > 0 {
+			n := min(size-inflight, len(queue))
+			if err := r.publishAll(ctx, queue[:n]); err != nil {
+				return err
+			}
+			queue = queue[n:]
+			continue
+		}
+		if inflight == 0 && (stopped || len(queue) == 0) {
+			break
+		}
+		timer := time.NewTimer(time.Until(r.nextDeadline()))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case ev := <-r.lj.ch:
+			if err := r.handle(ev); err != nil {
+				timer.Stop()
+				return err
+			}
+		case <-timer.C:
+			if err := r.expire(ctx, time.Now()); err != nil {
+				return err
+			}
+		}
+		timer.Stop()
+	}
+	if len(queue) > 0 {
+		skipped := map[string]jobstore.MinionState{}
+		for _, id := range queue {
+			skipped[id] = Skipped
+			r.states[id] = Skipped
+			if err := r.emit(RunEvent{Type: "state", ID: id, State: Skipped}); err != nil {
+				return err
+			}
+		}
+		if err := r.m.store.SetStates(ctx, r.jid, skipped); err != nil {
+			r.m.log.Error("store skipped states", "jid", r.jid, "error", err)
+		}
+	}
+	return r.done(ctx)
+}
+
+// notReturned counts minions that ended without returning (they count
+// against a batch's failure budget too).
+func (r *jobRun) notReturned() int {
+	n := 0
+	for _, st := range r.states {
+		switch st {
+		case jobstore.StateOffline, jobstore.StateNoAck, jobstore.StateTimedOut:
+			n++
+		}
+	}
+	return n
+}
+
+func (r *jobRun) done(ctx context.Context) error {
+	s := &Summary{Expected: len(r.states), Millis: float64(time.Since(r.started).Microseconds()) / 1000}
+	for _, st := range r.states {
+		switch st {
+		case jobstore.StateReturned:
+			s.Returned++
+		case jobstore.StateOffline:
+			s.Offline++
+		case jobstore.StateNoAck:
+			s.NoAck++
+		case jobstore.StateTimedOut:
+			s.TimedOut++
+		case Skipped:
+			s.Skipped++
+		}
+	}
+	s.Failed = r.failed
+	return r.emit(RunEvent{Type: "done", JID: r.jid, Summary: s})
+}
+
+// publish signs, encrypts once and publishes a job to every subscriber.
+func (m *Master) publish(job *wire.Job) error {
+	payload, err := codec.Marshal(job)
+	if err != nil {
+		return err
+	}
+	m.pubMu.Lock()
+	defer m.pubMu.Unlock()
+	env, err := m.keyring.Current().Seal(m.key, payload)
+	if err != nil {
+		return fmt.Errorf("seal job %s: %w", job.JID, err)
+	}
+	st := m.pub.Publish(env)
+	m.log.Named("publish").Debug("job published", "jid", job.JID, "fun", job.Fun, "subscribers", st.Queued, "dropped", st.Dropped, "bytes", len(env))
+	return nil
+}
+
+func parseTimeout(s string) (time.Duration, error) {
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d, nil
+	}
+	if secs, err := strconv.ParseFloat(s, 64); err == nil && secs > 0 {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	return 0, fmt.Errorf("invalid timeout %q (want e.g. 10s or 10)", s)
+}
+
+// parseCount reads "N" or "P%" of total; "" is 0.
+func parseCount(s string, total int) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		f, err := strconv.ParseFloat(p, 64)
+		if err != nil || f <= 0 || f > 100 {
+			return 0, fmt.Errorf("invalid percentage %q", s)
+		}
+		return max(1, int(math.Ceil(f*float64(total)/100))), nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid count %q (want N or P%%)", s)
+	}
+	return n, nil
+}
+
+func toSet(ids []string) map[string]struct{} {
+	s := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		s[id] = struct{}{}
+	}
+	return s
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}

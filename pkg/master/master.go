@@ -1,0 +1,230 @@
+// Package master is the Halite master daemon as a library: the binary
+// parses flags and calls New and Run; tests start it in-process on free
+// loopback ports.
+package master
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/halite/halite/pkg/config"
+	"github.com/halite/halite/pkg/crypto"
+	"github.com/halite/halite/pkg/events"
+	"github.com/halite/halite/pkg/jobstore"
+	"github.com/halite/halite/pkg/keys"
+	"github.com/halite/halite/pkg/transport"
+)
+
+// Master is a running master. Create it with New, start it with Run.
+type Master struct {
+	cfg    config.Master
+	log    hclog.Logger
+	key    crypto.MasterPrivate
+	keys   keys.Registry
+	store  jobstore.Store
+	batch  *jobstore.Batcher
+	events *events.Bus
+	jids   jidSource
+
+	pub  *transport.Publisher
+	ret  *transport.Server
+	api  *http.Server
+	apiL []net.Listener
+
+	pubMu    sync.Mutex // serializes rotation and publishing
+	keyring  *crypto.Keyring
+	epoch    uint32
+	rotation time.Time
+
+	mu       sync.RWMutex
+	sessions map[string]*session // authenticated minions by id
+	pending  map[string]*peer    // pending-key minions waiting on an open connection
+	accepted map[string]struct{} // accepted ids (cache of the registry)
+	grains   map[string]map[string]any
+	live     map[string]*liveJob // jobs whose caller is still waiting
+
+	ready chan struct{}
+}
+
+// New prepares a master: it loads or creates its key, opens the key
+// registry and the job store. Nothing listens until Run.
+func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data_dir: %w", err)
+	}
+	if err := os.MkdirAll(cfg.PKIDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create pki_dir: %w", err)
+	}
+	key, err := crypto.LoadOrGenerateMasterKey(cfg.PKIDir)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	reg, err := keys.NewFileRegistry(cfg.PKIDir, cfg.AutoAccept)
+	if err != nil {
+		return nil, fmt.Errorf("key registry: %w", err)
+	}
+	store, err := jobstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "halite.db"))
+	if err != nil {
+		return nil, fmt.Errorf("job store: %w", err)
+	}
+	m := &Master{
+		cfg:     cfg,
+		log:     log,
+		key:     key,
+		keys:    reg,
+		store:   store,
+		events:  events.New(),
+		keyring: crypto.NewKeyring(0),
+		// Epochs continue across restarts (seconds since 1970 at start), so
+		// a minion never mistakes a new master's first key for an old one.
+		epoch:    uint32(time.Now().Unix()),
+		sessions: map[string]*session{},
+		pending:  map[string]*peer{},
+		accepted: map[string]struct{}{},
+		grains:   map[string]map[string]any{},
+		live:     map[string]*liveJob{},
+		ready:    make(chan struct{}),
+	}
+	m.batch = jobstore.NewBatcher(store, 1000, 20*time.Millisecond, log.Named("store"))
+	entries, err := reg.List(ctx)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	for _, e := range entries {
+		if e.State == keys.StateAccepted {
+			m.accepted[e.ID] = struct{}{}
+		}
+	}
+	if m.grains, err = store.AllGrains(ctx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("load grains cache: %w", err)
+	}
+	if err := m.rotateLocked("start"); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// Ready is closed once every listener is up.
+func (m *Master) Ready() <-chan struct{} { return m.ready }
+
+// PublishAddr and RetAddr are the bound addresses (after Ready).
+func (m *Master) PublishAddr() net.Addr { return m.pub.Addr() }
+
+// RetAddr is the request channel's bound address (after Ready).
+func (m *Master) RetAddr() net.Addr { return m.ret.Addr() }
+
+// SocketPath is the Unix socket of the operator API.
+func (m *Master) SocketPath() string { return filepath.Join(m.cfg.DataDir, "master.sock") }
+
+// Fingerprint is the master key's fingerprint.
+func (m *Master) Fingerprint() string { return m.key.Public().Fingerprint() }
+
+// Run listens and serves until ctx is cancelled, then shuts everything
+// down: listeners, connections, the API, the store. It returns only after
+// every goroutine it started has ended.
+func (m *Master) Run(ctx context.Context) (err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+		if cerr := m.store.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+
+	wg.Add(1)
+	batchCtx, stopBatch := context.WithCancel(context.Background())
+	go func() { defer wg.Done(); m.batch.Run(batchCtx) }()
+	defer stopBatch() // after the servers: flush what they handed in
+
+	opts := transport.DefaultOptions()
+	host := m.cfg.Interface
+	m.pub, err = transport.ListenPub(ctx, net.JoinHostPort(host, strconv.Itoa(m.cfg.PublishPort)), opts, m.log.Named("publish"), m.slowSubscriber)
+	if err != nil {
+		return err
+	}
+	defer m.pub.Close()
+	retOpts := opts
+	retOpts.MaxMessage = maxPreAuthMessage
+	m.ret, err = transport.Listen(ctx, net.JoinHostPort(host, strconv.Itoa(m.cfg.RetPort)), "ROUTER", retOpts, m.log.Named("ret"), m.servePeer)
+	if err != nil {
+		return err
+	}
+	defer m.ret.Close()
+	if err := m.startAPI(ctx, &wg); err != nil {
+		return err
+	}
+	defer m.stopAPI()
+
+	wg.Add(1)
+	go func() { defer wg.Done(); m.housekeeping(ctx) }()
+
+	m.log.Info("master ready", "publish", m.pub.Addr(), "ret", m.ret.Addr(), "socket", m.SocketPath(), "fingerprint", m.Fingerprint())
+	close(m.ready)
+	<-ctx.Done()
+	m.log.Info("master shutting down")
+	return nil
+}
+
+// housekeeping rotates the publish key on schedule and prunes old jobs.
+func (m *Master) housekeeping(ctx context.Context) {
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
+	rotate := time.NewTicker(time.Minute)
+	defer rotate.Stop()
+	m.pruneJobs(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-prune.C:
+			m.pruneJobs(ctx)
+		case <-rotate.C:
+			if period := m.cfg.PublishKeyRotation.D(); period > 0 {
+				m.pubMu.Lock()
+				due := time.Since(m.rotation) >= period
+				m.pubMu.Unlock()
+				if due {
+					if err := m.rotatePublishKey("scheduled", ""); err != nil {
+						m.log.Error("scheduled publish key rotation failed", "error", err)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (m *Master) pruneJobs(ctx context.Context) {
+	keep := m.cfg.KeepJobs.D()
+	if keep <= 0 {
+		return
+	}
+	n, err := m.store.Prune(ctx, time.Now().Add(-keep))
+	if err != nil && !errors.Is(err, context.Canceled) {
+		m.log.Error("prune jobs", "error", err)
+		return
+	}
+	if n > 0 {
+		m.log.Info("pruned old jobs", "count", n, "keep_jobs", keep)
+	}
+}
+
+func (m *Master) slowSubscriber(identity string, addr net.Addr) {
+	m.log.Warn("minion stopped reading published jobs; disconnected it", "id", identity, "remote", addr)
+	m.events.Publish("halite/minion/"+identity+"/slow", map[string]any{"id": identity, "remote": addr.String()})
+}

@@ -1,0 +1,346 @@
+package master
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/halite/halite/pkg/crypto"
+	"github.com/halite/halite/pkg/jobstore"
+	"github.com/halite/halite/pkg/keys"
+	"github.com/halite/halite/pkg/transport"
+	"github.com/halite/halite/pkg/wire"
+)
+
+const (
+	// maxPreAuthMessage bounds what an unauthenticated peer may send; an
+	// auth request is a few hundred bytes.
+	maxPreAuthMessage = 64 << 10
+	// maxAuthedMessage bounds one message from an authenticated minion.
+	maxAuthedMessage = 16 << 20
+	// maxRefusals is how many refused messages a connection may send
+	// before it is closed.
+	maxRefusals = 8
+)
+
+// peer is one connection on the request channel, from accept to close.
+type peer struct {
+	conn *transport.Conn
+
+	mu      sync.Mutex
+	sess    *session
+	authReq *crypto.AuthRequest // while pending acceptance
+}
+
+func (p *peer) session() *session {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sess
+}
+
+// session is an authenticated minion on its connection.
+type session struct {
+	id        string
+	conn      *transport.Conn
+	ch        *crypto.Channel
+	connected time.Time
+	lastSeen  atomic.Int64 // unix nanos
+	version   atomic.Value // string
+}
+
+func (s *session) send(typ string, body any) error {
+	b, err := wire.Encode(typ, body)
+	if err != nil {
+		return err
+	}
+	return s.conn.Send([]byte(wire.KindSealed), s.ch.Seal(b))
+}
+
+// servePeer runs for each connection on the request channel.
+func (m *Master) servePeer(ctx context.Context, c *transport.Conn) {
+	p := &peer{conn: c}
+	log := m.log.Named("auth")
+	refusals := 0
+	refuse := func(msg string, args ...any) {
+		refusals++
+		log.Warn(msg, append(args, "remote", c.RemoteAddr(), "announced_id", c.PeerIdentity())...)
+		if refusals >= maxRefusals {
+			log.Warn("closing connection after repeated refusals", "remote", c.RemoteAddr())
+			_ = c.Close()
+		}
+	}
+	defer m.dropPeer(p)
+	for {
+		frames, err := c.Recv()
+		if err != nil {
+			return
+		}
+		if len(frames) != 2 {
+			refuse("refused message with wrong frame count", "frames", len(frames))
+			continue
+		}
+		kind, body := string(frames[0]), frames[1]
+		sess := p.session()
+		switch {
+		case sess == nil && kind == wire.KindAuth:
+			if err := m.handleAuth(ctx, p, body); err != nil {
+				refuse("auth refused", "error", err)
+			}
+		case sess == nil:
+			refuse("unauthenticated peer asked for something other than auth", "kind", truncate(kind, 32))
+		case kind == wire.KindSealed:
+			if err := m.handleSealed(ctx, sess, body); err != nil {
+				refuse("message from minion refused", "id", sess.id, "error", err)
+			}
+		default:
+			refuse("authenticated minion sent an unknown frame kind", "id", sess.id, "kind", truncate(kind, 32))
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func (m *Master) handleAuth(ctx context.Context, p *peer, body []byte) error {
+	req, err := crypto.UnmarshalAuthRequest(body)
+	if err != nil {
+		m.events.Publish("halite/auth/invalid", map[string]any{"remote": p.conn.RemoteAddr().String(), "error": err.Error()})
+		return fmt.Errorf("decode auth request: %w", err)
+	}
+	if err := req.Verify(time.Now(), m.cfg.ClockSkew.D()); err != nil {
+		m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": "invalid", "error": err.Error()})
+		return fmt.Errorf("auth request from %q: %w", req.ID, err)
+	}
+	state, err := m.keys.Check(ctx, req.ID, req.Public)
+	if err != nil {
+		return fmt.Errorf("check key of %q: %w", req.ID, err)
+	}
+	m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": string(state), "fingerprint": req.Public.Fingerprint()})
+	log := m.log.Named("auth")
+	switch state {
+	case keys.StateAccepted:
+		m.mu.Lock()
+		m.accepted[req.ID] = struct{}{}
+		m.mu.Unlock()
+		return m.startSession(p, req)
+	case keys.StatePending:
+		log.Info("minion key pending acceptance", "id", req.ID, "fingerprint", req.Public.Fingerprint())
+		p.mu.Lock()
+		p.authReq = req
+		p.mu.Unlock()
+		m.mu.Lock()
+		m.pending[req.ID] = p
+		m.mu.Unlock()
+		return m.replyStatus(p, req, crypto.StatusPending)
+	case keys.StateDenied:
+		log.Error("DENIED: minion presented a key different from its accepted key; possible impersonation",
+			"id", req.ID, "fingerprint", req.Public.Fingerprint(), "remote", p.conn.RemoteAddr())
+		m.events.Publish("halite/key/"+req.ID+"/denied", map[string]any{"id": req.ID, "fingerprint": req.Public.Fingerprint(), "remote": p.conn.RemoteAddr().String()})
+		return m.replyStatus(p, req, crypto.StatusDenied)
+	default:
+		log.Warn("minion key rejected", "id", req.ID, "fingerprint", req.Public.Fingerprint())
+		return m.replyStatus(p, req, crypto.StatusRejected)
+	}
+}
+
+func (m *Master) replyStatus(p *peer, req *crypto.AuthRequest, status crypto.AuthStatus) error {
+	reply, err := crypto.SealAuthReply(m.key, req, status, nil, time.Now())
+	if err != nil {
+		return err
+	}
+	b, err := reply.Marshal()
+	if err != nil {
+		return err
+	}
+	return p.conn.Send([]byte(wire.KindAuth), b)
+}
+
+// startSession answers an accepted minion with its session keys and binds
+// the connection to it. Any older session of the same id is closed.
+func (m *Master) startSession(p *peer, req *crypto.AuthRequest) error {
+	reqKey, err := crypto.NewRequestKey()
+	if err != nil {
+		return err
+	}
+	m.pubMu.Lock()
+	pubKey := m.keyring.Current()
+	m.pubMu.Unlock()
+	reply, err := crypto.SealAuthReply(m.key, req, crypto.StatusAccepted, &crypto.SessionKeys{Publish: pubKey, Request: reqKey}, time.Now())
+	if err != nil {
+		return err
+	}
+	b, err := reply.Marshal()
+	if err != nil {
+		return err
+	}
+	s := &session{
+		id:        req.ID,
+		conn:      p.conn,
+		ch:        crypto.NewChannel(reqKey, req.ID, crypto.ToMinion),
+		connected: time.Now(),
+	}
+	s.lastSeen.Store(time.Now().UnixNano())
+	s.version.Store("")
+	p.mu.Lock()
+	p.sess = s
+	p.authReq = nil
+	p.mu.Unlock()
+	m.mu.Lock()
+	old := m.sessions[req.ID]
+	m.sessions[req.ID] = s
+	if m.pending[req.ID] == p {
+		delete(m.pending, req.ID)
+	}
+	m.mu.Unlock()
+	if old != nil && old.conn != p.conn {
+		m.log.Info("minion reconnected; closing its previous connection", "id", req.ID)
+		_ = old.conn.Close()
+	}
+	p.conn.SetMaxMessage(maxAuthedMessage)
+	if err := p.conn.Send([]byte(wire.KindAuth), b); err != nil {
+		return err
+	}
+	m.log.Named("auth").Info("minion authenticated", "id", req.ID, "remote", p.conn.RemoteAddr())
+	m.events.Publish("halite/minion/"+req.ID+"/start", map[string]any{"id": req.ID})
+	return nil
+}
+
+// dropPeer forgets a closed connection.
+func (m *Master) dropPeer(p *peer) {
+	s := p.session()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s != nil && m.sessions[s.id] == s {
+		delete(m.sessions, s.id)
+		m.log.Info("minion disconnected", "id", s.id, "error", p.conn.Err())
+	}
+	for id, q := range m.pending {
+		if q == p {
+			delete(m.pending, id)
+		}
+	}
+}
+
+func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) error {
+	plain, err := s.ch.Open(body)
+	if err != nil {
+		return fmt.Errorf("open sealed message: %w", err)
+	}
+	msg, err := wire.Decode(plain)
+	if err != nil {
+		return err
+	}
+	limit, ok := wire.MaxBody[msg.Type]
+	if !ok {
+		return fmt.Errorf("message type %q is not allowed", truncate(msg.Type, 32))
+	}
+	if len(msg.Body) > limit {
+		return fmt.Errorf("%s body of %d bytes exceeds %d", msg.Type, len(msg.Body), limit)
+	}
+	s.lastSeen.Store(time.Now().UnixNano())
+	switch msg.Type {
+	case wire.TypeHeartbeat:
+		var hb wire.Heartbeat
+		if err := msg.DecodeBody(&hb); err != nil {
+			return err
+		}
+		if hb.Version != "" {
+			s.version.Store(hb.Version)
+		}
+		return s.send(wire.TypeHeartbeatAck, wire.Heartbeat{Time: wire.Now()})
+	case wire.TypeGrains:
+		var g wire.Grains
+		if err := msg.DecodeBody(&g); err != nil {
+			return err
+		}
+		if g.Version != "" {
+			s.version.Store(g.Version)
+		}
+		if g.Grains == nil {
+			g.Grains = map[string]any{}
+		}
+		m.mu.Lock()
+		m.grains[s.id] = g.Grains
+		m.mu.Unlock()
+		if err := m.store.PutGrains(ctx, s.id, g.Grains); err != nil {
+			m.log.Error("store grains", "id", s.id, "error", err)
+		}
+		return nil
+	case wire.TypeAck:
+		var a wire.Ack
+		if err := msg.DecodeBody(&a); err != nil {
+			return err
+		}
+		m.deliver(a.JID, minionEvent{id: s.id, acked: true})
+		return nil
+	case wire.TypeReturn:
+		var r wire.Return
+		if err := msg.DecodeBody(&r); err != nil {
+			return err
+		}
+		if r.JID == "" {
+			return errors.New("return without jid")
+		}
+		ret := jobstore.Return{
+			JID: r.JID, ID: s.id, Fun: r.Fun, Return: r.Return, Retcode: r.Retcode, Success: r.Success,
+			Received: time.Now().UTC(), Duration: time.Duration(r.Duration),
+		}
+		m.batch.Add(ret)
+		m.deliver(r.JID, minionEvent{id: s.id, ret: &ret})
+		m.events.Publish("halite/job/"+r.JID+"/ret/"+s.id, map[string]any{"jid": r.JID, "id": s.id, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success})
+		return s.send(wire.TypeReturnAck, wire.ReturnAck{JID: r.JID})
+	}
+	return nil
+}
+
+// rotateLocked installs a new publish key; m.pubMu must be held (or the
+// master not yet running).
+func (m *Master) rotateLocked(reason string) error {
+	k, err := crypto.NewPublishKey(m.epoch + 1)
+	if err != nil {
+		return fmt.Errorf("new publish key: %w", err)
+	}
+	if err := m.keyring.Set(k); err != nil {
+		return err
+	}
+	m.epoch++
+	m.rotation = time.Now()
+	m.log.Info("publish key rotated", "epoch", m.epoch, "reason", reason)
+	return nil
+}
+
+// rotatePublishKey replaces the publish key and pushes the new one to every
+// connected minion except `without`, whose session is closed first, so a
+// removed minion can read nothing published afterwards.
+func (m *Master) rotatePublishKey(reason, without string) error {
+	m.pubMu.Lock()
+	defer m.pubMu.Unlock()
+	m.mu.Lock()
+	if s := m.sessions[without]; s != nil {
+		delete(m.sessions, without)
+		_ = s.conn.Close()
+	}
+	sessions := make([]*session, 0, len(m.sessions))
+	for _, s := range m.sessions {
+		sessions = append(sessions, s)
+	}
+	m.mu.Unlock()
+	if err := m.rotateLocked(reason); err != nil {
+		return err
+	}
+	k := m.keyring.Current()
+	for _, s := range sessions {
+		if err := s.send(wire.TypePublishKey, k); err != nil {
+			m.log.Warn("could not push new publish key; minion will re-authenticate", "id", s.id, "error", err)
+		}
+	}
+	m.events.Publish("halite/key/rotate", map[string]any{"epoch": k.Epoch, "reason": reason, "pushed": len(sessions)})
+	return nil
+}

@@ -1,0 +1,174 @@
+package minion
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/halite/halite/pkg/codec"
+	"github.com/halite/halite/pkg/crypto"
+	"github.com/halite/halite/pkg/targeting"
+	"github.com/halite/halite/pkg/transport"
+	"github.com/halite/halite/pkg/wire"
+)
+
+// parkFor is how long a job under a not-yet-known publish epoch waits for
+// the key push that is usually a few milliseconds behind it.
+const parkFor = 3 * time.Second
+
+type parked struct {
+	env []byte
+	at  time.Time
+}
+
+// publishLoop keeps the subscription to the master up and handles every
+// published job.
+func (m *Minion) publishLoop(ctx context.Context) {
+	b := transport.Backoff{Min: m.cfg.ReconnectMin.D(), Max: m.cfg.ReconnectMax.D()}
+	for ctx.Err() == nil {
+		err := m.subscribe(ctx, &b)
+		if ctx.Err() != nil {
+			return
+		}
+		delay := b.Next()
+		m.log.Named("publish").Warn("subscription down; reconnecting", "error", err, "retry_in", delay.Round(time.Millisecond))
+		if !waitOrDone(ctx, delay) {
+			return
+		}
+	}
+}
+
+func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
+	opts := transport.DefaultOptions()
+	conn, err := transport.Dial(ctx, m.addr(m.cfg.PublishPort), zmq4.Sub, m.cfg.ID, opts)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// Subscribe to everything (ZMTP 3.0 subscription message), so stock
+	// ZeroMQ publishers work too.
+	if err := conn.Send([]byte{1}); err != nil {
+		return err
+	}
+	b.Reset()
+	in := make(chan []byte, 64)
+	go func() {
+		defer close(in)
+		for {
+			frames, err := conn.Recv()
+			if err != nil {
+				return
+			}
+			if len(frames) != 1 {
+				continue
+			}
+			select {
+			case in <- frames[0]:
+			case <-conn.Done():
+				return
+			}
+		}
+	}()
+	var waiting []parked
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case env, ok := <-in:
+			if !ok {
+				return conn.Err()
+			}
+			if m.handlePublished(ctx, env) {
+				waiting = append(waiting, parked{env: env, at: time.Now()})
+			}
+		case <-m.keyCh:
+			retry := waiting
+			waiting = nil
+			for _, p := range retry {
+				if m.handlePublished(ctx, p.env) {
+					waiting = append(waiting, p)
+				}
+			}
+		case <-tick.C:
+			kept := waiting[:0]
+			expired := false
+			for _, p := range waiting {
+				if time.Since(p.at) < parkFor {
+					kept = append(kept, p)
+				} else {
+					expired = true
+				}
+			}
+			waiting = kept
+			if expired {
+				m.log.Warn("jobs arrived under a publish key this minion was never given; re-authenticating")
+				m.reauth()
+			}
+		}
+	}
+}
+
+// handlePublished verifies and dispatches one published envelope. It
+// reports true when the envelope should wait for a newer publish key.
+func (m *Minion) handlePublished(ctx context.Context, env []byte) (park bool) {
+	log := m.log.Named("publish")
+	payload, epoch, err := crypto.OpenPublished(m.keyring.Lookup, m.pinnedOrZero(), env)
+	if err != nil {
+		if errors.Is(err, crypto.ErrUnknownEpoch) {
+			cur := m.keyring.Current()
+			if !cur.IsZero() && epoch > cur.Epoch {
+				return true
+			}
+		}
+		log.Warn("refused published job", "error", err, "epoch", epoch)
+		return false
+	}
+	var job wire.Job
+	if err := codec.Unmarshal(payload, &job); err != nil {
+		log.Warn("refused published job: malformed", "error", err)
+		return false
+	}
+	skew := m.cfg.ClockSkew.D()
+	if age := time.Since(time.Unix(0, job.Time)); age > skew || age < -skew {
+		log.Warn("refused published job outside the allowed clock skew", "jid", job.JID, "age", age.Round(time.Millisecond))
+		return false
+	}
+	if !m.seen.add(job.JID, job.Batch, time.Now()) {
+		log.Warn("refused replayed job", "jid", job.JID)
+		return false
+	}
+	if !m.targets(&job) {
+		log.Trace("job does not target this minion", "jid", job.JID)
+		return false
+	}
+	m.startJob(ctx, &job)
+	return false
+}
+
+// pinnedOrZero is the master key jobs must be signed with: the key of the
+// master this minion authenticated with. Before that there is no publish
+// key either, so nothing opens.
+func (m *Minion) pinnedOrZero() crypto.MasterPublic {
+	if p := m.master.Load(); p != nil {
+		return *p
+	}
+	return crypto.MasterPublic{}
+}
+
+func (m *Minion) targets(job *wire.Job) bool {
+	typ, err := targeting.ParseType(job.TargetType)
+	if err != nil {
+		m.log.Warn("job with unknown target type", "jid", job.JID, "type", job.TargetType)
+		return false
+	}
+	matcher, err := targeting.Compile(typ, job.Target, targeting.Options{Nodegroups: job.Nodegroups})
+	if err != nil {
+		m.log.Warn("job with invalid target", "jid", job.JID, "error", err)
+		return false
+	}
+	return matcher.Match(&targeting.Minion{ID: m.cfg.ID, Grains: m.Grains(), Pillar: m.env.Pillar()})
+}

@@ -1,0 +1,265 @@
+package minion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/halite/halite/pkg/crypto"
+	"github.com/halite/halite/pkg/transport"
+	"github.com/halite/halite/pkg/version"
+	"github.com/halite/halite/pkg/wire"
+)
+
+// errRejected: the master rejected or denied the key; retry slowly.
+var errRejected = errors.New("key rejected by master")
+
+// requestLoop keeps the request channel up: connect, authenticate, serve,
+// and after any failure reconnect with jittered exponential backoff.
+func (m *Minion) requestLoop(ctx context.Context) {
+	b := transport.Backoff{Min: m.cfg.ReconnectMin.D(), Max: m.cfg.ReconnectMax.D()}
+	log := m.log.Named("auth")
+	for ctx.Err() == nil {
+		err := m.connectAndServe(ctx, &b)
+		if ctx.Err() != nil {
+			return
+		}
+		delay := b.Next()
+		if errors.Is(err, errRejected) {
+			delay = max(delay, min(60*time.Second, 6*m.cfg.ReconnectMax.D()))
+		}
+		log.Warn("request channel down; reconnecting", "error", err, "retry_in", delay.Round(time.Millisecond))
+		if !waitOrDone(ctx, delay) {
+			return
+		}
+	}
+}
+
+func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) error {
+	opts := transport.DefaultOptions()
+	conn, err := transport.Dial(ctx, m.addr(m.cfg.RetPort), zmq4.Dealer, m.cfg.ID, opts)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// Closing the connection is how a blocked Recv learns about ctx.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+
+	req, eph, err := crypto.NewAuthRequest(m.key, m.cfg.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	raw, err := req.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := conn.Send([]byte(wire.KindAuth), raw); err != nil {
+		return err
+	}
+	// Wait for the auth reply. A pending key gets a second reply on the same
+	// connection when the operator accepts it.
+	var keys *crypto.SessionKeys
+	for keys == nil {
+		frames, err := recvWithin(conn, m.authWait(keys))
+		if err != nil {
+			return fmt.Errorf("waiting for auth reply: %w", err)
+		}
+		if len(frames) != 2 || string(frames[0]) != wire.KindAuth {
+			return fmt.Errorf("unexpected message before auth reply")
+		}
+		reply, err := crypto.UnmarshalAuthReply(frames[1])
+		if err != nil {
+			return fmt.Errorf("auth reply: %w", err)
+		}
+		k, err := reply.Open(req, eph, m.trustMaster)
+		if err != nil {
+			m.log.Error("refusing master", "error", err)
+			return fmt.Errorf("auth reply: %w", err)
+		}
+		m.setKeyState(string(reply.Status))
+		switch reply.Status {
+		case crypto.StatusAccepted:
+			if err := m.pinMaster(reply.Master); err != nil {
+				return err
+			}
+			master := reply.Master
+			m.master.Store(&master)
+			keys = k
+		case crypto.StatusPending:
+			m.log.Info("key pending acceptance on the master", "id", m.cfg.ID, "fingerprint", m.key.Public().Fingerprint())
+		default:
+			m.log.Error("master refused this minion's key", "status", reply.Status, "fingerprint", m.key.Public().Fingerprint())
+			return errRejected
+		}
+	}
+	b.Reset()
+	if err := m.keyring.Set(keys.Publish); err != nil {
+		return err
+	}
+	m.signalKey()
+	s := &session{conn: conn, ch: crypto.NewChannel(keys.Request, m.cfg.ID, crypto.ToMaster)}
+	m.setSession(s)
+	defer m.setSession(nil)
+	m.log.Info("authenticated with master", "master", m.addr(m.cfg.RetPort), "epoch", keys.Publish.Epoch)
+
+	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version}); err != nil {
+		return err
+	}
+	for _, r := range m.spool.pending() {
+		if err := s.send(wire.TypeReturn, r); err != nil {
+			return err
+		}
+	}
+	return m.serveSession(ctx, conn, s)
+}
+
+// authWait is how long to wait for an auth reply: briefly for the first,
+// long while pending acceptance (the master pushes the acceptance).
+func (m *Minion) authWait(_ *crypto.SessionKeys) time.Duration {
+	if m.KeyState() == string(crypto.StatusPending) {
+		return 10 * time.Minute
+	}
+	return 30 * time.Second
+}
+
+func recvWithin(conn *transport.Conn, d time.Duration) ([][]byte, error) {
+	t := time.AfterFunc(d, func() { _ = conn.Close() })
+	defer t.Stop()
+	return conn.Recv()
+}
+
+// serveSession reads the master's messages and sends heartbeats until the
+// connection fails.
+func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *session) error {
+	msgs := make(chan wire.Message, 16)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(msgs)
+		for {
+			frames, err := conn.Recv()
+			if err != nil {
+				readErr <- err
+				return
+			}
+			if len(frames) != 2 || string(frames[0]) != wire.KindSealed {
+				m.log.Warn("ignoring unexpected frame from master", "frames", len(frames))
+				continue
+			}
+			plain, err := s.ch.Open(frames[1])
+			if err != nil {
+				m.log.Warn("refused message from master", "error", err)
+				continue
+			}
+			msg, err := wire.Decode(plain)
+			if err != nil {
+				m.log.Warn("refused message from master", "error", err)
+				continue
+			}
+			select {
+			case msgs <- msg:
+			case <-conn.Done():
+				return
+			}
+		}
+	}()
+	hb := time.NewTicker(m.cfg.HeartbeatInterval.D())
+	defer hb.Stop()
+	lastAck := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case msg, ok := <-msgs:
+			if !ok {
+				return <-readErr
+			}
+			if msg.Type == wire.TypeHeartbeatAck {
+				lastAck = time.Now()
+			}
+			if err := m.handleMasterMessage(msg); err != nil {
+				m.log.Warn("bad message from master", "type", msg.Type, "error", err)
+			}
+		case <-hb.C:
+			if time.Since(lastAck) > 3*m.cfg.HeartbeatInterval.D() {
+				_ = conn.Close()
+				return errors.New("master stopped answering heartbeats")
+			}
+			if err := s.send(wire.TypeHeartbeat, wire.Heartbeat{Time: wire.Now(), Version: version.Version, Running: int(m.running.Load())}); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (m *Minion) handleMasterMessage(msg wire.Message) error {
+	switch msg.Type {
+	case wire.TypeHeartbeatAck:
+		return nil
+	case wire.TypePublishKey:
+		var k crypto.PublishKey
+		if err := msg.DecodeBody(&k); err != nil {
+			return err
+		}
+		if err := m.keyring.Set(k); err != nil {
+			return err
+		}
+		m.signalKey()
+		m.log.Info("publish key rotated by master", "epoch", k.Epoch)
+		return nil
+	case wire.TypeReturnAck:
+		var a wire.ReturnAck
+		if err := msg.DecodeBody(&a); err != nil {
+			return err
+		}
+		m.spool.acked(a.JID)
+		return nil
+	case wire.TypeError:
+		var e wire.Error
+		if err := msg.DecodeBody(&e); err != nil {
+			return err
+		}
+		m.log.Warn("master reported an error", "error", e.Message)
+		return nil
+	}
+	return fmt.Errorf("unknown message type %q", msg.Type)
+}
+
+func (m *Minion) setSession(s *session) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sess = s
+	if s != nil {
+		close(m.authed)
+	} else {
+		select {
+		case <-m.authed:
+			m.authed = make(chan struct{})
+		default:
+		}
+	}
+}
+
+func (m *Minion) setKeyState(s string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.keyState = s
+}
+
+func (m *Minion) signalKey() {
+	select {
+	case m.keyCh <- struct{}{}:
+	default:
+	}
+}
+
+// reauth drops the request channel so the minion authenticates again (used
+// when jobs arrive under an epoch it was never given).
+func (m *Minion) reauth() {
+	if s := m.session(); s != nil {
+		_ = s.conn.Close()
+	}
+}

@@ -1,0 +1,149 @@
+// Package wire defines the messages Halite's master and minions exchange
+// and how they are framed. Every message crosses the network as CBOR
+// through pkg/codec, whose decoder is bounded.
+//
+// Request channel (minion DEALER ↔ master ROUTER), two ZMTP frames:
+//
+//	["auth", AuthRequest]         minion → master, before a session exists
+//	["auth", AuthReply]           master → minion
+//	["req",  sealed Message]      either way, under the session's request key
+//
+// Publish channel (master PUB → minion SUB), one frame: a publish envelope
+// (pkg/crypto) whose payload is an encoded Job.
+package wire
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"github.com/halite/halite/pkg/codec"
+)
+
+// Frame kinds on the request channel.
+const (
+	KindAuth   = "auth"
+	KindSealed = "req"
+)
+
+// Message types inside the sealed request channel. The master accepts only
+// the minion → master types, each with its own size limit (see MaxBody).
+const (
+	// minion → master
+	TypeHeartbeat = "heartbeat"
+	TypeGrains    = "grains"
+	TypeAck       = "ack"
+	TypeReturn    = "return"
+	// master → minion
+	TypeHeartbeatAck = "heartbeat_ack"
+	TypePublishKey   = "publish_key"
+	TypeReturnAck    = "return_ack"
+	TypeError        = "error"
+)
+
+// MaxBody is the largest body accepted for each minion → master type.
+// Anything not listed is refused.
+var MaxBody = map[string]int{
+	TypeHeartbeat: 1 << 10,
+	TypeGrains:    1 << 20,
+	TypeAck:       1 << 10,
+	TypeReturn:    16 << 20,
+}
+
+// Message is the plaintext of a sealed request-channel frame.
+type Message struct {
+	Type string          `cbor:"1,keyasint"`
+	Body cbor.RawMessage `cbor:"2,keyasint"`
+}
+
+// Encode wraps body as a Message of type typ.
+func Encode(typ string, body any) ([]byte, error) {
+	b, err := codec.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", typ, err)
+	}
+	return codec.Marshal(Message{Type: typ, Body: b})
+}
+
+// Decode reads a Message (the body stays encoded until DecodeBody).
+func Decode(b []byte) (Message, error) {
+	var m Message
+	if err := codec.Unmarshal(b, &m); err != nil {
+		return Message{}, fmt.Errorf("decode message: %w", err)
+	}
+	return m, nil
+}
+
+// DecodeBody decodes m's body into v.
+func (m Message) DecodeBody(v any) error {
+	if err := codec.Unmarshal(m.Body, v); err != nil {
+		return fmt.Errorf("decode %s body: %w", m.Type, err)
+	}
+	return nil
+}
+
+// Job is what the master publishes. The master signs it inside the
+// publish encryption, so every field is authentic.
+type Job struct {
+	JID        string         `cbor:"1,keyasint"`
+	TargetType string         `cbor:"2,keyasint"`
+	Target     string         `cbor:"3,keyasint"`
+	Fun        string         `cbor:"4,keyasint"`
+	Args       []any          `cbor:"5,keyasint,omitempty"`
+	Kwargs     map[string]any `cbor:"6,keyasint,omitempty"`
+	// Time is when the master published (Unix nanoseconds); minions refuse
+	// jobs outside their allowed clock skew.
+	Time int64  `cbor:"7,keyasint"`
+	User string `cbor:"8,keyasint,omitempty"`
+	// Batch numbers the publishes of one batched job, so each is distinct
+	// for replay protection while the jid stays the same.
+	Batch int `cbor:"9,keyasint,omitempty"`
+	// Nodegroups carries the master's nodegroup definitions when the
+	// target needs them.
+	Nodegroups map[string]any `cbor:"10,keyasint,omitempty"`
+}
+
+// Heartbeat is sent by a minion every heartbeat interval.
+type Heartbeat struct {
+	Time    int64  `cbor:"1,keyasint"`
+	Version string `cbor:"2,keyasint,omitempty"`
+	Running int    `cbor:"3,keyasint,omitempty"`
+}
+
+// Grains carries a minion's grains, sent after auth and on grains.refresh.
+type Grains struct {
+	Grains  map[string]any `cbor:"1,keyasint"`
+	Version string         `cbor:"2,keyasint,omitempty"`
+}
+
+// Ack tells the master a minion has started a job that is still running.
+type Ack struct {
+	JID   string `cbor:"1,keyasint"`
+	Batch int    `cbor:"2,keyasint,omitempty"`
+}
+
+// Return is one minion's result of one job.
+type Return struct {
+	JID     string `cbor:"1,keyasint"`
+	Fun     string `cbor:"2,keyasint"`
+	Return  any    `cbor:"3,keyasint"`
+	Retcode int    `cbor:"4,keyasint"`
+	Success bool   `cbor:"5,keyasint"`
+	// Started is Unix nanoseconds; Duration nanoseconds.
+	Started  int64 `cbor:"6,keyasint"`
+	Duration int64 `cbor:"7,keyasint"`
+}
+
+// ReturnAck tells the minion its return is stored and may be forgotten.
+type ReturnAck struct {
+	JID string `cbor:"1,keyasint"`
+}
+
+// Error is the master's answer to a message it refused.
+type Error struct {
+	Message string `cbor:"1,keyasint"`
+}
+
+// Now is the wire's notion of time.
+func Now() int64 { return time.Now().UnixNano() }
