@@ -29,6 +29,11 @@ const (
 // MaxIDLength is the longest minion id, in bytes.
 const MaxIDLength = 255
 
+// maxAuthMessageSize bounds encoded auth requests and replies, the only
+// messages an unauthenticated peer can send: a real one is well under 1.5
+// KiB, so larger input is refused before it is decoded.
+const maxAuthMessageSize = 4 << 10
+
 // maxSealedKeys bounds AuthReply.Sealed: sealed SessionKeys are under 100
 // bytes, so anything far larger is not a reply this package wrote.
 const maxSealedKeys = 1 << 10
@@ -163,6 +168,9 @@ func (r *AuthRequest) Marshal() ([]byte, error) {
 // lengths, non-zero key). It verifies nothing: call Verify. Errors wrap
 // ErrMalformed.
 func UnmarshalAuthRequest(b []byte) (*AuthRequest, error) {
+	if len(b) > maxAuthMessageSize {
+		return nil, fmt.Errorf("unmarshal auth request: %w: %d bytes, limit %d", ErrMalformed, len(b), maxAuthMessageSize)
+	}
 	var w authRequestWire
 	if err := codec.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("unmarshal auth request: %w: %w", ErrMalformed, err)
@@ -347,7 +355,7 @@ func (r *AuthReply) signedBytes(req *AuthRequest) []byte {
 	b = appendLenPrefixed(b, string(r.Status))
 	b = append(b, r.Master.k[:]...)
 	b = append(b, r.Ephemeral[:]...)
-	b = appendLenPrefixed(b, string(r.Sealed))
+	b = appendLenPrefixed(b, r.Sealed)
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Timestamp))
 	return b
 }
@@ -379,6 +387,9 @@ func (r *AuthReply) Marshal() ([]byte, error) {
 // status, field lengths, keys present exactly when accepted). It verifies
 // nothing: call Open. Errors wrap ErrMalformed.
 func UnmarshalAuthReply(b []byte) (*AuthReply, error) {
+	if len(b) > maxAuthMessageSize {
+		return nil, fmt.Errorf("unmarshal auth reply: %w: %d bytes, limit %d", ErrMalformed, len(b), maxAuthMessageSize)
+	}
 	var w authReplyWire
 	if err := codec.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("unmarshal auth reply: %w: %w", ErrMalformed, err)
@@ -438,7 +449,7 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 
 // appendLenPrefixed appends s preceded by its length as a big-endian uint32,
 // so variable-length fields cannot run into each other in signed bytes.
-func appendLenPrefixed(b []byte, s string) []byte {
+func appendLenPrefixed[T string | []byte](b []byte, s T) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
 	return append(b, s...)
 }

@@ -401,6 +401,7 @@ func TestUnmarshalAuthRequestErrors(t *testing.T) {
 		"trailing bytes": append(append([]byte{}, b...), 0),
 		"a reply":        mustMarshalReply(t),
 		"cbor map":       {0xa0},
+		"oversized":      append(append([]byte{}, b...), make([]byte, maxAuthMessageSize)...),
 	} {
 		if _, err := UnmarshalAuthRequest(in); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: err %v, want ErrMalformed", name, err)
@@ -457,6 +458,9 @@ func TestUnmarshalAuthReplyErrors(t *testing.T) {
 	b, _ := req.Marshal()
 	if _, err := UnmarshalAuthReply(b); !errors.Is(err, ErrMalformed) {
 		t.Errorf("a request decoded as a reply: %v", err)
+	}
+	if _, err := UnmarshalAuthReply(make([]byte, maxAuthMessageSize+1)); !errors.Is(err, ErrMalformed) {
+		t.Errorf("oversized reply: %v", err)
 	}
 }
 

@@ -62,16 +62,22 @@ type session struct {
 }
 
 type sender interface {
-	Send(frames ...[]byte) error
+	SendWait(ctx context.Context, frames ...[]byte) error
 	Close() error
 }
+
+// sendTimeout bounds how long a message waits for room in the queue to
+// the master before the connection is considered stuck.
+const sendTimeout = 30 * time.Second
 
 func (s *session) send(typ string, body any) error {
 	b, err := wire.Encode(typ, body)
 	if err != nil {
 		return err
 	}
-	return s.conn.Send([]byte(wire.KindSealed), s.ch.Seal(b))
+	ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+	defer cancel()
+	return s.conn.SendWait(ctx, []byte(wire.KindSealed), s.ch.Seal(b))
 }
 
 // Options adjust a minion beyond its config; the zero value is fine.

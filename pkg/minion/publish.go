@@ -104,7 +104,7 @@ func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
 				}
 			}
 			waiting = kept
-			if expired {
+			if expired && !m.keyring.Current().IsZero() {
 				m.log.Warn("jobs arrived under a publish key this minion was never given; re-authenticating")
 				m.reauth()
 			}
@@ -119,8 +119,9 @@ func (m *Minion) handlePublished(ctx context.Context, env []byte) (park bool) {
 	payload, epoch, err := crypto.OpenPublished(m.keyring.Lookup, m.pinnedOrZero(), env)
 	if err != nil {
 		if errors.Is(err, crypto.ErrUnknownEpoch) {
-			cur := m.keyring.Current()
-			if !cur.IsZero() && epoch > cur.Epoch {
+			// A job can overtake the key it needs: the first key travels in
+			// the auth reply and rotations on the request channel. Park it.
+			if cur := m.keyring.Current(); cur.IsZero() || epoch > cur.Epoch {
 				return true
 			}
 		}

@@ -158,6 +158,21 @@ func (c *Conn) Send(frames ...[]byte) error {
 	}
 }
 
+// SendWait queues a message, waiting while the queue is full: the
+// back-pressure a client wants (a minion with many returns waits for its
+// master instead of dropping the connection). It fails when ctx ends or
+// the connection closes.
+func (c *Conn) SendWait(ctx context.Context, frames ...[]byte) error {
+	select {
+	case c.out <- zmq4.NewMsgFrom(frames...):
+		return nil
+	case <-c.done:
+		return c.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Recv returns the next message. Commands (PING and the like) are
 // handled by the codec and not returned.
 func (c *Conn) Recv() ([][]byte, error) {

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -176,4 +177,28 @@ func TestMasterRestart(t *testing.T) {
 	if !found {
 		t.Errorf("job %s from before the restart is not listed", before.jid)
 	}
+}
+
+// Shutting a master and its minions down leaves no socket or file open
+// (and, checked by TestMain, no goroutine).
+func TestShutdownLeavesNoOpenFiles(t *testing.T) {
+	before := openFDs(t)
+	c := newCluster(t, nil)
+	c.acceptedMinions("leak", 5, nil)
+	if jr := c.run(&master.RunRequest{Target: "*", Fun: "test.ping"}); len(jr.returns) != 5 {
+		t.Fatalf("states %v", jr.states)
+	}
+	during := openFDs(t)
+	c.stop()
+	waitFor(t, 5*time.Second, "descriptors released", func() bool { return openFDs(t) <= before })
+	t.Logf("open descriptors: %d before, %d with master + 5 minions, %d after shutdown", before, during, openFDs(t))
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(ents)
 }

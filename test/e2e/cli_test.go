@@ -1,0 +1,107 @@
+package e2e
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The operator's first session: a minion shows up pending, gets accepted,
+// answers test.ping as JSON; failures and missing minions map to the
+// documented exit codes.
+func TestOperatorSession(t *testing.T) {
+	e := newEnv(t, "")
+	e.startMinion("web1", "grains: {role: web}\n")
+	e.startMinion("db1", "grains: {role: db}\n")
+
+	waitFor(t, 15*1e9, "pending keys", func() bool {
+		out, _, code := e.cli("keys", "list", "--out", "json")
+		var keys map[string][]string
+		return code == 0 && json.Unmarshal([]byte(out), &keys) == nil && len(keys["minions_pre"]) == 2
+	})
+	out, _, _ := e.cli("keys", "list")
+	if !strings.Contains(out, "Unaccepted Keys:\ndb1\nweb1\n") {
+		t.Errorf("keys list text:\n%s", out)
+	}
+	if _, errOut, code := e.cli("keys", "accept", "web1"); code != 0 {
+		t.Fatalf("accept: %d %s", code, errOut)
+	}
+	if _, _, code := e.cli("keys", "accept", "db1"); code != 0 {
+		t.Fatal("accept db1")
+	}
+	e.waitConnected(2)
+
+	out, errOut, code := e.cli("run", "*", "test.ping", "--out", "json")
+	var got map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || !reflect.DeepEqual(got, map[string]any{"web1": true, "db1": true}) {
+		t.Fatalf("run '*' test.ping --out json: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	out, _, code = e.cli("run", "web1", "test.ping")
+	if code != 0 || !strings.HasPrefix(out, "web1:\n    True\n") || !strings.Contains(out, "1 returned, 0 failed, 0 offline, 0 timed out in ") {
+		t.Errorf("text output (exit %d):\n%s", code, out)
+	}
+
+	// cmd.run 'exit 3': retcode 3 in the JSON, exit code 1.
+	out, _, code = e.cli("run", "*", "cmd.run", "exit 3", "--out", "json", "--full-return")
+	var full map[string]map[string]any
+	if code != 1 || json.Unmarshal([]byte(out), &full) != nil || full["web1"]["retcode"] != float64(3) || full["db1"]["retcode"] != float64(3) {
+		t.Errorf("cmd.run 'exit 3': exit %d\n%s", code, out)
+	}
+	// Unknown function: a clear error per minion, exit 1.
+	out, _, code = e.cli("run", "*", "nosuch.fun")
+	if code != 1 || strings.Count(out, "'nosuch.fun' is not available.") != 2 {
+		t.Errorf("unknown function: exit %d\n%s", code, out)
+	}
+	// Targeting by grain, explained without publishing.
+	out, _, code = e.cli("run", "-t", "grain", "role:web", "test.ping", "--explain")
+	if code != 0 || !strings.Contains(out, "matches 1 of 2") || !strings.Contains(out, "web1 (connected)") {
+		t.Errorf("explain: exit %d\n%s", code, out)
+	}
+	// Usage errors exit 3.
+	if _, _, code := e.cli("run", "*"); code != 3 {
+		t.Errorf("usage error exit %d, want 3", code)
+	}
+	if _, _, code := e.cli("run", "-t", "compound", "G@x and (", "test.ping"); code != 3 {
+		t.Errorf("bad target exit %d, want 3", code)
+	}
+
+	jobs, _, code := e.cli("jobs", "list", "--out", "json")
+	if code != 0 || !strings.Contains(jobs, "test.ping") {
+		t.Errorf("jobs list: %d %s", code, jobs)
+	}
+	audit, _, code := e.cli("audit")
+	if code != 0 || !strings.Contains(audit, "run") {
+		t.Errorf("audit: %d %s", code, audit)
+	}
+	minions, _, code := e.cli("minions")
+	if code != 0 || !strings.Contains(minions, "web1") || !strings.Contains(minions, "yes") {
+		t.Errorf("minions: %d\n%s", code, minions)
+	}
+}
+
+func TestMasterNotRunningIsExit3(t *testing.T) {
+	e := newEnv(t, "")
+	e.master.stop(t)
+	_, errOut, code := e.cli("run", "*", "test.ping")
+	if code != 3 || !strings.Contains(errOut, "not running") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestOfflineMinionExit2(t *testing.T) {
+	e := newEnv(t, "")
+	a := e.startMinion("a", "")
+	e.startMinion("b", "")
+	e.acceptAll(2)
+	e.waitConnected(2)
+	a.stop(t)
+	waitFor(t, 10e9, "a disconnected", func() bool {
+		out, _, _ := e.cli("minions", "--out", "json")
+		return strings.Contains(out, `"connected": false`)
+	})
+	out, _, code := e.cli("run", "*", "test.ping", "--timeout", "10s")
+	if code != 2 || !strings.Contains(out, "a:\n    Minion did not return. [Not connected]") || !strings.Contains(out, "1 returned, 0 failed, 1 offline") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
