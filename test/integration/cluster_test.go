@@ -21,8 +21,7 @@ import (
 	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/master"
 	"github.com/halite/halite/pkg/minion"
-	_ "github.com/halite/halite/pkg/modules/cmd"
-	_ "github.com/halite/halite/pkg/modules/test"
+	_ "github.com/halite/halite/pkg/modules/all"
 )
 
 // logBuffer collects a daemon's log so tests can assert that refusals are

@@ -1,0 +1,19 @@
+// Package all links every execution module family into a binary:
+//
+//	import _ "github.com/halite/halite/pkg/modules/all"
+//
+// Adding a family is one line here.
+package all
+
+import (
+	_ "github.com/halite/halite/pkg/modules/cmd"     // cmd.*
+	_ "github.com/halite/halite/pkg/modules/disk"    // disk.*
+	_ "github.com/halite/halite/pkg/modules/file"    // file.*
+	_ "github.com/halite/halite/pkg/modules/grains"  // grains.*
+	_ "github.com/halite/halite/pkg/modules/network" // network.*
+	_ "github.com/halite/halite/pkg/modules/pkg"     // pkg.*
+	_ "github.com/halite/halite/pkg/modules/service" // service.*
+	_ "github.com/halite/halite/pkg/modules/status"  // status.*
+	_ "github.com/halite/halite/pkg/modules/sys"     // sys.*
+	_ "github.com/halite/halite/pkg/modules/test"    // test.*
+)

@@ -1,0 +1,444 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/halite/halite/pkg/modules"
+)
+
+// StateReturn is the result of one state in Salt's shape; the JSON field
+// names are Salt's, so `--out json` matches what Salt users parse.
+type StateReturn struct {
+	Name    string         `json:"name"`
+	Result  *bool          `json:"result"`
+	Changes map[string]any `json:"changes"`
+	Comment string         `json:"comment"`
+	// Duration is in milliseconds.
+	Duration float64 `json:"duration"`
+	// StartTime is local wall-clock time, "HH:MM:SS.ffffff".
+	StartTime string `json:"start_time"`
+	RunNum    int    `json:"__run_num__"`
+	SLS       string `json:"__sls__"`
+	ID        string `json:"__id__"`
+
+	notRun bool // the runner decided not to call the function
+}
+
+// Failed reports whether the state failed (Result false).
+func (r *StateReturn) Failed() bool { return r.Result != nil && !*r.Result }
+
+// RunOptions configures a state run.
+type RunOptions struct {
+	// Test is Salt's test=True: every state predicts instead of acting.
+	Test bool
+	// Env is passed to every state function.
+	Env *modules.Env
+	// Render renders templates for states such as file.managed.
+	Render Renderer
+	// Failhard stops the run at the first failure, as if every state set
+	// failhard (Salt's failhard option). Never applies in test mode.
+	Failhard bool
+}
+
+// Run executes chunks (as compiled, in order) honouring requisites, and
+// returns each state's result keyed by its tag. An invalid run (unknown
+// function, dangling reference, cycle) is refused before anything runs.
+// When ctx ends, the results so far are returned with ctx's error.
+func Run(ctx context.Context, low []Chunk, opts RunOptions) (map[string]*StateReturn, error) {
+	p, err := newPlan(low)
+	if err != nil {
+		return nil, err
+	}
+	return p.run(ctx, opts, nil)
+}
+
+// Retcode is Salt's return code for a state run: 2 when any state failed,
+// 0 otherwise.
+func Retcode(ret map[string]*StateReturn) int {
+	for _, r := range ret {
+		if r != nil && r.Failed() {
+			return 2
+		}
+	}
+	return 0
+}
+
+type runner struct {
+	p       *plan
+	opts    RunOptions
+	running []*StateReturn // by chunk
+	pre     []*StateReturn // prereq test results, by chunk
+	runNum  int
+}
+
+// run executes the plan's nodes in order; only, when set, limits the run
+// to those nodes.
+func (p *plan) run(ctx context.Context, opts RunOptions, only map[int]bool) (map[string]*StateReturn, error) {
+	r := &runner{p: p, opts: opts, running: make([]*StateReturn, len(p.low)), pre: make([]*StateReturn, len(p.low))}
+	var (
+		err     error
+		stopped bool
+	)
+	for _, n := range p.order {
+		if only != nil && !only[n] {
+			continue
+		}
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		nd := &p.nodes[n]
+		if nd.check {
+			r.runCheck(ctx, nd)
+		} else if r.running[nd.chunk] == nil {
+			r.runChunk(ctx, nd)
+		}
+		if r.failhard(nd.chunk) {
+			stopped = true
+			break
+		}
+	}
+	out := make(map[string]*StateReturn, len(p.low))
+	for i, ret := range r.running {
+		if ret != nil {
+			out[p.low[i].Tag()] = ret
+		}
+	}
+	if err == nil && !stopped {
+		err = r.runListeners(ctx, out, only)
+	}
+	return out, err
+}
+
+// runListeners calls, after every other state, the ModWatch of each state
+// whose `listen` targets changed (Salt's call_listen). The result is kept
+// under Salt's tag for it, `mod_|-listener_ID_|-name_|-mod_watch`.
+func (r *runner) runListeners(ctx context.Context, out map[string]*StateReturn, only map[int]bool) error {
+	for _, n := range r.p.order {
+		i := r.p.nodes[n].chunk
+		if r.p.nodes[n].check || (only != nil && !only[n]) || len(r.p.listens[i]) == 0 {
+			continue
+		}
+		changed := false
+		for _, t := range r.p.listens[i] {
+			if ret := r.running[t]; ret != nil && len(ret.Changes) > 0 {
+				changed = true
+			}
+		}
+		if !changed {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c := &r.p.low[i]
+		ret := r.call(ctx, i, r.opts.Test, true)
+		ret.ID = "listener_" + c.ID
+		ret.RunNum = r.runNum
+		r.runNum++
+		out[c.State+"_|-listener_"+c.ID+"_|-"+c.Name+"_|-mod_watch"] = ret
+	}
+	return nil
+}
+
+// Requisite outcomes, as Salt's _check_requisites names them.
+const (
+	stMet       = "met"
+	stFail      = "fail"
+	stChange    = "change"
+	stPre       = "pre"
+	stOnfail    = "onfail"
+	stOnchanges = "onchanges"
+)
+
+// Per-requisite observations (Salt's req_stats), as bits.
+const (
+	rsMet uint8 = 1 << iota
+	rsFail
+	rsChange
+	rsOnfail
+	rsOnchanges
+	rsOnchangesMet
+	rsPre
+	rsPremet
+)
+
+// status decides, from the results of a node's dependencies, whether it
+// runs. It is a port of Salt's _check_requisites.
+func (r *runner) status(deps []edge) string {
+	var fun uint8
+	for i, e := range deps {
+		typ := e.typ
+		if seenType(deps[:i], typ) {
+			continue // each requisite type is judged once, over all its edges
+		}
+		base := strings.TrimSuffix(strings.TrimSuffix(typ, "_any"), "_all")
+		var stats uint8
+		for _, e := range deps[i:] {
+			if e.typ != typ {
+				continue
+			}
+			t := r.p.nodes[e.to].chunk
+			ret := r.running[t]
+			if base == "prereq" {
+				ret = r.pre[t]
+			}
+			if ret == nil {
+				continue // cannot happen: dependencies run first
+			}
+			switch {
+			case base == "onfail":
+				if isTrue(ret.Result) {
+					stats |= rsOnfail
+					continue
+				}
+			case ret.Failed():
+				stats |= rsFail
+				continue
+			}
+			switch {
+			case base == "onchanges":
+				if len(ret.Changes) == 0 {
+					stats |= rsOnchanges
+				} else {
+					stats |= rsOnchangesMet
+				}
+			case base == "watch" && len(ret.Changes) > 0:
+				stats |= rsChange
+			case base == "prereq":
+				if ret.Result == nil {
+					stats |= rsPremet
+				} else {
+					stats |= rsPre
+				}
+			default:
+				if !ret.notRun {
+					stats |= rsMet
+				}
+			}
+		}
+		if strings.HasSuffix(typ, "_any") || typ == "onfail" {
+			if stats&(rsMet|rsChange) != 0 {
+				stats &^= rsFail
+			}
+			if stats&rsOnchangesMet != 0 {
+				stats &^= rsOnchanges | rsFail
+			}
+			if stats&rsOnfail != 0 && stats&rsMet != 0 {
+				stats &^= rsOnfail
+			}
+		}
+		if strings.HasSuffix(typ, "_all") && stats&rsOnfail != 0 && stats&rsMet != 0 {
+			stats &^= rsMet
+		}
+		fun |= stats
+	}
+	switch {
+	case fun&rsFail != 0:
+		return stFail
+	case fun&rsPre != 0:
+		if fun&rsPremet != 0 {
+			return stMet
+		}
+		return stPre
+	case fun&rsOnfail != 0 && fun&rsOnchangesMet == 0:
+		return stOnfail
+	case fun&rsOnchanges != 0 && fun&rsOnchangesMet == 0:
+		return stOnchanges
+	case fun&rsChange != 0:
+		return stChange
+	case fun&rsOnfail != 0:
+		return stOnfail
+	}
+	return stMet
+}
+
+func seenType(deps []edge, typ string) bool {
+	for _, e := range deps {
+		if e.typ == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *runner) runChunk(ctx context.Context, nd *node) {
+	i := nd.chunk
+	switch r.status(nd.deps) {
+	case stMet:
+		r.record(i, r.call(ctx, i, r.opts.Test, false))
+	case stChange:
+		ret := r.call(ctx, i, r.opts.Test, false)
+		if len(ret.Changes) == 0 && r.p.defs[i].ModWatch != nil {
+			// Salt: a watched state changed and this one did nothing by
+			// itself, so mod_watch reacts (restart, run the command).
+			w := r.call(ctx, i, r.opts.Test, true)
+			w.StartTime = ret.StartTime
+			w.Duration += ret.Duration
+			ret = w
+		}
+		r.record(i, ret)
+	case stFail:
+		if pre := r.pre[i]; pre != nil {
+			// This state's own test run (for a prereq) is what is known;
+			// its predicted changes did not happen.
+			ret := *pre
+			ret.Changes = map[string]any{}
+			r.record(i, &ret)
+			return
+		}
+		r.record(i, r.notRun(i, false, "One or more requisite failed: "+r.failedReqs(nd.deps)))
+	case stPre:
+		r.record(i, r.notRun(i, true, "No changes detected"))
+	case stOnfail:
+		r.record(i, r.notRun(i, true, "State was not run because onfail req did not change"))
+	case stOnchanges:
+		r.record(i, r.notRun(i, true, "State was not run because none of the onchanges reqs changed"))
+	}
+}
+
+// runCheck runs a prereq target in test mode, so the states that prereq
+// it know whether it is about to change.
+func (r *runner) runCheck(ctx context.Context, nd *node) {
+	i := nd.chunk
+	if r.running[i] != nil {
+		return
+	}
+	switch st := r.status(nd.deps); st {
+	case stFail:
+		ret := r.notRun(i, false, "One or more requisite failed: "+r.failedReqs(nd.deps))
+		r.pre[i] = ret
+		r.record(i, ret)
+	case stOnfail, stOnchanges:
+		comment := "State was not run because onfail req did not change"
+		if st == stOnchanges {
+			comment = "State was not run because none of the onchanges reqs changed"
+		}
+		ret := r.notRun(i, true, comment)
+		r.pre[i] = ret
+		r.record(i, ret)
+	default:
+		ret := r.call(ctx, i, true, false)
+		if st == stChange && len(ret.Changes) == 0 && r.p.defs[i].ModWatch != nil {
+			// It would run mod_watch: that counts as a change.
+			ret.Changes = map[string]any{"watch": "watch"}
+			ret.Result = nil
+		}
+		r.pre[i] = ret
+	}
+}
+
+func (r *runner) failedReqs(deps []edge) string {
+	set := map[string]bool{}
+	for _, e := range deps {
+		t := r.p.nodes[e.to].chunk
+		ret := r.pre[t]
+		if ret == nil {
+			ret = r.running[t]
+		}
+		if ret != nil && ret.Failed() {
+			set[r.p.low[t].SLS+"."+r.p.low[t].ID] = true
+		}
+	}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+func (r *runner) record(i int, ret *StateReturn) {
+	ret.RunNum = r.runNum
+	r.runNum++
+	r.running[i] = ret
+}
+
+func (r *runner) failhard(i int) bool {
+	if r.opts.Test {
+		return false
+	}
+	ret := r.running[i]
+	return ret != nil && ret.Failed() && (r.opts.Failhard || r.p.low[i].Failhard)
+}
+
+func (r *runner) notRun(i int, result bool, comment string) *StateReturn {
+	c := &r.p.low[i]
+	return &StateReturn{
+		Name:      c.Name,
+		Result:    &result,
+		Changes:   map[string]any{},
+		Comment:   comment,
+		StartTime: time.Now().Format(startTimeLayout),
+		SLS:       c.SLS,
+		ID:        c.ID,
+		notRun:    true,
+	}
+}
+
+const startTimeLayout = "15:04:05.000000"
+
+// call runs the state function (or its ModWatch) for chunk i. A panic is
+// the function's failure, never the run's.
+func (r *runner) call(ctx context.Context, i int, test, watch bool) *StateReturn {
+	c := &r.p.low[i]
+	def := r.p.defs[i]
+	fn := def.Func
+	if watch {
+		fn = def.ModWatch
+	}
+	args, _ := deepCopy(c.Args).(map[string]any)
+	if args == nil {
+		args = map[string]any{}
+	}
+	req := &Request{ID: c.ID, Name: c.Name, Args: args, Test: test, SLS: c.SLS, Env: r.opts.Env, Render: r.opts.Render}
+	start := time.Now()
+	res := r.safeCall(ctx, fn, req, c)
+	elapsed := time.Since(start)
+	changes := res.Changes
+	if changes == nil {
+		changes = map[string]any{}
+	}
+	return &StateReturn{
+		Name:      c.Name,
+		Result:    res.Result,
+		Changes:   changes,
+		Comment:   res.Comment,
+		Duration:  float64(elapsed.Microseconds()) / 1000,
+		StartTime: start.Format(startTimeLayout),
+		SLS:       c.SLS,
+		ID:        c.ID,
+	}
+}
+
+func (r *runner) safeCall(ctx context.Context, fn Func, req *Request, c *Chunk) (res Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			stack := string(debug.Stack())
+			if env := r.opts.Env; env != nil && env.Logger != nil {
+				env.Logger.Error("state function panicked", "state", c.FullName(), "id", c.ID, "panic", p, "stack", stack)
+			}
+			res = Result{Result: False(), Comment: fmt.Sprintf("An exception occurred in this state: panic: %v\n%s", p, trimStack(stack))}
+		}
+	}()
+	return fn(ctx, req)
+}
+
+var goroutineLine = regexp.MustCompile(`^goroutine \d+ \[[^\]]*\]:\n`)
+
+// trimStack keeps the stack readable in a state comment.
+func trimStack(s string) string {
+	s = goroutineLine.ReplaceAllString(s, "")
+	const max = 4096
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return strings.TrimSpace(s)
+}
+
+func isTrue(b *bool) bool { return b != nil && *b }

@@ -1,0 +1,220 @@
+// Command demo starts a Halite master and three minions on free loopback
+// ports under a temporary directory, accepts their keys, runs real jobs
+// through the operator CLI, prints everything, and stops it all.
+//
+//	go run ./tools/demo -bin bin
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "bin", "directory with halite-master and halite-minion")
+	keep := flag.Bool("keep", false, "keep the temporary directory")
+	flag.Parse()
+	if err := run(*bin, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+type demo struct {
+	bin, dir, masterCfg string
+	procs               []*exec.Cmd
+}
+
+func run(bin string, keep bool) error {
+	bin, err := filepath.Abs(bin)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "halite-demo-")
+	if err != nil {
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(dir)
+	}
+	d := &demo{bin: bin, dir: dir}
+	defer d.stopAll()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	pub, ret := freePort(), freePort()
+	d.masterCfg = filepath.Join(dir, "master", "master.yaml")
+	root, _ := os.Getwd()
+	masterYAML := fmt.Sprintf(`interface: 127.0.0.1
+publish_port: %d
+ret_port: %d
+pki_dir: pki
+data_dir: data
+log_level: warn
+nodegroups:
+  webservers: 'G@roles:web'
+`, pub, ret)
+	if stateDir := filepath.Join(root, "states"); exists(stateDir) {
+		masterYAML += fmt.Sprintf("file_roots:\n  base:\n    - %s\n", stateDir)
+	}
+	if pillarDir := filepath.Join(root, "pillar"); exists(pillarDir) {
+		masterYAML += fmt.Sprintf("pillar_roots:\n  base:\n    - %s\n", pillarDir)
+	}
+	if err := writeFile(d.masterCfg, masterYAML); err != nil {
+		return err
+	}
+	fmt.Printf("# Halite demo in %s (master on 127.0.0.1:%d/%d)\n\n", dir, pub, ret)
+	if err := d.start("master.log", "halite-master", "serve", "-c", d.masterCfg); err != nil {
+		return err
+	}
+	if err := waitFor(ctx, 15*time.Second, func() bool { return d.quiet("keys", "list") == nil }); err != nil {
+		return fmt.Errorf("master did not start: %w (see %s)", err, filepath.Join(dir, "master.log"))
+	}
+	minions := []struct{ id, grains string }{
+		{"web1", "roles: [web]\n    dc: east"},
+		{"web2", "roles: [web]\n    dc: west"},
+		{"db1", "roles: [db]\n    dc: east"},
+	}
+	for _, m := range minions {
+		cfg := filepath.Join(dir, m.id, "minion.yaml")
+		y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: pki\ncache_dir: cache\nlog_level: warn\ngrains:\n    %s\n", m.id, pub, ret, m.grains)
+		if err := writeFile(cfg, y); err != nil {
+			return err
+		}
+		if err := d.start(m.id+".log", "halite-minion", "serve", "-c", cfg); err != nil {
+			return err
+		}
+	}
+	if err := waitFor(ctx, 15*time.Second, func() bool {
+		out, _ := d.output("keys", "list", "--out", "json")
+		return strings.Count(out, `"db1"`)+strings.Count(out, `"web`) >= 3
+	}); err != nil {
+		return fmt.Errorf("minions did not show up: %w", err)
+	}
+	steps := [][]string{
+		{"keys", "list"},
+		{"keys", "accept", "--all"},
+	}
+	for _, s := range steps {
+		d.show(s...)
+	}
+	if err := waitFor(ctx, 15*time.Second, func() bool {
+		out, _ := d.output("minions", "--out", "json")
+		return strings.Count(out, `"connected": true`) == 3
+	}); err != nil {
+		return fmt.Errorf("minions did not connect: %w", err)
+	}
+	d.show("minions")
+	d.show("run", "*", "test.ping")
+	d.show("run", "-t", "grain", "roles:web", "cmd.run", "uname -sr")
+	d.show("run", "-t", "compound", "G@dc:east and not web*", "grains.item", "os", "num_cpus", "--out", "json")
+	d.show("run", "-t", "nodegroup", "webservers", "test.echo", "hello from the demo", "--explain")
+	d.show("run", "web1", "cmd.run", "exit 3")
+	if exists(filepath.Join(root, "states", "top.sls")) {
+		d.show("apply", "*", "--test")
+		d.show("apply", "*")
+	}
+	d.show("jobs", "list", "--limit", "5")
+	fmt.Println("# stopping master and minions")
+	return nil
+}
+
+func (d *demo) start(logName, name string, args ...string) error {
+	f, err := os.Create(filepath.Join(d.dir, logName))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(filepath.Join(d.bin, name), args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	d.procs = append(d.procs, cmd)
+	return nil
+}
+
+func (d *demo) stopAll() {
+	for i := len(d.procs) - 1; i >= 0; i-- {
+		p := d.procs[i]
+		_ = p.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = p.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = p.Process.Kill()
+		}
+	}
+}
+
+func (d *demo) cli(args ...string) *exec.Cmd {
+	return exec.Command(filepath.Join(d.bin, "halite-master"), append(args, "-c", d.masterCfg)...)
+}
+
+func (d *demo) quiet(args ...string) error { return d.cli(args...).Run() }
+
+func (d *demo) output(args ...string) (string, error) {
+	out, err := d.cli(args...).Output()
+	return string(out), err
+}
+
+// show prints the command as a user would type it, then its output.
+func (d *demo) show(args ...string) {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		if strings.ContainsAny(a, " *") {
+			a = "'" + a + "'"
+		}
+		quoted[i] = a
+	}
+	fmt.Printf("$ halite-master %s\n", strings.Join(quoted, " "))
+	cmd := d.cli(args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		fmt.Printf("(exit code %d)\n", ee.ExitCode())
+	}
+	fmt.Println()
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func writeFile(path, body string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(body), 0o600)
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func waitFor(ctx context.Context, d time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %v", d)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
+}
