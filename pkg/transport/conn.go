@@ -61,19 +61,28 @@ func DefaultOptions() Options {
 }
 
 // Conn is one ZMTP connection. Recv must be called from one goroutine;
-// Send may be called from any and never blocks.
+// Send may be called from any and never blocks; SendWait blocks while the
+// queue is full.
 type Conn struct {
 	nc    net.Conn
 	guard *guardConn
 	zc    *zmq4.Conn
 	opts  Options
 
-	out       chan zmq4.Msg
 	done      chan struct{}
 	closeOnce sync.Once
 	mu        sync.Mutex
 	err       error
-	writerEnd chan struct{}
+
+	// The send queue costs nothing while idle: a slice that grows only
+	// under backlog (bounded by QueueLen), drained by a writer goroutine
+	// that exists only while there is something to write. Thousands of
+	// idle connections hold no buffers and no writer goroutines.
+	qmu     sync.Mutex
+	queue   []zmq4.Msg
+	writing bool
+	drained chan struct{} // closed (and replaced) each time the writer empties the queue
+	writers sync.WaitGroup
 }
 
 // open runs the ZMTP handshake on nc and starts the connection's writer.
@@ -92,12 +101,10 @@ func open(nc net.Conn, typ zmq4.SocketType, identity string, server bool, opts O
 		nc:        nc,
 		guard:     g,
 		zc:        zc,
-		opts:      opts,
-		out:       make(chan zmq4.Msg, opts.QueueLen),
-		done:      make(chan struct{}),
-		writerEnd: make(chan struct{}),
+		opts:    opts,
+		done:    make(chan struct{}),
+		drained: make(chan struct{}),
 	}
-	go c.writeLoop()
 	return c, nil
 }
 
@@ -122,21 +129,56 @@ func Dial(ctx context.Context, addr string, typ zmq4.SocketType, identity string
 	return c, err
 }
 
-func (c *Conn) writeLoop() {
-	defer close(c.writerEnd)
+// enqueue adds msg to the send queue unless it is full, starting a writer
+// if none runs.
+func (c *Conn) enqueue(msg zmq4.Msg) (queued bool, drained <-chan struct{}) {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if len(c.queue) >= c.opts.QueueLen {
+		return false, c.drained
+	}
+	c.queue = append(c.queue, msg)
+	if !c.writing {
+		c.writing = true
+		c.writers.Add(1)
+		go c.drain()
+	}
+	return true, nil
+}
+
+// drain writes queued messages until the queue is empty, then ends.
+func (c *Conn) drain() {
+	defer c.writers.Done()
 	for {
-		select {
-		case <-c.done:
+		c.qmu.Lock()
+		batch := c.queue
+		c.queue = nil
+		if len(batch) == 0 || c.isClosed() {
+			c.writing = false
+			close(c.drained)
+			c.drained = make(chan struct{})
+			c.qmu.Unlock()
 			return
-		case msg := <-c.out:
+		}
+		c.qmu.Unlock()
+		for _, msg := range batch {
 			if c.opts.WriteTimeout > 0 {
 				_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
 			}
 			if err := c.zc.SendMsg(msg); err != nil {
 				c.closeWith(fmt.Errorf("write to %s: %w", c.nc.RemoteAddr(), err))
-				return
+				break
 			}
 		}
+	}
+}
+
+func (c *Conn) isClosed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -144,18 +186,14 @@ func (c *Conn) writeLoop() {
 // full the peer is too slow, the connection is closed and ErrSlowPeer
 // returned, so one stalled reader cannot hold up anyone else.
 func (c *Conn) Send(frames ...[]byte) error {
-	select {
-	case <-c.done:
+	if c.isClosed() {
 		return c.Err()
-	default:
 	}
-	select {
-	case c.out <- zmq4.NewMsgFrom(frames...):
-		return nil
-	default:
+	if ok, _ := c.enqueue(zmq4.NewMsgFrom(frames...)); !ok {
 		c.closeWith(ErrSlowPeer)
 		return ErrSlowPeer
 	}
+	return nil
 }
 
 // SendWait queues a message, waiting while the queue is full: the
@@ -163,13 +201,22 @@ func (c *Conn) Send(frames ...[]byte) error {
 // master instead of dropping the connection). It fails when ctx ends or
 // the connection closes.
 func (c *Conn) SendWait(ctx context.Context, frames ...[]byte) error {
-	select {
-	case c.out <- zmq4.NewMsgFrom(frames...):
-		return nil
-	case <-c.done:
-		return c.Err()
-	case <-ctx.Done():
-		return ctx.Err()
+	msg := zmq4.NewMsgFrom(frames...)
+	for {
+		if c.isClosed() {
+			return c.Err()
+		}
+		ok, drained := c.enqueue(msg)
+		if ok {
+			return nil
+		}
+		select {
+		case <-drained:
+		case <-c.done:
+			return c.Err()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
@@ -213,7 +260,7 @@ func (c *Conn) Err() error {
 // Close closes the connection and waits for its writer to end.
 func (c *Conn) Close() error {
 	c.closeWith(ErrClosed)
-	<-c.writerEnd
+	c.writers.Wait()
 	return nil
 }
 

@@ -1,0 +1,4 @@
+{% for user in pillar.users %}
+{{ user }}:
+  user.present
+{% endif %}

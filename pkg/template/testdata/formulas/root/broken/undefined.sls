@@ -1,0 +1,3 @@
+{%- set port = pillar['nginx']['listen_port'] %}
+nginx:
+  port: {{ port }}

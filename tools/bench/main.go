@@ -1,0 +1,388 @@
+// Command bench measures Halite with real processes on loopback: a master
+// and a swarm of N minions per size, and one standalone idle minion. It
+// prints one table and writes it as JSON so runs can be compared.
+//
+//	go run ./tools/bench -bin bin -sizes 100,1000,5000 -out bench/results.json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/halite/halite/pkg/master"
+)
+
+// Row is one size's figures.
+type Row struct {
+	Minions         int     `json:"minions"`
+	Connected       int     `json:"connected"`
+	ColdStartS      float64 `json:"cold_start_s"`
+	PingMedianMS    float64 `json:"ping_median_ms"`
+	PingP95MS       float64 `json:"ping_p95_ms"`
+	PingCLIMedianMS float64 `json:"ping_cli_median_ms"`
+	CmdRunMedianMS  float64 `json:"cmd_run_median_ms"`
+	ApplyMedianMS   float64 `json:"state_apply_median_ms,omitempty"`
+	ReturnsPerS     float64 `json:"returns_per_s"`
+	MasterRSSMB     float64 `json:"master_rss_mb"`
+	MasterCPUS      float64 `json:"master_cpu_s"`
+	SwarmRSSPerKB   float64 `json:"swarm_rss_per_minion_kb"`
+	Missing         int     `json:"missing_returns"`
+}
+
+// Idle is one standalone minion's footprint.
+type Idle struct {
+	RSSIdleMB      float64 `json:"rss_idle_mb"`
+	CPUIdlePercent float64 `json:"cpu_idle_percent"`
+	RSSAfter1000MB float64 `json:"rss_after_1000_jobs_mb"`
+}
+
+// Results is what bench/results.json holds.
+type Results struct {
+	When    time.Time `json:"when"`
+	Host    string    `json:"host"`
+	Version string    `json:"version"`
+	Rows    []Row     `json:"rows"`
+	Idle    *Idle     `json:"idle_minion,omitempty"`
+}
+
+func main() {
+	bin := flag.String("bin", "bin", "directory with halite-master and halite-minion")
+	sizesFlag := flag.String("sizes", "", "comma-separated swarm sizes (default 100,1000,5000; BENCH_MAX=8000 adds 8000)")
+	out := flag.String("out", "bench/results.json", "JSON output file")
+	rounds := flag.Int("rounds", 10, "test.ping rounds per size")
+	idle := flag.Bool("idle", true, "measure one idle standalone minion")
+	flag.Parse()
+	sizes := []int{100, 1000, 5000}
+	if m, _ := strconv.Atoi(os.Getenv("BENCH_MAX")); m > 5000 {
+		sizes = append(sizes, m)
+	}
+	if *sizesFlag != "" {
+		sizes = nil
+		for _, s := range strings.Split(*sizesFlag, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n < 1 {
+				fatal(fmt.Errorf("bad size %q", s))
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	binDir, err := filepath.Abs(*bin)
+	if err != nil {
+		fatal(err)
+	}
+	host, _ := os.Hostname()
+	res := Results{When: time.Now().UTC(), Host: fmt.Sprintf("%s (%d cores)", host, runtime.NumCPU())}
+	if v, err := exec.Command(filepath.Join(binDir, "halite-master"), "--version").Output(); err == nil {
+		res.Version = strings.TrimSpace(string(v))
+	}
+	for _, n := range sizes {
+		row, err := measure(binDir, n, *rounds)
+		if err != nil {
+			fatal(fmt.Errorf("size %d: %w", n, err))
+		}
+		res.Rows = append(res.Rows, row)
+		printTable(res)
+	}
+	if *idle {
+		id, err := measureIdle(binDir)
+		if err != nil {
+			fatal(fmt.Errorf("idle minion: %w", err))
+		}
+		res.Idle = id
+	}
+	printTable(res)
+	if *out != "" {
+		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+			fatal(err)
+		}
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+			fatal(err)
+		}
+		fmt.Println("wrote", *out)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+type cluster struct {
+	dir, bin, cfg string
+	pub, ret      int
+	procs         []*exec.Cmd
+	client        *master.Client
+}
+
+func newCluster(bin string) (*cluster, error) {
+	dir, err := os.MkdirTemp("", "halite-bench-")
+	if err != nil {
+		return nil, err
+	}
+	c := &cluster{dir: dir, bin: bin, pub: freePort(), ret: freePort()}
+	c.cfg = filepath.Join(dir, "master.yaml")
+	y := fmt.Sprintf("interface: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: pki\ndata_dir: data\nauto_accept: true\nlog_level: warn\n", c.pub, c.ret)
+	if err := os.WriteFile(c.cfg, []byte(y), 0o600); err != nil {
+		return nil, err
+	}
+	if _, err := c.start("master.log", "halite-master", "serve", "-c", c.cfg); err != nil {
+		return nil, err
+	}
+	c.client = master.NewClient(filepath.Join(dir, "data", "master.sock"))
+	if err := waitFor(15*time.Second, func() bool { _, err := c.client.Keys(context.Background()); return err == nil }); err != nil {
+		return nil, fmt.Errorf("master did not start: %w", err)
+	}
+	return c, nil
+}
+
+func (c *cluster) minionConfig(name string) (string, error) {
+	p := filepath.Join(c.dir, name+".yaml")
+	y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: %s-pki\ncache_dir: %s-cache\nlog_level: warn\n", name, c.pub, c.ret, name, name)
+	return p, os.WriteFile(p, []byte(y), 0o600)
+}
+
+func (c *cluster) start(logName, name string, args ...string) (*exec.Cmd, error) {
+	f, err := os.Create(filepath.Join(c.dir, logName))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(filepath.Join(c.bin, name), args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c.procs = append(c.procs, cmd)
+	return cmd, nil
+}
+
+func (c *cluster) close() {
+	for i := len(c.procs) - 1; i >= 0; i-- {
+		p := c.procs[i]
+		_ = p.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = p.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = p.Process.Kill()
+			<-done
+		}
+	}
+	os.RemoveAll(c.dir)
+}
+
+func (c *cluster) connected() int {
+	ms, err := c.client.Minions(context.Background())
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, m := range ms {
+		if m.Connected {
+			n++
+		}
+	}
+	return n
+}
+
+// job runs one job and returns the master-side time from publish to the
+// last return, and how many returned.
+func (c *cluster) job(fun string, args ...any) (ms float64, returned, expected int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err = c.client.Run(ctx, &master.RunRequest{Target: "*", Fun: fun, Args: args, Timeout: "30s"}, func(ev master.RunEvent) error {
+		if ev.Type == "done" {
+			ms, returned, expected = ev.Summary.Millis, ev.Summary.Returned, ev.Summary.Expected
+		}
+		return nil
+	})
+	return ms, returned, expected, err
+}
+
+func measure(bin string, n, rounds int) (Row, error) {
+	row := Row{Minions: n}
+	c, err := newCluster(bin)
+	if err != nil {
+		return row, err
+	}
+	defer c.close()
+	cfg, err := c.minionConfig("swarm")
+	if err != nil {
+		return row, err
+	}
+	began := time.Now()
+	swarm, err := c.start("swarm.log", "halite-minion", "swarm", "--count", strconv.Itoa(n), "--rate", "0", "-c", cfg)
+	if err != nil {
+		return row, err
+	}
+	timeout := 30*time.Second + time.Duration(n)*20*time.Millisecond
+	_ = waitFor(timeout, func() bool { return c.connected() >= n })
+	row.ColdStartS = time.Since(began).Seconds()
+	row.Connected = c.connected()
+	if row.Connected < n {
+		fmt.Fprintf(os.Stderr, "bench: only %d of %d minions connected after %v\n", row.Connected, n, timeout)
+	}
+	time.Sleep(time.Second) // let grains and heartbeats settle
+	cpu0 := cpuSeconds(c.procs[0].Process.Pid)
+
+	var pings, clis, cmds []float64
+	var totalReturns int
+	var totalMS float64
+	for range rounds {
+		ms, got, exp, err := c.job("test.ping")
+		if err != nil {
+			return row, err
+		}
+		pings = append(pings, ms)
+		totalReturns += got
+		totalMS += ms
+		row.Missing += exp - got
+	}
+	for range 5 {
+		t0 := time.Now()
+		cmd := exec.Command(filepath.Join(bin, "halite-master"), "run", "*", "test.ping", "--out", "json", "-c", c.cfg)
+		cmd.Stdout = nil
+		_ = cmd.Run()
+		clis = append(clis, float64(time.Since(t0).Microseconds())/1000)
+	}
+	for range 5 {
+		ms, _, _, err := c.job("cmd.run", "echo hi")
+		if err != nil {
+			return row, err
+		}
+		cmds = append(cmds, ms)
+	}
+	row.PingMedianMS, row.PingP95MS = percentile(pings, 50), percentile(pings, 95)
+	row.PingCLIMedianMS = percentile(clis, 50)
+	row.CmdRunMedianMS = percentile(cmds, 50)
+	if totalMS > 0 {
+		row.ReturnsPerS = float64(totalReturns) / (totalMS / 1000)
+	}
+	row.MasterRSSMB = float64(rssKiB(c.procs[0].Process.Pid)) / 1024
+	row.MasterCPUS = cpuSeconds(c.procs[0].Process.Pid) - cpu0
+	if n > 0 {
+		row.SwarmRSSPerKB = float64(rssKiB(swarm.Process.Pid)) / float64(n)
+	}
+	return row, nil
+}
+
+func measureIdle(bin string) (*Idle, error) {
+	c, err := newCluster(bin)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	cfg, err := c.minionConfig("idle")
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.start("idle.log", "halite-minion", "serve", "-c", cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitFor(15*time.Second, func() bool { return c.connected() == 1 }); err != nil {
+		return nil, err
+	}
+	time.Sleep(2 * time.Second)
+	cpu0, t0 := cpuSeconds(m.Process.Pid), time.Now()
+	time.Sleep(10 * time.Second)
+	id := &Idle{
+		RSSIdleMB:      float64(rssKiB(m.Process.Pid)) / 1024,
+		CPUIdlePercent: 100 * (cpuSeconds(m.Process.Pid) - cpu0) / time.Since(t0).Seconds(),
+	}
+	for range 1000 {
+		if _, _, _, err := c.job("test.ping"); err != nil {
+			return nil, err
+		}
+	}
+	id.RSSAfter1000MB = float64(rssKiB(m.Process.Pid)) / 1024
+	return id, nil
+}
+
+func printTable(r Results) {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "minions\tconnected\tcold start s\tping median ms\tping p95 ms\tping CLI ms\tcmd.run ms\treturns/s\tmaster RSS MB\tmaster CPU s\tswarm KB/minion\tmissing\t")
+	for _, x := range r.Rows {
+		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.1f\t%.2f\t%.0f\t%d\t\n",
+			x.Minions, x.Connected, x.ColdStartS, x.PingMedianMS, x.PingP95MS, x.PingCLIMedianMS, x.CmdRunMedianMS, x.ReturnsPerS, x.MasterRSSMB, x.MasterCPUS, x.SwarmRSSPerKB, x.Missing)
+	}
+	tw.Flush()
+	if r.Idle != nil {
+		fmt.Printf("idle minion: %.1f MB RSS, %.3f%% CPU; %.1f MB RSS after 1,000 jobs\n", r.Idle.RSSIdleMB, r.Idle.CPUIdlePercent, r.Idle.RSSAfter1000MB)
+	}
+	fmt.Println()
+}
+
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	i := int(float64(len(s)-1) * p / 100)
+	return s[i]
+}
+
+func rssKiB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	return 0
+}
+
+// cpuSeconds is user+system CPU time of pid from /proc/pid/stat.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func waitFor(d time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %v", d)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil
+}
