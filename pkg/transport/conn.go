@@ -98,9 +98,9 @@ func open(nc net.Conn, typ zmq4.SocketType, identity string, server bool, opts O
 	}
 	_ = nc.SetDeadline(time.Time{})
 	c := &Conn{
-		nc:        nc,
-		guard:     g,
-		zc:        zc,
+		nc:      nc,
+		guard:   g,
+		zc:      zc,
 		opts:    opts,
 		done:    make(chan struct{}),
 		drained: make(chan struct{}),
