@@ -13,6 +13,7 @@ import (
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/master"
 	"github.com/halite/halite/pkg/output"
+	"github.com/halite/halite/pkg/state"
 )
 
 type runFlags struct {
@@ -25,6 +26,8 @@ type runFlags struct {
 	fullReturn bool
 	test       bool
 	progress   bool
+	stateOut   string
+	stateVerb  bool
 }
 
 func runCmd(a *app) *cobra.Command {
@@ -88,7 +91,19 @@ func addRunFlags(cmd *cobra.Command, a *app, f *runFlags) {
 	fl.BoolVar(&f.explain, "explain", false, "show which minions the target matches, without running anything")
 	fl.BoolVar(&f.fullReturn, "full-return", false, "with --out json|yaml: give ret, retcode, success and state per minion")
 	fl.BoolVar(&f.progress, "progress", true, "show a progress line on a terminal")
+	fl.StringVar(&f.stateOut, "state-output", "full", "state results: full, terse, mixed or changes")
+	fl.BoolVar(&f.stateVerb, "state-verbose", true, "show states that succeeded without changes")
 	addOut(cmd, a)
+}
+
+// printResult writes one minion's result in the text layout.
+func printResult(w io.Writer, f *runFlags, fun string, r result) error {
+	if r.State != jobstore.StateReturned {
+		return output.Nested(w, r.ID, r.value(false))
+	}
+	opts := state.DefaultOutputOptions(isTerminal(os.Stdout))
+	opts.StateOutput, opts.Verbose = f.stateOut, f.stateVerb
+	return cli.PrintReturn(w, r.ID, fun, r.Return, r.Success, opts)
 }
 
 // notReturned is Salt's wording for a minion without a return.
@@ -167,7 +182,7 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 			results = append(results, r)
 			p.clear()
 			if format == output.Text {
-				if err := output.Nested(w, r.ID, r.value(false)); err != nil {
+				if err := printResult(w, f, fun, r); err != nil {
 					return err
 				}
 			}

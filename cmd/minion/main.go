@@ -20,6 +20,7 @@ import (
 	"github.com/halite/halite/pkg/modules"
 	_ "github.com/halite/halite/pkg/modules/all"
 	"github.com/halite/halite/pkg/output"
+	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/version"
 )
 
@@ -124,6 +125,7 @@ func callCmd(a *app) *cobra.Command {
 				},
 				Pillar: func() map[string]any { return map[string]any{} },
 				Opts:   cfg.Opts(),
+				Files:  minion.LocalFileClient(cfg.FileRoots),
 			}
 			posargs, kwargs := cli.ParseArgs(args[1:])
 			res := modules.Run(cmd.Context(), env, args[0], posargs, kwargs)
@@ -134,7 +136,7 @@ func callCmd(a *app) *cobra.Command {
 			case output.YAML:
 				err = output.WriteYAML(w, map[string]any{"local": res.Return})
 			default:
-				err = output.Nested(w, "local", res.Return)
+				err = cli.PrintReturn(w, "local", args[0], res.Return, res.Success, state.DefaultOutputOptions(false))
 			}
 			if err != nil {
 				return cli.Exit(1, err)

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"gopkg.in/yaml.v3"
+
+	"github.com/halite/halite/pkg/output"
+	"github.com/halite/halite/pkg/state"
 )
 
 // Exit codes of run and apply (DESIGN §9).
@@ -108,4 +112,61 @@ func Logger(name, level string, w io.Writer) hclog.Logger {
 		level = "warn"
 	}
 	return hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.LevelFromString(level), Output: w})
+}
+
+// PrintReturn writes one minion's return in the text layout: Salt's
+// highstate layout for state runs, the nested layout otherwise.
+func PrintReturn(w io.Writer, id, fun string, ret any, success bool, opts state.OutputOptions) error {
+	if strings.HasPrefix(fun, "state.") {
+		ret = plainNumbers(ret)
+		if rets, ok := state.AsReturns(ret); ok {
+			return state.FormatHighstate(w, id, rets, opts)
+		}
+		if errs, ok := stringList(ret); ok && !success {
+			return state.FormatCompileErrors(w, id, errs, opts)
+		}
+	}
+	return output.Nested(w, id, ret)
+}
+
+func stringList(v any) ([]string, bool) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		s, ok := x.(string)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+// plainNumbers turns json.Number (from a client decoding with UseNumber)
+// into int64 or float64, as the state outputter expects.
+func plainNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = plainNumbers(x[i])
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = plainNumbers(e)
+		}
+		return out
+	}
+	return v
 }

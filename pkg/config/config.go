@@ -74,6 +74,14 @@ type Master struct {
 	// before it is reported as no-ack.
 	AckTimeout Duration `yaml:"ack_timeout"`
 	API        API      `yaml:"api"`
+	// FileRoots is Salt's file_roots: saltenv → directories, first match wins.
+	FileRoots map[string][]string `yaml:"file_roots"`
+	// PillarRoots is Salt's pillar_roots.
+	PillarRoots map[string][]string `yaml:"pillar_roots"`
+	// PillarMergeLists appends lists when merging pillar instead of replacing.
+	PillarMergeLists bool `yaml:"pillar_merge_lists"`
+	// PillarSecretKeys are globs of pillar keys whose values are secret.
+	PillarSecretKeys []string `yaml:"pillar_secret_keys"`
 	// PprofListen, when set, serves net/http/pprof on this loopback address.
 	PprofListen string `yaml:"pprof_listen"`
 }
@@ -100,6 +108,10 @@ type Minion struct {
 	// MaxJobs bounds the jobs running at once.
 	MaxJobs     int    `yaml:"max_jobs"`
 	PprofListen string `yaml:"pprof_listen"`
+	// FileRoots and PillarRoots serve `halite-minion call --local`
+	// (masterless), as in Salt.
+	FileRoots   map[string][]string `yaml:"file_roots"`
+	PillarRoots map[string][]string `yaml:"pillar_roots"`
 }
 
 // DefaultMaster returns the master defaults (Salt's where Salt has one).
@@ -115,6 +127,8 @@ func DefaultMaster() Master {
 		PublishKeyRotation: Duration(24 * time.Hour),
 		ClockSkew:          Duration(5 * time.Minute),
 		AckTimeout:         Duration(5 * time.Second),
+		FileRoots:          map[string][]string{"base": {"/srv/salt"}},
+		PillarRoots:        map[string][]string{"base": {"/srv/pillar"}},
 	}
 }
 
@@ -132,6 +146,8 @@ func DefaultMinion() Minion {
 		ReconnectMin:      Duration(200 * time.Millisecond),
 		ReconnectMax:      Duration(10 * time.Second),
 		MaxJobs:           64,
+		FileRoots:         map[string][]string{"base": {"/srv/salt"}},
+		PillarRoots:       map[string][]string{"base": {"/srv/pillar"}},
 	}
 }
 
@@ -144,6 +160,8 @@ func LoadMaster(path string) (Master, error) {
 	dir := baseDir(path)
 	c.PKIDir = resolve(dir, c.PKIDir)
 	c.DataDir = resolve(dir, c.DataDir)
+	resolveRoots(dir, c.FileRoots)
+	resolveRoots(dir, c.PillarRoots)
 	return c, c.Validate()
 }
 
@@ -156,6 +174,8 @@ func LoadMinion(path string) (Minion, error) {
 	dir := baseDir(path)
 	c.PKIDir = resolve(dir, c.PKIDir)
 	c.CacheDir = resolve(dir, c.CacheDir)
+	resolveRoots(dir, c.FileRoots)
+	resolveRoots(dir, c.PillarRoots)
 	if c.ID == "" {
 		h, err := os.Hostname()
 		if err != nil {
@@ -247,6 +267,15 @@ func baseDir(path string) string {
 		return ""
 	}
 	return filepath.Dir(path)
+}
+
+func resolveRoots(dir string, roots map[string][]string) {
+	for env, dirs := range roots {
+		for i, d := range dirs {
+			dirs[i] = resolve(dir, d)
+		}
+		roots[env] = dirs
+	}
 }
 
 func resolve(dir, p string) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/crypto"
 	"github.com/halite/halite/pkg/events"
+	"github.com/halite/halite/pkg/fileserver"
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/transport"
@@ -34,6 +35,7 @@ type Master struct {
 	store  jobstore.Store
 	batch  *jobstore.Batcher
 	events *events.Bus
+	files  *fileserver.Server
 	jids   jidSource
 
 	pub  *transport.Publisher
@@ -84,6 +86,7 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		keys:    reg,
 		store:   store,
 		events:  events.New(),
+		files:   fileserver.New(cfg.FileRoots),
 		keyring: crypto.NewKeyring(0),
 		// Epochs continue across restarts (seconds since 1970 at start), so
 		// a minion never mistakes a new master's first key for an old one.

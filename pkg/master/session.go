@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +74,13 @@ func (m *Master) servePeer(ctx context.Context, c *transport.Conn) {
 		}
 	}
 	defer m.dropPeer(p)
+	// A bug in one handler must not take the master (and every other
+	// minion's session) down: log it loudly and drop this connection.
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("internal error while serving a minion; connection closed", "remote", c.RemoteAddr(), "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
 	for {
 		frames, err := c.Recv()
 		if err != nil {
@@ -296,6 +304,10 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		m.deliver(r.JID, minionEvent{id: s.id, ret: &ret})
 		m.events.Publish("halite/job/"+r.JID+"/ret/"+s.id, map[string]any{"jid": r.JID, "id": s.id, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success})
 		return s.send(wire.TypeReturnAck, wire.ReturnAck{JID: r.JID})
+	case wire.TypeFileList:
+		return m.handleFileList(s, msg)
+	case wire.TypeFileGet:
+		return m.handleFileGet(s, msg)
 	}
 	return nil
 }

@@ -51,6 +51,8 @@ type Minion struct {
 	authed   chan struct{} // closed and replaced on every new session
 
 	master  atomic.Pointer[crypto.MasterPublic] // the authenticated master
+	calls   calls
+	files   *fileClient
 	running atomic.Int64
 	jobWG   sync.WaitGroup
 }
@@ -128,7 +130,9 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 		}
 	}
 	m.grains = g
+	m.files = &fileClient{m: m, dir: filepath.Join(cfg.CacheDir, "files")}
 	m.env = &modules.Env{
+		Files:         m.files,
 		ID:            cfg.ID,
 		Logger:        log.Named("exec"),
 		Grains:        m.Grains,

@@ -217,6 +217,15 @@ func (m *Minion) handleMasterMessage(msg wire.Message) error {
 		}
 		m.spool.acked(a.JID)
 		return nil
+	case wire.TypeReply:
+		var r wire.Reply
+		if err := msg.DecodeBody(&r); err != nil {
+			return err
+		}
+		if !m.calls.deliver(r) {
+			m.log.Debug("reply to a request nobody waits for", "req", r.ReqID)
+		}
+		return nil
 	case wire.TypeError:
 		var e wire.Error
 		if err := msg.DecodeBody(&e); err != nil {

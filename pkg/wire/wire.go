@@ -35,11 +35,16 @@ const (
 	TypeGrains    = "grains"
 	TypeAck       = "ack"
 	TypeReturn    = "return"
+	TypeFileList  = "file_list"
+	TypeFileGet   = "file_get"
+	TypePillar    = "pillar"
 	// master → minion
 	TypeHeartbeatAck = "heartbeat_ack"
 	TypePublishKey   = "publish_key"
 	TypeReturnAck    = "return_ack"
 	TypeError        = "error"
+	TypeReply        = "reply"
+	TypeRefresh      = "refresh"
 )
 
 // MaxBody is the largest body accepted for each minion → master type.
@@ -49,6 +54,9 @@ var MaxBody = map[string]int{
 	TypeGrains:    1 << 20,
 	TypeAck:       1 << 10,
 	TypeReturn:    16 << 20,
+	TypeFileList:  4 << 10,
+	TypeFileGet:   4 << 10,
+	TypePillar:    1 << 10,
 }
 
 // Message is the plaintext of a sealed request-channel frame.
@@ -147,3 +155,65 @@ type Error struct {
 
 // Now is the wire's notion of time.
 func Now() int64 { return time.Now().UnixNano() }
+
+// FileListRequest asks for the files under Prefix in a saltenv.
+type FileListRequest struct {
+	ReqID   uint64 `cbor:"1,keyasint"`
+	Saltenv string `cbor:"2,keyasint"`
+	Prefix  string `cbor:"3,keyasint,omitempty"`
+}
+
+// FileGetRequest asks for one file; Hash is the minion's cached copy's
+// hash, so an unchanged file is not sent again.
+type FileGetRequest struct {
+	ReqID   uint64 `cbor:"1,keyasint"`
+	Saltenv string `cbor:"2,keyasint"`
+	Path    string `cbor:"3,keyasint"`
+	Hash    string `cbor:"4,keyasint,omitempty"`
+}
+
+// PillarRequest asks the master for this minion's compiled pillar.
+type PillarRequest struct {
+	ReqID uint64 `cbor:"1,keyasint"`
+}
+
+// FileInfo describes a served file.
+type FileInfo struct {
+	Path string `cbor:"1,keyasint"`
+	Hash string `cbor:"2,keyasint"`
+	Size int64  `cbor:"3,keyasint"`
+	Mode uint32 `cbor:"4,keyasint"`
+}
+
+// FileList answers a FileListRequest.
+type FileList struct {
+	Files []FileInfo `cbor:"1,keyasint"`
+}
+
+// FileData answers a FileGetRequest.
+type FileData struct {
+	File      FileInfo `cbor:"1,keyasint"`
+	Data      []byte   `cbor:"2,keyasint,omitempty"`
+	Unchanged bool     `cbor:"3,keyasint,omitempty"`
+}
+
+// PillarData answers a PillarRequest.
+type PillarData struct {
+	Pillar map[string]any `cbor:"1,keyasint"`
+}
+
+// Reply answers a request by its ReqID: Error, or Body holding the typed
+// answer.
+type Reply struct {
+	ReqID uint64          `cbor:"1,keyasint"`
+	Error string          `cbor:"2,keyasint,omitempty"`
+	Body  cbor.RawMessage `cbor:"3,keyasint,omitempty"`
+	// NotFound marks an Error that means "no such file" (as opposed to a
+	// refusal or a failure).
+	NotFound bool `cbor:"4,keyasint,omitempty"`
+}
+
+// Refresh tells a minion that something it caches changed on the master.
+type Refresh struct {
+	What string `cbor:"1,keyasint"` // "pillar"
+}

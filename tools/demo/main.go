@@ -86,7 +86,9 @@ nodegroups:
 	}
 	for _, m := range minions {
 		cfg := filepath.Join(dir, m.id, "minion.yaml")
-		y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: pki\ncache_dir: cache\nlog_level: warn\ngrains:\n    %s\n", m.id, pub, ret, m.grains)
+		// The example state tree writes only below example_root.
+		y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: pki\ncache_dir: cache\nlog_level: warn\ngrains:\n    %s\n    example_root: %s\n",
+			m.id, pub, ret, m.grains, filepath.Join(dir, m.id, "root"))
 		if err := writeFile(cfg, y); err != nil {
 			return err
 		}
@@ -120,8 +122,9 @@ nodegroups:
 	d.show("run", "-t", "nodegroup", "webservers", "test.echo", "hello from the demo", "--explain")
 	d.show("run", "web1", "cmd.run", "exit 3")
 	if exists(filepath.Join(root, "states", "top.sls")) {
-		d.show("apply", "*", "--test")
-		d.show("apply", "*")
+		d.show("apply", "web1", "--test", "--state-output", "terse")
+		d.show("apply", "*", "--state-output", "mixed")
+		d.show("apply", "*", "--state-verbose=false")
 	}
 	d.show("jobs", "list", "--limit", "5")
 	fmt.Println("# stopping master and minions")
