@@ -1,0 +1,16 @@
+// Package all links every state module family into a binary: import it
+// for its side effect, the way database/sql drivers are imported.
+//
+//	import _ "github.com/halite/halite/pkg/states/all"
+package all
+
+import (
+	_ "github.com/halite/halite/pkg/states/cmd"
+	_ "github.com/halite/halite/pkg/states/cron"
+	_ "github.com/halite/halite/pkg/states/file"
+	_ "github.com/halite/halite/pkg/states/group"
+	_ "github.com/halite/halite/pkg/states/pkg"
+	_ "github.com/halite/halite/pkg/states/service"
+	_ "github.com/halite/halite/pkg/states/test"
+	_ "github.com/halite/halite/pkg/states/user"
+)

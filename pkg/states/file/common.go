@@ -1,0 +1,173 @@
+package file
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/halite/halite/pkg/state"
+	"github.com/halite/halite/pkg/states/internal/diff"
+)
+
+// Salt's comment for a dry run that would change a file.
+const testNote = "\nNote: No changes made, actual changes may\nbe different due to other states."
+
+func fail(format string, a ...any) state.Result {
+	return state.Result{Result: state.False(), Comment: fmt.Sprintf(format, a...)}
+}
+
+func ok(comment string, changes map[string]any) state.Result {
+	if len(changes) == 0 {
+		changes = nil
+	}
+	return state.Result{Result: state.True(), Comment: comment, Changes: changes}
+}
+
+// pending is a test-mode result: nil when something would change, true
+// when nothing would.
+func pending(changes map[string]any, comment, cleanComment string) state.Result {
+	if len(changes) == 0 {
+		return state.Result{Result: state.True(), Comment: cleanComment}
+	}
+	return state.Result{Changes: changes, Comment: comment}
+}
+
+// checkAbs validates a state's name as a path.
+func checkAbs(name string) error {
+	if name == "" {
+		return fmt.Errorf("Must provide name to file state")
+	}
+	if !filepath.IsAbs(name) {
+		return fmt.Errorf("Specified file %s is not an absolute path", name)
+	}
+	return nil
+}
+
+// atomicWrite replaces path with data through a temporary file in the same
+// directory and a rename, so readers see the old or the new content, never
+// a mix, and a crash leaves the old file. The new file keeps the old one's
+// owner and mode (a rename creates a new inode); a new file gets 0644.
+func atomicWrite(path string, data []byte, old fs.FileInfo) error {
+	dir, base := filepath.Split(path)
+	tmp, err := os.CreateTemp(dir, "."+base+".halite-*")
+	if err != nil {
+		return fmt.Errorf("create temporary file for %s: %w", path, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
+	}
+	if old != nil {
+		uid, gid := ownerOf(old)
+		if uid >= 0 {
+			if err := tmp.Chown(uid, gid); err != nil {
+				return fmt.Errorf("chown %s: %w", tmp.Name(), err)
+			}
+		}
+		if err := tmp.Chmod(permBits(old.Mode())); err != nil {
+			return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+		}
+	} else if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("rename into %s: %w", path, err)
+	}
+	done = true
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: make the rename durable
+		d.Close()
+	}
+	return nil
+}
+
+// ensureParent makes sure path's directory exists, creating it (with mode
+// dirMode, or 0755) when makedirs is set. The error text is Salt's.
+func ensureParent(path string, makedirs bool, dirMode fs.FileMode, dry bool) (created bool, err error) {
+	parent := filepath.Dir(path)
+	fi, err := os.Stat(parent)
+	if err == nil {
+		if !fi.IsDir() {
+			return false, fmt.Errorf("Parent %s is not a directory", parent)
+		}
+		return false, nil
+	}
+	if !makedirs {
+		return false, fmt.Errorf("Parent directory not present")
+	}
+	if dry {
+		return true, nil
+	}
+	if dirMode == 0 {
+		dirMode = 0o755
+	}
+	if err := os.MkdirAll(parent, dirMode); err != nil {
+		return false, fmt.Errorf("Failed to create parent directory %s: %v", parent, err)
+	}
+	return true, nil
+}
+
+// readRegular reads a file that must be a regular file (after following
+// symlinks). exists is false when it is missing.
+func readRegular(path string) (data []byte, fi fs.FileInfo, exists bool, err error) {
+	fi, err = os.Stat(path)
+	if os.IsNotExist(err) {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if fi.IsDir() {
+		return nil, fi, true, fmt.Errorf("Specified target %s is a directory", path)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fi, true, fmt.Errorf("Specified target %s is not a regular file", path)
+	}
+	data, err = os.ReadFile(path)
+	return data, fi, true, err
+}
+
+// textDiff is the "diff" change value, honouring show_changes.
+func textDiff(old, new []byte, show bool) string {
+	if !show {
+		return "<show_changes=False>"
+	}
+	return diff.Unified(old, new)
+}
+
+// splitKeep splits text into lines without their newlines and reports
+// whether it ended with one.
+func splitKeep(b []byte) (lines []string, trailingNL bool) {
+	s := string(b)
+	if s == "" {
+		return nil, false
+	}
+	trailingNL = strings.HasSuffix(s, "\n")
+	s = strings.TrimSuffix(s, "\n")
+	return strings.Split(s, "\n"), trailingNL
+}
+
+func joinLines(lines []string, trailingNL bool) []byte {
+	if len(lines) == 0 {
+		return nil
+	}
+	s := strings.Join(lines, "\n")
+	if trailingNL {
+		s += "\n"
+	}
+	return []byte(s)
+}

@@ -1,0 +1,201 @@
+package file
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/halite/halite/pkg/state"
+	"github.com/halite/halite/pkg/states/internal/args"
+)
+
+const directoryDoc = `Ensure a directory exists with the given owner and mode.
+
+Arguments: user, group, dir_mode (alias mode), file_mode (used by recurse),
+makedirs (create missing parents), recurse (a list of user, group, mode,
+ignore_files, ignore_dirs: apply owner and modes to everything below;
+symlinks are left alone).`
+
+func directory(ctx context.Context, req *state.Request) state.Result {
+	name := filepath.Clean(req.Name)
+	a := args.New(req.Args)
+	userName := a.String("user", "")
+	groupName := a.String("group", "")
+	dm, hasDM := a.Raw("dir_mode")
+	if !hasDM {
+		dm, hasDM = a.Raw("mode")
+	} else {
+		a.Ignore("mode")
+	}
+	fm, hasFM := a.Raw("file_mode")
+	makedirs := a.Bool("makedirs", false)
+	recurse, _ := a.Strings("recurse")
+	a.Ignore("allow_symlink", "follow_symlinks")
+	var dirMode, fileMode fs.FileMode
+	if hasDM {
+		m, err := ParseMode(dm)
+		if err != nil {
+			a.Fail("dir_mode", err.Error())
+		}
+		dirMode = m
+	}
+	if hasFM {
+		m, err := ParseMode(fm)
+		if err != nil {
+			a.Fail("file_mode", err.Error())
+		}
+		fileMode = m
+	}
+	rec := map[string]bool{}
+	for _, r := range recurse {
+		switch r {
+		case "user", "group", "mode", "ignore_files", "ignore_dirs", "silent":
+			rec[r] = true
+		default:
+			a.Fail("recurse", fmt.Sprintf("unknown entry %q (want user, group, mode, ignore_files, ignore_dirs)", r))
+		}
+	}
+	if err := a.Err(); err != nil {
+		return fail("Invalid arguments: %v", err)
+	}
+	if err := checkAbs(req.Name); err != nil {
+		return fail("%v", err)
+	}
+	o, err := lookupOwner(userName, groupName)
+	if err != nil {
+		if req.Test {
+			return state.Result{Comment: err.Error()}
+		}
+		return fail("%v", err)
+	}
+
+	fi, err := os.Stat(name)
+	exists := err == nil
+	if err != nil && !os.IsNotExist(err) {
+		return fail("%v", err)
+	}
+	if exists && !fi.IsDir() {
+		return fail("Specified location %s exists and is a file", name)
+	}
+	changes := map[string]any{}
+	if !exists {
+		if pfi, err := os.Stat(filepath.Dir(name)); err != nil || !pfi.IsDir() {
+			if !makedirs {
+				return fail("No directory to create %s in", name)
+			}
+		}
+		if req.Test {
+			changes[name] = map[string]any{"directory": "new"}
+		} else {
+			mk := os.Mkdir
+			if makedirs {
+				mk = os.MkdirAll
+			}
+			m := dirMode
+			if !hasDM {
+				m = 0o755
+			}
+			if err := mk(name, m.Perm()); err != nil {
+				return fail("Failed to create directory %s: %v", name, err)
+			}
+			changes[name] = "New Dir"
+			if fi, err = os.Stat(name); err != nil {
+				return fail("%v", err)
+			}
+			exists = true
+		}
+	}
+	if exists {
+		pc := permChanges(fi, o, dirMode, hasDM)
+		if req.Test && len(pc) > 0 {
+			changes[name] = pc
+		} else {
+			for k, v := range pc {
+				changes[k] = v
+			}
+		}
+		if !req.Test {
+			if err := applyPerms(name, o, dirMode, hasDM); err != nil {
+				return state.Result{Result: state.False(), Changes: changes, Comment: err.Error()}
+			}
+		}
+	}
+	if len(rec) > 0 && exists {
+		ro := owner{uid: -1, gid: -1}
+		if rec["user"] {
+			ro.uid, ro.user = o.uid, o.user
+		}
+		if rec["group"] {
+			ro.gid, ro.group = o.gid, o.group
+		}
+		err := filepath.WalkDir(name, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if p == name || d.Type()&fs.ModeSymlink != 0 {
+				return nil
+			}
+			if d.IsDir() && rec["ignore_dirs"] {
+				return nil
+			}
+			if !d.IsDir() && rec["ignore_files"] {
+				return nil
+			}
+			m, want := fileMode, rec["mode"] && hasFM
+			if d.IsDir() {
+				m, want = dirMode, rec["mode"] && hasDM
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			pc := permChanges(info, ro, m, want)
+			if len(pc) == 0 {
+				return nil
+			}
+			changes[p] = pc
+			if req.Test {
+				return nil
+			}
+			return applyPerms(p, ro, m, want)
+		})
+		if err != nil {
+			return state.Result{Result: state.False(), Changes: changes, Comment: fmt.Sprintf("Failed to apply recurse to %s: %v", name, err)}
+		}
+	}
+	if req.Test {
+		return pending(changes, testDirComment(changes), fmt.Sprintf("The directory %s is in the correct state", name))
+	}
+	if len(changes) == 0 {
+		return ok(fmt.Sprintf("The directory %s is in the correct state", name), nil)
+	}
+	return ok(fmt.Sprintf("Directory %s updated", name), changes)
+}
+
+// testDirComment lists predicted changes as Salt does.
+func testDirComment(changes map[string]any) string {
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("The following files will be changed:\n")
+	for _, k := range keys {
+		if m, ok := changes[k].(map[string]any); ok {
+			ks := make([]string, 0, len(m))
+			for kk := range m {
+				ks = append(ks, kk)
+			}
+			sort.Strings(ks)
+			for _, kk := range ks {
+				fmt.Fprintf(&b, "%s: %s - %v\n", k, kk, m[kk])
+			}
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
