@@ -24,7 +24,7 @@ import (
 
 // Errors callers branch on.
 var (
-	ErrNotFound   = errors.New("file not found in file_roots")
+	ErrNotFound   = fmt.Errorf("file not found in file_roots: %w", fs.ErrNotExist)
 	ErrUnsafePath = template.ErrUnsafePath
 	ErrTooLarge   = errors.New("file too large to serve")
 	ErrNoSaltenv  = errors.New("unknown saltenv")

@@ -2,8 +2,8 @@ package minion
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io/fs"
 	"sync"
 	"time"
 
@@ -11,8 +11,9 @@ import (
 	"github.com/halite/halite/pkg/wire"
 )
 
-// ErrNotFound is a master's "no such file" answer.
-var ErrNotFound = errors.New("not found on the master")
+// ErrNotFound is a master's "no such file" answer; it matches
+// fs.ErrNotExist, as state modules expect of a missing salt:// file.
+var ErrNotFound = fmt.Errorf("not found on the master: %w", fs.ErrNotExist)
 
 // requestTimeout bounds one request to the master.
 const requestTimeout = 60 * time.Second

@@ -167,6 +167,9 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 			return fail("Unable to manage file: %v", err)
 		}
 		want = rendered
+		if want == nil {
+			want = []byte{} // rendered to nothing: still managed, as empty
+		}
 	}
 	if want != nil && (hasContents || hasCP || hasCG) && contentsNL && len(want) > 0 && want[len(want)-1] != '\n' {
 		want = append(want, '\n')

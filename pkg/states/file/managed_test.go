@@ -295,6 +295,15 @@ func TestManagedOptions(t *testing.T) {
 		writeFile(t, p, "someone else's content")
 		statetest.Expect(t, call(t, "file.managed", p, nil, false), statetest.Unchanged)
 	})
+	t.Run("empty contents empty the file", func(t *testing.T) {
+		p := filepath.Join(dir, "emptied")
+		writeFile(t, p, "junk\n")
+		statetest.Expect(t, call(t, "file.managed", p, map[string]any{"contents": ""}, false), statetest.Changed)
+		if readFile(t, p) != "" {
+			t.Fatalf("content %q", readFile(t, p))
+		}
+		statetest.Expect(t, call(t, "file.managed", p, map[string]any{"contents": ""}, false), statetest.Unchanged)
+	})
 	t.Run("makedirs", func(t *testing.T) {
 		p := filepath.Join(dir, "a", "b", "c.conf")
 		res := call(t, "file.managed", p, map[string]any{"contents": "x"}, false)

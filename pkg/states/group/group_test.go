@@ -143,3 +143,15 @@ func TestGroupBadInput(t *testing.T) {
 		t.Fatalf("got %s", statetest.Format(res))
 	}
 }
+
+func TestSystemGroup(t *testing.T) {
+	statetest.RequireRoot(t)
+	name := statetest.UniqueName("hgs")
+	t.Cleanup(func() { exec.Command("groupdel", name).Run() })
+	statetest.Expect(t, statetest.Call(t, "group.present", name, map[string]any{"system": true}, false), statetest.Changed)
+	g, err := acct.LookupGroup(name)
+	if err != nil || g.GID >= 1000 || g.GID == 0 {
+		t.Fatalf("system group %+v, %v: want a system gid", g, err)
+	}
+	statetest.Expect(t, statetest.Call(t, "group.present", name, map[string]any{"system": true}, false), statetest.Unchanged)
+}

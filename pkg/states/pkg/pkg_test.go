@@ -91,7 +91,7 @@ func TestAptLifecycle(t *testing.T) {
 	pol, _, err := policies(ctx, m, []string{testPkg})
 	if err != nil || pol[testPkg].Candidate == "" {
 		// A fresh machine may have no package lists yet.
-		if out, err := exec.Command("apt-get", "update", "-q").CombinedOutput(); err != nil {
+		if out, err := exec.Command("apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=120").CombinedOutput(); err != nil {
 			t.Skipf("apt-get update failed: %v: %s", err, out)
 		}
 		if pol, _, err = policies(ctx, m, []string{testPkg}); err != nil || pol[testPkg].Candidate == "" {

@@ -171,11 +171,15 @@ func TestUserPrivateGroupRemoved(t *testing.T) {
 	statetest.RequireRoot(t)
 	name := statetest.UniqueName("hu")
 	cleanupUser(t, name)
-	statetest.Expect(t, statetest.Call(t, "user.present", name, map[string]any{"usergroup": true, "createhome": false}, false), statetest.Changed)
+	res := statetest.Call(t, "user.present", name, map[string]any{"usergroup": true, "createhome": false, "system": true}, false)
+	statetest.Expect(t, res, statetest.Changed)
 	if _, err := acct.LookupGroup(name); err != nil {
 		t.Fatalf("usergroup: True did not create group %s", name)
 	}
-	res := statetest.Call(t, "user.absent", name, nil, false)
+	if u, _ := acct.LookupUser(name); u.UID >= 1000 || u.UID == 0 {
+		t.Fatalf("system: True gave uid %d, want a system uid", u.UID)
+	}
+	res = statetest.Call(t, "user.absent", name, nil, false)
 	statetest.Expect(t, res, statetest.Changed)
 	if res.Changes[name+" group"] != "removed" {
 		t.Fatalf("changes %v", res.Changes)

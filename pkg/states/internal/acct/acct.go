@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/halite/halite/pkg/states/internal/run"
 )
@@ -216,8 +217,27 @@ func PasswordHash(user string) (string, error) {
 }
 
 // Tool runs one of the shadow tools and turns a failure into an error
-// carrying its message.
+// carrying its message. The tools refuse at once when another process
+// holds the account database lock ("cannot lock /etc/passwd; try again
+// later"), as happens when a package's maintainer script adds its user at
+// the same moment; Tool then waits and tries again for a few seconds.
 func Tool(ctx context.Context, name string, args ...string) error {
-	_, err := run.Tool(ctx, name, args...)
-	return err
+	delay := 50 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		_, err := run.Tool(ctx, name, args...)
+		var ee *run.ExitError
+		if err == nil || attempt >= 8 || !errors.As(err, &ee) || !lockBusy(ee.Result.Stderr) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
+
+func lockBusy(stderr string) bool {
+	return strings.Contains(stderr, "cannot lock") || strings.Contains(stderr, "try again later")
 }

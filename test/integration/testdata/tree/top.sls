@@ -1,0 +1,6 @@
+base:
+  '*':
+    - app
+    - app.service
+    - monitoring
+    - cleanup
