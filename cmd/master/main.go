@@ -87,6 +87,9 @@ func serveCmd(a *app) *cobra.Command {
 				return err
 			}
 			log := cli.Logger("master", cfg.LogLevel, nil)
+			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, log.Named("pprof")); err != nil {
+				return cli.Exit(1, err)
+			}
 			m, err := master.New(cmd.Context(), cfg, log)
 			if err != nil {
 				return cli.Exit(1, err)

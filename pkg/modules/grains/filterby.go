@@ -18,6 +18,10 @@ merged over it.
 
     grains.filter_by LOOKUP [grain=os_family] [merge=MAP] [default=default] [base=KEY]
 
+CLI Example:
+
+    halite-master run '*' grains.filter_by '{Debian: apt, RedHat: yum}'
+
 Template example:
 
     {% set nginx = salt['grains.filter_by']({
