@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 	"sync"
 	"time"
 
@@ -233,6 +234,39 @@ func (c *Conn) Recv() ([][]byte, error) {
 			continue // a command without body
 		}
 		return msg.Frames, nil
+	}
+}
+
+// peerGone reports whether the peer has closed its end, with one
+// non-blocking read (no waiting, unlike a read deadline). It is only for
+// connections nobody reads from (subscribers): it consumes whatever the
+// peer sent.
+func (c *Conn) peerGone() bool {
+	sc, ok := c.nc.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	var buf [512]byte
+	for {
+		n := 0
+		var rerr error
+		err := raw.Read(func(fd uintptr) bool {
+			n, rerr = syscall.Read(int(fd), buf[:])
+			return true // never wait for data
+		})
+		switch {
+		case err != nil:
+			return true
+		case rerr == syscall.EAGAIN || rerr == syscall.EINTR:
+			return false
+		case rerr != nil || n == 0:
+			return true // error or EOF
+		}
+		// data: a subscription message; discard and look again
 	}
 }
 

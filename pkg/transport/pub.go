@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/go-zeromq/zmq4"
 	"github.com/hashicorp/go-hclog"
@@ -22,7 +23,13 @@ type Publisher struct {
 
 	mu   sync.RWMutex
 	subs map[*Conn]struct{}
+
+	stop      chan struct{}
+	sweepDone chan struct{}
 }
+
+// sweepEvery is how often subscribers that went away are looked for.
+const sweepEvery = 10 * time.Second
 
 // PublishStats reports what one Publish did.
 type PublishStats struct {
@@ -33,7 +40,7 @@ type PublishStats struct {
 // ListenPub starts a publisher on addr. onSlow (may be nil) is told about
 // every subscriber dropped for being too slow.
 func ListenPub(ctx context.Context, addr string, opts Options, log hclog.Logger, onSlow func(identity string, addr net.Addr)) (*Publisher, error) {
-	p := &Publisher{log: log, onSlow: onSlow, subs: map[*Conn]struct{}{}}
+	p := &Publisher{log: log, onSlow: onSlow, subs: map[*Conn]struct{}{}, stop: make(chan struct{}), sweepDone: make(chan struct{})}
 	// Subscribers send nothing but subscriptions: keep their bound small.
 	subOpts := opts
 	subOpts.MaxMessage = 4096
@@ -42,7 +49,28 @@ func ListenPub(ctx context.Context, addr string, opts Options, log hclog.Logger,
 		return nil, fmt.Errorf("publisher: %w", err)
 	}
 	p.srv = srv
+	go p.sweep()
 	return p, nil
+}
+
+// sweep closes subscribers whose peer has gone (EOF), so a fleet that
+// reconnects while nothing is published does not pile up dead sockets.
+func (p *Publisher) sweep() {
+	defer close(p.sweepDone)
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		}
+		for _, c := range p.subsSnapshot() {
+			if c.peerGone() {
+				c.closeWith(ErrClosed)
+			}
+		}
+	}
 }
 
 func (p *Publisher) serve(ctx context.Context, c *Conn) {
@@ -54,14 +82,13 @@ func (p *Publisher) serve(ctx context.Context, c *Conn) {
 		delete(p.subs, c)
 		p.mu.Unlock()
 	}()
-	// Halite minions subscribe to everything; topic filtering is not
-	// needed, so subscription messages are read and discarded. Reading
-	// also notices the peer closing.
-	for {
-		if _, err := c.Recv(); err != nil {
-			break
-		}
-	}
+	// Halite minions subscribe to everything, so topic filtering is not
+	// needed and nothing a subscriber sends is read: its subscription
+	// message waits harmlessly in the kernel buffer. A closed or dead
+	// subscriber is noticed by the next write, which ends the connection.
+	// Parking on Done instead of sitting in a read keeps this goroutine's
+	// stack at its minimum: a few KiB per connected minion.
+	<-c.Done()
 	if err := c.Err(); IsSlowPeer(err) {
 		p.log.Warn("subscriber too slow, disconnected", "identity", c.PeerIdentity(), "remote", c.RemoteAddr(), "error", err)
 		if p.onSlow != nil {
@@ -97,4 +124,22 @@ func (p *Publisher) NumSubscribers() int {
 func (p *Publisher) Addr() net.Addr { return p.srv.Addr() }
 
 // Close disconnects every subscriber and waits for their goroutines.
-func (p *Publisher) Close() error { return p.srv.Close() }
+func (p *Publisher) Close() error {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	<-p.sweepDone
+	return p.srv.Close()
+}
+
+func (p *Publisher) subsSnapshot() []*Conn {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]*Conn, 0, len(p.subs))
+	for c := range p.subs {
+		out = append(out, c)
+	}
+	return out
+}

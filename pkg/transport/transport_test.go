@@ -307,3 +307,25 @@ func TestServerCloseEndsEverything(t *testing.T) {
 	}
 	// goleak in TestMain checks that no goroutine survives.
 }
+
+// A subscriber that closes its end is swept away even when nothing is
+// published.
+func TestPublisherSweepsClosedSubscribers(t *testing.T) {
+	ctx := context.Background()
+	pub, err := ListenPub(ctx, "127.0.0.1:0", DefaultOptions(), testLogger(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	c, err := Dial(ctx, pub.Addr().String(), zmq4.Sub, "gone", DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return pub.NumSubscribers() == 1 })
+	subs := pub.subsSnapshot()
+	if subs[0].peerGone() {
+		t.Fatal("live subscriber reported gone")
+	}
+	c.Close()
+	waitFor(t, func() bool { return subs[0].peerGone() })
+}
