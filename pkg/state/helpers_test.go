@@ -17,6 +17,10 @@ import (
 //	t.service  no changes by itself; ModWatch "restarts" (like service.running)
 //	t.wait     does nothing by itself; ModWatch runs (like cmd.wait)
 //
+//	t.predict  in test mode predicts a directory at its name (Result None);
+//	           with fail: True it fails, predicting the directory all the same
+//	t.see      reports in its comment what Request.Pending says of its name
+//
 //	t.starts   changes by itself (a service it had to start); has a ModWatch
 //	t.cancel   cancels the run's context (the CancelFunc under cancelKey)
 //	t.mutate   modifies its arguments in place
@@ -78,6 +82,29 @@ func init() {
 			record(ctx, "starts.mod_watch", r)
 			return Result{Result: True(), Comment: "Restarted", Changes: map[string]any{r.Name: "restarted"}}
 		}})
+	Register(Def{Name: "t.predict", Func: func(ctx context.Context, r *Request) Result {
+		record(ctx, "predict", r)
+		res := Result{Result: True(), Changes: map[string]any{r.Name: "New Dir"}}
+		if r.Test {
+			res.Result = nil
+			res.Predicted = []PathPrediction{{Path: r.Name, Kind: PathDir, Mode: 0o755, UID: -1, GID: -1}}
+		}
+		if r.Args["fail"] == true {
+			res.Result = False()
+		}
+		return res
+	}})
+	Register(Def{Name: "t.see", Func: func(ctx context.Context, r *Request) Result {
+		record(ctx, "see", r)
+		if r.Pending == nil {
+			return Result{Result: True(), Comment: "no pending paths"}
+		}
+		pp, ok := r.Pending.Lookup(r.Name)
+		if !ok {
+			return Result{Result: True(), Comment: "not pending"}
+		}
+		return Result{Result: True(), Comment: fmt.Sprintf("pending %s by %s", pp.Kind, pp.By)}
+	}})
 	Register(Def{Name: "u.x", Func: func(context.Context, *Request) Result { return Result{Result: True()} }})
 	Register(Def{Name: "t.wait",
 		Func: func(ctx context.Context, r *Request) Result {

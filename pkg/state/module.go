@@ -28,6 +28,11 @@ type Request struct {
 	// Render renders a template (file.managed template: jinja). Nil when
 	// no renderer is configured.
 	Render Renderer
+	// Pending is, in a dry run, what the states before this one predicted
+	// they would do to paths (see PendingPaths): a directory an earlier
+	// state would create is not "missing" here. Nil in a real run, where
+	// the disk is the truth; a nil *PendingPaths reports nothing.
+	Pending *PendingPaths
 }
 
 // Renderer renders a template source with the given variables. name is used
@@ -42,6 +47,11 @@ type Result struct {
 	Result  *bool
 	Changes map[string]any
 	Comment string
+	// Predicted is, in test mode, what the state would do to paths, so
+	// that the states after it in the same dry run predict against it
+	// (Request.Pending). The runner ignores it in real runs and when the
+	// state fails.
+	Predicted []PathPrediction
 }
 
 // Func implements one state function such as file.managed.

@@ -27,7 +27,8 @@ type StateReturn struct {
 	SLS       string `json:"__sls__"`
 	ID        string `json:"__id__"`
 
-	notRun bool // the runner decided not to call the function
+	notRun    bool             // the runner decided not to call the function
+	predicted []PathPrediction // Result.Predicted, for the run's PendingPaths
 }
 
 // Failed reports whether the state failed (Result false).
@@ -75,12 +76,18 @@ type runner struct {
 	running []*StateReturn // by chunk
 	pre     []*StateReturn // prereq test results, by chunk
 	runNum  int
+	// pending collects, in a dry run, what the states so far predicted
+	// they would do to paths; nil in a real run.
+	pending *PendingPaths
 }
 
 // run executes the plan's nodes in order; only, when set, limits the run
 // to those nodes.
 func (p *plan) run(ctx context.Context, opts RunOptions, only map[int]bool) (map[string]*StateReturn, error) {
 	r := &runner{p: p, opts: opts, running: make([]*StateReturn, len(p.low)), pre: make([]*StateReturn, len(p.low))}
+	if opts.Test {
+		r.pending = &PendingPaths{}
+	}
 	var (
 		err     error
 		stopped bool
@@ -193,7 +200,10 @@ func (r *runner) status(deps []edge) string {
 			}
 			switch {
 			case base == "onfail":
-				if isTrue(ret.Result) {
+				// In a dry run, Result None is a prediction that the state
+				// would run and succeed, so its onfail handlers would not
+				// run (Salt runs them, predicting a failure nobody expects).
+				if isTrue(ret.Result) || (r.opts.Test && ret.Result == nil) {
 					stats |= rsOnfail
 					continue
 				}
@@ -280,6 +290,7 @@ func (r *runner) runChunk(ctx context.Context, nd *node) {
 			w := r.call(ctx, i, r.opts.Test, true)
 			w.StartTime = ret.StartTime
 			w.Duration += ret.Duration
+			w.predicted = append(ret.predicted, w.predicted...)
 			ret = w
 		}
 		r.record(i, ret)
@@ -289,6 +300,7 @@ func (r *runner) runChunk(ctx context.Context, nd *node) {
 			// its predicted changes did not happen.
 			ret := *pre
 			ret.Changes = map[string]any{}
+			ret.predicted = nil
 			r.record(i, &ret)
 			return
 		}
@@ -296,7 +308,11 @@ func (r *runner) runChunk(ctx context.Context, nd *node) {
 	case stPre:
 		r.record(i, r.notRun(i, true, "No changes detected"))
 	case stOnfail:
-		r.record(i, r.notRun(i, true, "State was not run because onfail req did not change"))
+		comment := "State was not run because onfail req did not change"
+		if r.opts.Test && r.onfailPredicted(nd.deps) {
+			comment = "State would not run: the states its onfail requisites watch are predicted to succeed"
+		}
+		r.record(i, r.notRun(i, true, comment))
 	case stOnchanges:
 		r.record(i, r.notRun(i, true, "State was not run because none of the onchanges reqs changed"))
 	}
@@ -353,10 +369,30 @@ func (r *runner) failedReqs(deps []edge) string {
 	return strings.Join(keys, ", ")
 }
 
+// onfailPredicted reports whether an onfail target of deps has only a
+// dry-run prediction (Result None), not a result.
+func (r *runner) onfailPredicted(deps []edge) bool {
+	for _, e := range deps {
+		if !strings.HasPrefix(e.typ, "onfail") {
+			continue
+		}
+		if ret := r.running[r.p.nodes[e.to].chunk]; ret != nil && ret.Result == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// record keeps chunk i's result and, in a dry run, adds what it predicted
+// for paths to the run's pending paths (unless it failed: a failed state
+// would create nothing).
 func (r *runner) record(i int, ret *StateReturn) {
 	ret.RunNum = r.runNum
 	r.runNum++
 	r.running[i] = ret
+	if r.pending != nil {
+		r.pending.Record(r.p.low[i].ID, ret.predicted...)
+	}
 }
 
 func (r *runner) failhard(i int) bool {
@@ -396,7 +432,7 @@ func (r *runner) call(ctx context.Context, i int, test, watch bool) *StateReturn
 	if args == nil {
 		args = map[string]any{}
 	}
-	req := &Request{ID: c.ID, Name: c.Name, Args: args, Test: test, SLS: c.SLS, Env: r.opts.Env, Render: r.opts.Render}
+	req := &Request{ID: c.ID, Name: c.Name, Args: args, Test: test, SLS: c.SLS, Env: r.opts.Env, Render: r.opts.Render, Pending: r.pending}
 	start := time.Now()
 	res := r.safeCall(ctx, fn, req, c)
 	elapsed := time.Since(start)
@@ -413,6 +449,7 @@ func (r *runner) call(ctx context.Context, i int, test, watch bool) *StateReturn
 		StartTime: start.Format(startTimeLayout),
 		SLS:       c.SLS,
 		ID:        c.ID,
+		predicted: res.Predicted,
 	}
 }
 

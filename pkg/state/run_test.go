@@ -432,3 +432,69 @@ func TestRunArgsArePrivateCopies(t *testing.T) {
 		t.Errorf("a state function changed the compiled chunk: %v", low[0].Args)
 	}
 }
+
+// In a dry run each state sees what the states before it predicted for
+// paths (Request.Pending); a failed state's predictions and a prereq
+// check's do not count, and a real run gets no predictions at all.
+func TestRunDryRunPassesPredictionsOn(t *testing.T) {
+	src := memSource{"s.sls": lines(
+		"too early:", "  t.see:", "    - name: /srv/app",
+		"make app:", "  t.predict:", "    - name: /srv/app",
+		"sees app:", "  t.see:", "    - name: /srv/app",
+		"sees below app:", "  t.see:", "    - name: /srv/app/conf",
+		"make broken:", "  t.predict:", "    - name: /srv/broken", "    - fail: True",
+		"sees broken:", "  t.see:", "    - name: /srv/broken",
+		"before upgrade:", "  t.see:", "    - name: /srv/release", "    - prereq:", "      - t: make release",
+		"make release:", "  t.predict:", "    - name: /srv/release",
+		"sees release:", "  t.see:", "    - name: /srv/release", "    - require:", "      - t: make release",
+	)}
+	ret, _ := runSLS(t, src, RunOptions{Test: true}, "s")
+	checkOutcomes(t, ret, map[string]outcome{
+		"too early":      {"True", "not pending", false},
+		"make app":       {"None", "", true},
+		"sees app":       {"True", "pending directory by make app", false},
+		"sees below app": {"True", "not pending", false},
+		"make broken":    {"False", "", true},
+		"sees broken":    {"True", "not pending", false},
+		"before upgrade": {"True", "not pending", false},
+		"make release":   {"None", "", true},
+		"sees release":   {"True", "pending directory by make release", false},
+	})
+
+	ret, _ = runSLS(t, src, RunOptions{}, "s")
+	for _, id := range []string{"too early", "sees app", "sees release"} {
+		if r := byID(t, ret, id); r.Comment != "no pending paths" {
+			t.Errorf("real run: %s saw %q; a real run has only the disk", id, r.Comment)
+		}
+	}
+}
+
+// A dry run predicts that a state with Result None succeeds, so its onfail
+// handlers would not run (Salt runs them); a predicted failure still runs
+// them.
+func TestRunDryRunOnfail(t *testing.T) {
+	src := memSource{"s.sls": lines(
+		"conf:", "  t.changes: []",
+		"quiet:", "  t.succeed: []",
+		"bad:", "  t.fail: []",
+		"conf failed:", "  t.succeed:", "    - onfail:", "      - t: conf",
+		"quiet failed:", "  t.succeed:", "    - onfail:", "      - t: quiet",
+		"bad failed:", "  t.succeed:", "    - onfail:", "      - t: bad",
+		"any failed:", "  t.succeed:", "    - onfail_any:", "      - t: conf", "      - t: bad",
+	)}
+	ret, rec := runSLS(t, src, RunOptions{Test: true}, "s")
+	checkOutcomes(t, ret, map[string]outcome{
+		"conf":         {"None", "Would change", true},
+		"quiet":        {"True", "", false},
+		"bad":          {"False", "Failure!", false},
+		"conf failed":  {"True", "State would not run: the states its onfail requisites watch are predicted to succeed", false},
+		"quiet failed": {"True", "State was not run because onfail req did not change", false},
+		"bad failed":   {"True", "Success!", false},
+		"any failed":   {"True", "Success!", false},
+	})
+	for _, id := range []string{"conf failed", "quiet failed"} {
+		if c, ran := rec.find(id); ran {
+			t.Errorf("onfail handler %s was called: %s", id, c)
+		}
+	}
+}

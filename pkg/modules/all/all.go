@@ -11,6 +11,7 @@ import (
 	_ "github.com/halite/halite/pkg/modules/file"    // file.*
 	_ "github.com/halite/halite/pkg/modules/grains"  // grains.*
 	_ "github.com/halite/halite/pkg/modules/network" // network.*
+	_ "github.com/halite/halite/pkg/modules/pillar"  // pillar.*, saltutil.refresh_pillar
 	_ "github.com/halite/halite/pkg/modules/pkg"     // pkg.*
 	_ "github.com/halite/halite/pkg/modules/service" // service.*
 	_ "github.com/halite/halite/pkg/modules/status"  // status.*

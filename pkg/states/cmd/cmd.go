@@ -194,7 +194,11 @@ func runState(ctx context.Context, req *state.Request) state.Result {
 			return fail(fmt.Sprintf("Desired working directory %q is not available", s.cwd))
 		}
 	}
+	s.conds.Pending = req.Pending
 	skip, why, err := s.conds.Skip(ctx)
+	if errors.Is(err, cond.ErrUndecided) && req.Test {
+		return state.Result{Comment: fmt.Sprintf("Command %q may or may not run: %v", s.name, err)}
+	}
 	if err != nil {
 		return fail(err.Error())
 	}
@@ -203,10 +207,18 @@ func runState(ctx context.Context, req *state.Request) state.Result {
 	}
 	command := s.name
 	if req.Test {
-		if s.testName == "" {
-			return state.Result{Comment: fmt.Sprintf("Command %q would have been executed", s.name)}
+		switch {
+		case s.testName != "":
+			command = s.testName
+		case s.stateful:
+			// It reports its own changes, which only running it tells.
+			return state.Result{Comment: fmt.Sprintf("Command %q would have been executed; it reports its own changes", s.name)}
+		default:
+			// Salt predicts no changes here, so a dry run's summary leaves
+			// out every command that would run; running is the change.
+			return state.Result{Changes: map[string]any{"command": s.name},
+				Comment: fmt.Sprintf("Command %q would have been executed", s.name)}
 		}
-		command = s.testName
 	}
 	script := command
 	if s.umask != "" {

@@ -27,20 +27,30 @@ func absent(ctx context.Context, req *state.Request) state.Result {
 	if name == "/" {
 		return fail(`Refusing to make "/" absent`)
 	}
-	fi, err := os.Lstat(name)
-	if os.IsNotExist(err) {
-		return ok(fmt.Sprintf("File %s is not present", name), nil)
-	}
+	cur, err := lookup(req, name, false)
 	if err != nil {
 		return fail("%v", err)
 	}
+	if !cur.exists() {
+		comment := fmt.Sprintf("File %s is not present", name)
+		if by := cur.by(); by != "" {
+			comment += fmt.Sprintf(" (state '%s' would remove it earlier in this run)", by)
+		}
+		return ok(comment, nil)
+	}
+	fi := cur.fi
 	kind := "file"
 	if fi.Mode()&fs.ModeSymlink == 0 && fi.IsDir() {
 		kind = "directory"
 	}
 	changes := map[string]any{"removed": name}
 	if req.Test {
-		return state.Result{Changes: changes, Comment: fmt.Sprintf("%s %s is set for removal", capitalize(kind), name)}
+		comment := fmt.Sprintf("%s %s is set for removal", capitalize(kind), name)
+		if by := cur.by(); by != "" {
+			comment = withNote(comment, leftBy(name, by))
+		}
+		return state.Result{Changes: changes, Comment: comment,
+			Predicted: []state.PathPrediction{{Path: name, Kind: state.PathAbsent, UID: -1, GID: -1}}}
 	}
 	if kind == "directory" {
 		err = os.RemoveAll(name)

@@ -95,52 +95,6 @@ func atomicWrite(path string, data []byte, old fs.FileInfo) error {
 	return nil
 }
 
-// ensureParent makes sure path's directory exists, creating it (with mode
-// dirMode, or 0755) when makedirs is set. The error text is Salt's.
-func ensureParent(path string, makedirs bool, dirMode fs.FileMode, dry bool) (created bool, err error) {
-	parent := filepath.Dir(path)
-	fi, err := os.Stat(parent)
-	if err == nil {
-		if !fi.IsDir() {
-			return false, fmt.Errorf("Parent %s is not a directory", parent)
-		}
-		return false, nil
-	}
-	if !makedirs {
-		return false, fmt.Errorf("Parent directory not present")
-	}
-	if dry {
-		return true, nil
-	}
-	if dirMode == 0 {
-		dirMode = 0o755
-	}
-	if err := os.MkdirAll(parent, dirMode); err != nil {
-		return false, fmt.Errorf("Failed to create parent directory %s: %v", parent, err)
-	}
-	return true, nil
-}
-
-// readRegular reads a file that must be a regular file (after following
-// symlinks). exists is false when it is missing.
-func readRegular(path string) (data []byte, fi fs.FileInfo, exists bool, err error) {
-	fi, err = os.Stat(path)
-	if os.IsNotExist(err) {
-		return nil, nil, false, nil
-	}
-	if err != nil {
-		return nil, nil, false, err
-	}
-	if fi.IsDir() {
-		return nil, fi, true, fmt.Errorf("Specified target %s is a directory", path)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fi, true, fmt.Errorf("Specified target %s is not a regular file", path)
-	}
-	data, err = os.ReadFile(path)
-	return data, fi, true, err
-}
-
 // textDiff is the "diff" change value, honouring show_changes.
 func textDiff(old, new []byte, show bool) string {
 	if !show {

@@ -73,20 +73,45 @@ func directory(ctx context.Context, req *state.Request) state.Result {
 		return fail("%v", err)
 	}
 
-	fi, err := os.Stat(name)
-	exists := err == nil
-	if err != nil && !os.IsNotExist(err) {
+	cur, err := lookup(req, name, true)
+	if err != nil {
 		return fail("%v", err)
 	}
+	fi, exists := cur.fi, cur.exists()
 	if exists && !fi.IsDir() {
 		return fail("Specified location %s exists and is a file", name)
 	}
+	// In a dry run: the directories it would create, for the states after
+	// it, and what the prediction rests on besides the disk.
+	var made []state.PathPrediction
+	var note string
+	if by := cur.by(); exists && by != "" {
+		note = leftBy(name, by)
+	}
 	changes := map[string]any{}
 	if !exists {
-		if pfi, err := os.Stat(filepath.Dir(name)); err != nil || !pfi.IsDir() {
-			if !makedirs {
-				return fail("No directory to create %s in", name)
+		missing, gone, by, err := missingDirs(req, filepath.Dir(name))
+		if err != nil && !makedirs {
+			return fail("No directory to create %s in", name)
+		}
+		switch {
+		case err != nil:
+			return fail("Failed to create directory %s: %v", name, err)
+		case len(missing) == 0 && by != "":
+			note = fmt.Sprintf("parent directory %s would be created by state '%s' earlier in this run", filepath.Dir(name), by)
+		case len(missing) > 0 && !makedirs && (gone != nil || !req.Test):
+			if gone != nil {
+				return fail("No directory to create %s in: state '%s' would remove %s earlier in this run", name, gone.By, gone.Path)
 			}
+			return fail("No directory to create %s in", name)
+		case len(missing) > 0 && !makedirs:
+			note = fmt.Sprintf("parent directory %s does not exist yet; it would have to be created first (by another state or makedirs)", filepath.Dir(name))
+		case len(missing) > 0:
+			m := dirMode
+			if !hasDM {
+				m = 0o755
+			}
+			made = newDirs(missing, m)
 		}
 		if req.Test {
 			changes[name] = map[string]any{"directory": "new"}
@@ -124,7 +149,9 @@ func directory(ctx context.Context, req *state.Request) state.Result {
 			}
 		}
 	}
-	if len(rec) > 0 && exists {
+	// A directory that exists only as a prediction has nothing below it
+	// to recurse into yet.
+	if len(rec) > 0 && exists && (cur.pending == nil || isDir(name)) {
 		ro := owner{uid: -1, gid: -1}
 		if rec["user"] {
 			ro.uid, ro.user = o.uid, o.user
@@ -168,12 +195,30 @@ func directory(ctx context.Context, req *state.Request) state.Result {
 		}
 	}
 	if req.Test {
-		return pending(changes, testDirComment(changes), fmt.Sprintf("The directory %s is in the correct state", name))
+		res := pending(changes, withNote(testDirComment(changes), note),
+			withNote(fmt.Sprintf("The directory %s is in the correct state", name), note))
+		if len(changes) > 0 {
+			m := dirMode
+			if !hasDM {
+				m = 0o755
+				if exists {
+					m = permBits(fi.Mode())
+				}
+			}
+			uid, gid := predictOwner(o, fi)
+			res.Predicted = append(made, state.PathPrediction{Path: name, Kind: state.PathDir, Mode: m, UID: uid, GID: gid})
+		}
+		return res
 	}
 	if len(changes) == 0 {
 		return ok(fmt.Sprintf("The directory %s is in the correct state", name), nil)
 	}
 	return ok(fmt.Sprintf("Directory %s updated", name), changes)
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
 
 // testDirComment lists predicted changes as Salt does.

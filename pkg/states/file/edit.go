@@ -3,7 +3,7 @@ package file
 import (
 	"context"
 	"fmt"
-	"os"
+	"io/fs"
 	"regexp"
 	"strings"
 
@@ -36,33 +36,92 @@ Arguments: text (a string or a list; each item is looked for as a whole,
 ignoring differences in whitespace unless ignore_whitespace is False),
 makedirs. A missing file is created.`
 
-// editResult finishes a text-editing state: compare, predict or write.
-func editResult(req *state.Request, path string, old, new []byte, exists bool, show bool,
-	changedComment, testComment, cleanComment string, backupSuffix string) state.Result {
-	if exists && string(old) == string(new) {
-		return ok(cleanComment, nil)
+// edit is a text-editing state's outcome, to compare, predict or write.
+type edit struct {
+	path     string
+	cur      node // what is at path (old is its content)
+	old, new []byte
+	show     bool
+	backup   string // suffix for a copy of the old file; "" for none
+	// made and note are, in a dry run, the parent directories it would
+	// create and what the prediction rests on besides the disk.
+	made []state.PathPrediction
+	note string
+	// Comments: after a change, for a predicted change, when in place.
+	changed, test, clean string
+}
+
+func (e edit) result(req *state.Request) state.Result {
+	exists := e.cur.exists()
+	if exists && string(e.old) == string(e.new) {
+		return ok(withNote(e.clean, e.note), nil)
 	}
-	changes := map[string]any{"diff": textDiff(old, new, show)}
+	changes := map[string]any{"diff": textDiff(e.old, e.new, e.show)}
 	if req.Test {
-		return state.Result{Changes: changes, Comment: testComment}
+		mode := fs.FileMode(0o644) // atomicWrite creates new files 0644
+		var fi fs.FileInfo
+		if exists {
+			fi = e.cur.fi
+			mode = permBits(fi.Mode())
+		}
+		uid, gid := predictOwner(owner{uid: -1, gid: -1}, fi)
+		next := state.PathPrediction{Path: e.path, Kind: state.PathFile, Mode: mode, UID: uid, GID: gid, Content: e.new, HasContent: true}
+		return state.Result{Changes: changes, Comment: withNote(e.test, e.note), Predicted: append(e.made, next)}
 	}
-	var fi os.FileInfo
+	var fi fs.FileInfo
 	if exists {
-		var err error
-		if fi, err = os.Stat(path); err != nil {
-			return fail("%v", err)
-		}
-		if backupSuffix != "" {
-			if err := atomicWrite(path+backupSuffix, old, fi); err != nil {
-				return fail("Unable to back up %s: %v", path, err)
+		fi = e.cur.fi
+		if e.backup != "" {
+			if err := atomicWrite(e.path+e.backup, e.old, fi); err != nil {
+				return fail("Unable to back up %s: %v", e.path, err)
 			}
-			changes["backup"] = path + backupSuffix
+			changes["backup"] = e.path + e.backup
 		}
 	}
-	if err := atomicWrite(path, new, fi); err != nil {
-		return fail("Unable to write %s: %v", path, err)
+	if err := atomicWrite(e.path, e.new, fi); err != nil {
+		return fail("Unable to write %s: %v", e.path, err)
 	}
-	return ok(changedComment, changes)
+	return ok(e.changed, changes)
+}
+
+// openEdit reads the file a text-editing state edits, as the state sees
+// it; e.cur says whether it exists. A non-nil result ends the state: the
+// file is unreadable, or it is a dry run and an earlier state would write
+// content that cannot be known before the run.
+func openEdit(req *state.Request, name string) (e edit, res *state.Result) {
+	e.path, _ = resolveLink(name)
+	if e.path == "" {
+		e.path = name
+	}
+	old, cur, exists, known, err := readRegular(req, e.path)
+	if err != nil {
+		r := fail("%v", err)
+		return e, &r
+	}
+	e.old, e.cur = old, cur
+	if exists && !known {
+		return e, &state.Result{Comment: fmt.Sprintf(
+			"The content state '%s' would write to %s earlier in this run is not known before the run; the edit cannot be predicted", cur.by(), name)}
+	}
+	if by := cur.by(); exists && by != "" {
+		e.note = leftBy(e.path, by)
+	}
+	return e, nil
+}
+
+// missingFile is the result of editing a file that is not there. In a dry
+// run that is not a failure unless an earlier state would remove the file:
+// another state (a package, a command) may create it first, and only the
+// real run can tell; the state then reports Result None without predicting.
+func missingFile(req *state.Request, e edit, name, failure string) state.Result {
+	switch {
+	case e.cur.pending != nil:
+		return fail("%s (state '%s' would remove it earlier in this run)", failure, e.cur.by())
+	case req.Test:
+		return state.Result{Comment: fmt.Sprintf(
+			"File %s does not exist yet; it would have to be created first (by another state, a package or a command): the edit cannot be predicted before then, and fails if nothing creates it", name)}
+	}
+	return fail("%s", failure)
 }
 
 func line(ctx context.Context, req *state.Request) state.Result {
@@ -89,28 +148,26 @@ func line(ctx context.Context, req *state.Request) state.Result {
 	if err := checkAbs(name); err != nil {
 		return fail("%v", err)
 	}
-	path, _ := resolveLink(name)
-	if path == "" {
-		path = name
+	ed, res := openEdit(req, name)
+	if res != nil {
+		return *res
 	}
-	old, _, exists, err := readRegular(path)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if !exists && !create {
-		return fail("File %q does not exist or is not a file.", name)
-	}
-	if !exists {
-		if _, err := ensureParent(path, false, 0, req.Test); err != nil {
+	if !ed.cur.exists() {
+		if !create {
+			return missingFile(req, ed, name, fmt.Sprintf("File %q does not exist or is not a file.", name))
+		}
+		var err error
+		if ed.made, ed.note, err = ensureParent(req, ed.path, false, 0); err != nil {
 			return fail("%v", err)
 		}
 	}
-	newText, err := EditLines(string(old), e)
+	newText, err := EditLines(string(ed.old), e)
 	if err != nil {
 		return fail("%v", strings.TrimPrefix(err.Error(), ErrLineEdit.Error()+": "))
 	}
-	return editResult(req, path, old, []byte(newText), exists, show,
-		"Changes were made", "Changes would be made", "No changes needed to be made", "")
+	ed.new, ed.show = []byte(newText), show
+	ed.changed, ed.test, ed.clean = "Changes were made", "Changes would be made", "No changes needed to be made"
+	return ed.result(req)
 }
 
 func replace(ctx context.Context, req *state.Request) state.Result {
@@ -154,26 +211,23 @@ func replace(ctx context.Context, req *state.Request) state.Result {
 	if err := checkAbs(name); err != nil {
 		return fail("%v", err)
 	}
-	path, _ := resolveLink(name)
-	if path == "" {
-		path = name
+	ed, res := openEdit(req, name)
+	if res != nil {
+		return *res
 	}
-	old, _, exists, err := readRegular(path)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if !exists {
+	if !ed.cur.exists() {
 		if ignoreMissing {
 			return ok("No changes needed to be made since file not found", nil)
 		}
-		return fail("%s: file not found", name)
+		return missingFile(req, ed, name, fmt.Sprintf("%s: file not found", name))
 	}
-	newText, err := ReplaceText(string(old), s)
+	newText, err := ReplaceText(string(ed.old), s)
 	if err != nil {
 		return fail("%v", err)
 	}
-	return editResult(req, path, old, []byte(newText), true, show,
-		"Changes were made", "Changes would have been made", "No changes needed to be made", backup)
+	ed.new, ed.show, ed.backup = []byte(newText), show, backup
+	ed.changed, ed.test, ed.clean = "Changes were made", "Changes would have been made", "No changes needed to be made"
+	return ed.result(req)
 }
 
 func appendState(ctx context.Context, req *state.Request) state.Result {
@@ -191,27 +245,26 @@ func appendState(ctx context.Context, req *state.Request) state.Result {
 	if err := checkAbs(name); err != nil {
 		return fail("%v", err)
 	}
-	path, _ := resolveLink(name)
-	if path == "" {
-		path = name
+	ed, res := openEdit(req, name)
+	if res != nil {
+		return *res
 	}
-	old, _, exists, err := readRegular(path)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if !exists {
-		if _, err := ensureParent(path, makedirs, 0, req.Test); err != nil {
+	if !ed.cur.exists() {
+		var err error
+		if ed.made, ed.note, err = ensureParent(req, ed.path, makedirs, 0); err != nil {
 			return fail("%v", err)
 		}
 	}
-	newText, count := AppendText(string(old), text, ignoreWS)
+	newText, count := AppendText(string(ed.old), text, ignoreWS)
 	noun := "lines"
 	if count == 1 {
 		noun = "line"
 	}
-	return editResult(req, path, old, []byte(newText), exists, true,
-		fmt.Sprintf("Appended %d %s", count, noun), fmt.Sprintf("File %s is set to be updated", name),
-		fmt.Sprintf("File %s is in correct state", name), "")
+	ed.new, ed.show = []byte(newText), true
+	ed.changed = fmt.Sprintf("Appended %d %s", count, noun)
+	ed.test = fmt.Sprintf("File %s is set to be updated", name)
+	ed.clean = fmt.Sprintf("File %s is in correct state", name)
+	return ed.result(req)
 }
 
 // AppendText appends each chunk of text not already in s and returns the

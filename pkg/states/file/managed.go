@@ -112,10 +112,11 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 			path = t
 		}
 	}
-	old, fi, exists, err := readRegular(path)
+	old, cur, exists, known, err := readRegular(req, path)
 	if err != nil {
 		return fail("%v", err)
 	}
+	fi := cur.fi
 	if !exists && !create {
 		return ok(fmt.Sprintf("File %s is not present and is not set for creation", name), nil)
 	}
@@ -178,15 +179,24 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 		want = nil
 	}
 
+	// note says, in a dry run, what the prediction rests on besides the disk.
+	var made []state.PathPrediction
+	var note string
 	if !exists {
-		if _, err := ensureParent(path, makedirs, dirMode, req.Test); err != nil {
+		if made, note, err = ensureParent(req, path, makedirs, dirMode); err != nil {
 			return fail("%v", err)
 		}
+	} else if by := cur.by(); by != "" {
+		note = leftBy(path, by)
 	}
 
 	changes := map[string]any{}
 	if exists {
-		if want != nil && string(old) != string(want) {
+		switch {
+		case want == nil:
+		case !known:
+			changes["diff"] = fmt.Sprintf("<content written by state '%s' is not known before the run; it would be replaced>", cur.by())
+		case string(old) != string(want):
 			changes["diff"] = textDiff(old, want, show)
 		}
 		for k, v := range permChanges(fi, o, mode, hasMode) {
@@ -201,8 +211,12 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 				changes[k] = v
 			}
 		}
-		return pending(changes, fmt.Sprintf("The file %s is set to be changed", name)+testNote,
-			fmt.Sprintf("File %s is in the correct state", name))
+		res := pending(changes, withNote(fmt.Sprintf("The file %s is set to be changed", name)+testNote, note),
+			withNote(fmt.Sprintf("File %s is in the correct state", name), note))
+		if len(changes) > 0 {
+			res.Predicted = append(made, predictManaged(path, want, old, exists, known, fi, o, mode, hasMode))
+		}
+		return res
 	}
 
 	if !exists {
@@ -256,6 +270,23 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 		return state.Result{Result: state.False(), Changes: changes, Comment: err.Error()}
 	}
 	return ok(fmt.Sprintf("File %s updated", name), changes)
+}
+
+// predictManaged is what a file.managed that changes path leaves there,
+// for the states after it in a dry run.
+func predictManaged(path string, want, old []byte, exists, known bool, fi fs.FileInfo, o owner, mode fs.FileMode, hasMode bool) state.PathPrediction {
+	content, hasContent := want, true
+	if want == nil {
+		content, hasContent = old, known || !exists // a new file is created empty
+	}
+	if !hasMode {
+		mode = 0o644
+		if exists {
+			mode = permBits(fi.Mode())
+		}
+	}
+	uid, gid := predictOwner(o, fi)
+	return state.PathPrediction{Path: path, Kind: state.PathFile, Mode: mode, UID: uid, GID: gid, Content: content, HasContent: hasContent}
 }
 
 // newFilePermChanges predicts the perm changes for a file that does not

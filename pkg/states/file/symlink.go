@@ -45,16 +45,19 @@ func symlink(ctx context.Context, req *state.Request) state.Result {
 		return fail("%v", err)
 	}
 
-	fi, err := os.Lstat(name)
-	exists := err == nil
-	if err != nil && !os.IsNotExist(err) {
+	cur, err := lookup(req, name, false)
+	if err != nil {
 		return fail("%v", err)
 	}
+	fi, exists := cur.fi, cur.exists()
+	// In a dry run, what the link would be, for the states after it.
+	link := state.PathPrediction{Path: name, Kind: state.PathSymlink, Target: target, UID: -1, GID: -1}
 	changes := map[string]any{}
 	var comment string
 	switch {
 	case !exists:
-		if _, err := ensureParent(name, makedirs, 0, req.Test); err != nil {
+		made, note, err := ensureParent(req, name, makedirs, 0)
+		if err != nil {
 			if err.Error() == "Parent directory not present" {
 				return fail("Directory %s for symlink is not present", filepath.Dir(name))
 			}
@@ -63,21 +66,25 @@ func symlink(ctx context.Context, req *state.Request) state.Result {
 		changes["new"] = name
 		comment = fmt.Sprintf("Created new symlink %s -> %s", name, target)
 		if req.Test {
-			return state.Result{Changes: changes, Comment: fmt.Sprintf("Symlink %s to %s is set for creation", name, target)}
+			return state.Result{Changes: changes, Comment: withNote(fmt.Sprintf("Symlink %s to %s is set for creation", name, target), note),
+				Predicted: append(made, link)}
 		}
 		if err := os.Symlink(target, name); err != nil {
 			return fail("Unable to create new symlink %s -> %s: %v", name, target, err)
 		}
 	case fi.Mode()&fs.ModeSymlink != 0:
-		cur, err := os.Readlink(name)
-		if err != nil {
+		old := ""
+		if cur.pending != nil {
+			old = cur.pending.Target
+		} else if old, err = os.Readlink(name); err != nil {
 			return fail("%v", err)
 		}
-		if cur != target {
+		if old != target {
 			changes["change"] = name
 			comment = fmt.Sprintf("Set target of symlink %s -> %s", name, target)
 			if req.Test {
-				return state.Result{Changes: changes, Comment: fmt.Sprintf("Symlink %s target is set to be changed to %s", name, target)}
+				return state.Result{Changes: changes, Comment: fmt.Sprintf("Symlink %s target is set to be changed to %s", name, target),
+					Predicted: []state.PathPrediction{link}}
 			}
 			if err := replaceLink(name, target); err != nil {
 				return fail("Unable to retarget symlink %s: %v", name, err)
@@ -95,7 +102,8 @@ func symlink(ctx context.Context, req *state.Request) state.Result {
 		changes["new"] = name
 		comment = fmt.Sprintf("Created new symlink %s -> %s", name, target)
 		if req.Test {
-			return state.Result{Changes: changes, Comment: fmt.Sprintf("%s %s is set to be replaced by a symlink to %s", what, name, target)}
+			return state.Result{Changes: changes, Comment: fmt.Sprintf("%s %s is set to be replaced by a symlink to %s", what, name, target),
+				Predicted: []state.PathPrediction{link}}
 		}
 		if err := os.RemoveAll(name); err != nil {
 			return fail("Unable to remove %s: %v", name, err)
@@ -105,8 +113,9 @@ func symlink(ctx context.Context, req *state.Request) state.Result {
 		}
 	}
 
-	// Ownership of the link itself.
-	if o.uid >= 0 || o.gid >= 0 {
+	// Ownership of the link itself (a link that exists only as a
+	// prediction is created by the minion's user, like a new one).
+	if (o.uid >= 0 || o.gid >= 0) && cur.pending == nil {
 		if lfi, err := os.Lstat(name); err == nil {
 			uid, gid := ownerOf(lfi)
 			if (o.uid >= 0 && uid != o.uid) || (o.gid >= 0 && gid != o.gid) {
