@@ -72,6 +72,7 @@ func newRoot() *cobra.Command {
 		minionsCmd(a),
 		eventsCmd(a),
 		auditCmd(a),
+		pillarCmd(a),
 	)
 	return root
 }

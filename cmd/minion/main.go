@@ -20,6 +20,7 @@ import (
 	"github.com/halite/halite/pkg/modules"
 	_ "github.com/halite/halite/pkg/modules/all"
 	"github.com/halite/halite/pkg/output"
+	"github.com/halite/halite/pkg/pillar"
 	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/version"
 )
@@ -119,6 +120,18 @@ func callCmd(a *app) *cobra.Command {
 			if err != nil {
 				return cli.Exit(1, err)
 			}
+			// Masterless pillar: compiled here from the minion's own
+			// pillar_roots, as salt-call --local does.
+			var (
+				pil    map[string]any
+				pilErr error
+			)
+			if local {
+				pil, pilErr = pillar.NewCompiler(cfg.PillarRoots, pillar.Options{}).Compile(cmd.Context(), cfg.ID, g)
+			}
+			if pil == nil {
+				pil = map[string]any{}
+			}
 			env := &modules.Env{
 				ID:     cfg.ID,
 				Logger: log,
@@ -126,9 +139,10 @@ func callCmd(a *app) *cobra.Command {
 				RefreshGrains: func(ctx context.Context) (map[string]any, error) {
 					return grains.Collect(ctx, cfg.ID, cfg.Grains)
 				},
-				Pillar: func() map[string]any { return map[string]any{} },
-				Opts:   cfg.Opts(),
-				Files:  minion.LocalFileClient(cfg.FileRoots),
+				Pillar:      func() map[string]any { return pil },
+				PillarError: func() error { return pilErr },
+				Opts:        cfg.Opts(),
+				Files:       minion.LocalFileClient(cfg.FileRoots),
 			}
 			posargs, kwargs := cli.ParseArgs(args[1:])
 			res := modules.Run(cmd.Context(), env, args[0], posargs, kwargs)

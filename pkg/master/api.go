@@ -113,6 +113,7 @@ func (m *Master) routes() http.Handler {
 	mux.HandleFunc("GET /v1/minions", m.apiMinions)
 	mux.HandleFunc("GET /v1/events", m.apiEvents)
 	mux.HandleFunc("GET /v1/audit", m.apiAudit)
+	mux.HandleFunc("GET /v1/pillar/{id}", m.apiPillar)
 	return m.authenticate(mux)
 }
 

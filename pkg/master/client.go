@@ -215,3 +215,17 @@ func (c *Client) Events(ctx context.Context, fn func(raw []byte, ev events.Event
 	}
 	return sc.Err()
 }
+
+// Pillar compiles a minion's pillar on the master; secret values are
+// redacted unless reveal.
+func (c *Client) Pillar(ctx context.Context, id string, reveal bool) (*PillarShow, error) {
+	var out PillarShow
+	q := ""
+	if reveal {
+		q = "?reveal=true"
+	}
+	if err := c.getJSON(ctx, "/v1/pillar/"+url.PathEscape(id)+q, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

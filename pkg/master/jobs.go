@@ -120,7 +120,7 @@ func (j *jidSource) next() string {
 }
 
 // matchTarget returns the accepted minions the target matches, sorted.
-func (m *Master) matchTarget(req *RunRequest) (matched []string, all []string, err error) {
+func (m *Master) matchTarget(ctx context.Context, req *RunRequest) (matched []string, all []string, err error) {
 	typ, err := targeting.ParseType(req.TargetType)
 	if err != nil {
 		return nil, nil, err
@@ -145,8 +145,21 @@ func (m *Master) matchTarget(req *RunRequest) (matched []string, all []string, e
 		sort.Strings(matched)
 		return matched, all, nil
 	}
+	needsPillar := targeting.NeedsPillar(matcher)
 	for _, id := range all {
-		if matcher.Match(&targeting.Minion{ID: id, Grains: m.grains[id]}) {
+		mn := &targeting.Minion{ID: id, Grains: m.grains[id]}
+		if needsPillar {
+			// Compiled (or cached) on the master, as the minion would see it;
+			// a minion whose pillar does not compile matches nothing.
+			m.mu.RUnlock()
+			p, err := m.pillarFor(ctx, id)
+			m.mu.RLock()
+			if err != nil {
+				continue
+			}
+			mn.Pillar = p
+		}
+		if matcher.Match(mn) {
 			matched = append(matched, id)
 		}
 	}
@@ -170,7 +183,7 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 		}
 		timeout = d
 	}
-	expected, all, err := m.matchTarget(req)
+	expected, all, err := m.matchTarget(ctx, req)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)
 	}

@@ -23,20 +23,23 @@ import (
 	"github.com/halite/halite/pkg/fileserver"
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
+	"github.com/halite/halite/pkg/pillar"
 	"github.com/halite/halite/pkg/transport"
 )
 
 // Master is a running master. Create it with New, start it with Run.
 type Master struct {
-	cfg    config.Master
-	log    hclog.Logger
-	key    crypto.MasterPrivate
-	keys   keys.Registry
-	store  jobstore.Store
-	batch  *jobstore.Batcher
-	events *events.Bus
-	files  *fileserver.Server
-	jids   jidSource
+	cfg      config.Master
+	log      hclog.Logger
+	key      crypto.MasterPrivate
+	keys     keys.Registry
+	store    jobstore.Store
+	batch    *jobstore.Batcher
+	events   *events.Bus
+	files    *fileserver.Server
+	pillar   *pillar.Cache
+	redactor *pillar.Redactor
+	jids     jidSource
 
 	pub  *transport.Publisher
 	ret  *transport.Server
@@ -80,14 +83,19 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		return nil, fmt.Errorf("job store: %w", err)
 	}
 	m := &Master{
-		cfg:     cfg,
-		log:     log,
-		key:     key,
-		keys:    reg,
-		store:   store,
-		events:  events.New(),
-		files:   fileserver.New(cfg.FileRoots),
-		keyring: crypto.NewKeyring(0),
+		cfg:    cfg,
+		log:    log,
+		key:    key,
+		keys:   reg,
+		store:  store,
+		events: events.New(),
+		files:  fileserver.New(cfg.FileRoots),
+		pillar: pillar.NewCache(pillar.NewCompiler(cfg.PillarRoots, pillar.Options{
+			MergeLists: cfg.PillarMergeLists,
+			Nodegroups: cfg.Nodegroups,
+		})),
+		redactor: pillar.NewRedactor(cfg.PillarSecretKeys),
+		keyring:  crypto.NewKeyring(0),
 		// Epochs continue across restarts (seconds since 1970 at start), so
 		// a minion never mistakes a new master's first key for an old one.
 		epoch:    uint32(time.Now().Unix()),

@@ -277,6 +277,7 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		m.mu.Lock()
 		m.grains[s.id] = g.Grains
 		m.mu.Unlock()
+		m.pillar.Invalidate(s.id)
 		if err := m.store.PutGrains(ctx, s.id, g.Grains); err != nil {
 			m.log.Error("store grains", "id", s.id, "error", err)
 		}
@@ -297,7 +298,7 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 			return errors.New("return without jid")
 		}
 		ret := jobstore.Return{
-			JID: r.JID, ID: s.id, Fun: r.Fun, Return: r.Return, Retcode: r.Retcode, Success: r.Success,
+			JID: r.JID, ID: s.id, Fun: r.Fun, Return: m.scrubSecrets(ctx, s.id, r.Return), Retcode: r.Retcode, Success: r.Success,
 			Received: time.Now().UTC(), Duration: time.Duration(r.Duration),
 		}
 		m.batch.Add(ret)
@@ -308,6 +309,8 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		return m.handleFileList(s, msg)
 	case wire.TypeFileGet:
 		return m.handleFileGet(s, msg)
+	case wire.TypePillar:
+		return m.handlePillar(ctx, s, msg)
 	}
 	return nil
 }

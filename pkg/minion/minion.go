@@ -53,6 +53,8 @@ type Minion struct {
 	master  atomic.Pointer[crypto.MasterPublic] // the authenticated master
 	calls   calls
 	files   *fileClient
+	pillar  *pillarState
+	bg      sync.WaitGroup // background requests (pillar refresh)
 	running atomic.Int64
 	jobWG   sync.WaitGroup
 }
@@ -131,13 +133,16 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 	}
 	m.grains = g
 	m.files = &fileClient{m: m, dir: filepath.Join(cfg.CacheDir, "files")}
+	m.pillar = newPillarState()
 	m.env = &modules.Env{
 		Files:         m.files,
 		ID:            cfg.ID,
 		Logger:        log.Named("exec"),
 		Grains:        m.Grains,
 		RefreshGrains: m.refreshGrains,
-		Pillar:        func() map[string]any { return map[string]any{} },
+		Pillar:        m.Pillar,
+		PillarError:   m.PillarError,
+		RefreshPillar: m.refreshPillar,
 		Opts:          cfg.Opts(),
 	}
 	return m, nil
@@ -205,6 +210,7 @@ func (m *Minion) Run(ctx context.Context) error {
 	<-ctx.Done()
 	wg.Wait()
 	m.jobWG.Wait()
+	m.bg.Wait()
 	if err := m.spool.persistAll(); err != nil {
 		m.log.Error("spool returns on shutdown", "error", err)
 		return err

@@ -171,5 +171,9 @@ func (m *Minion) targets(job *wire.Job) bool {
 		m.log.Warn("job with invalid target", "jid", job.JID, "error", err)
 		return false
 	}
-	return matcher.Match(&targeting.Minion{ID: m.cfg.ID, Grains: m.Grains(), Pillar: m.env.Pillar()})
+	mn := &targeting.Minion{ID: m.cfg.ID, Grains: m.Grains()}
+	if targeting.NeedsPillar(matcher) {
+		mn.Pillar = m.Pillar()
+	}
+	return matcher.Match(mn)
 }

@@ -114,6 +114,13 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 			return err
 		}
 	}
+	// The pillar is fetched on every new session (the master may have
+	// changed it while we were away); its answer is read by serveSession.
+	m.bg.Add(1)
+	go func() {
+		defer m.bg.Done()
+		_, _ = m.refreshPillar(ctx)
+	}()
 	return m.serveSession(ctx, conn, s)
 }
 
@@ -225,6 +232,15 @@ func (m *Minion) handleMasterMessage(msg wire.Message) error {
 		if !m.calls.deliver(r) {
 			m.log.Debug("reply to a request nobody waits for", "req", r.ReqID)
 		}
+		return nil
+	case wire.TypeRefresh:
+		m.bg.Add(1)
+		go func() {
+			defer m.bg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+			defer cancel()
+			_, _ = m.refreshPillar(ctx)
+		}()
 		return nil
 	case wire.TypeError:
 		var e wire.Error

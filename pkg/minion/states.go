@@ -23,6 +23,13 @@ import (
 func init() { state.RegisterFunctions(newStateCompiler) }
 
 func newStateCompiler(env *modules.Env) (*state.Compiler, error) {
+	// Never render states with a pillar that failed to compile: an empty
+	// pillar could make them remove things.
+	if env.PillarError != nil {
+		if err := env.PillarError(); err != nil {
+			return nil, err
+		}
+	}
 	var (
 		src    state.Source
 		loader template.Loader

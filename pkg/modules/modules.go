@@ -36,6 +36,9 @@ type Env struct {
 	RefreshGrains func(ctx context.Context) (map[string]any, error)
 	// Pillar returns the minion's current pillar (never nil).
 	Pillar func() map[string]any
+	// PillarError, when set, reports why Pillar cannot be trusted (the
+	// master's compile failed, or no pillar arrived yet); nil means good.
+	PillarError func() error
 	// RefreshPillar fetches a fresh pillar from the master.
 	RefreshPillar func(ctx context.Context) (map[string]any, error)
 	// Opts is the minion's configuration as a plain map, for templates.

@@ -16,6 +16,13 @@
 // state_auto_order, counting from 10000), `order:` to override; each
 // state's requisites run just before it if they have not run yet.
 //
+// A dry run (test=True) predicts the whole run, not each state against the
+// untouched disk: every state reports what it would do to paths
+// (Result.Predicted), and the states after it see those predictions in
+// Request.Pending (see PendingPaths). So a file.managed into a directory an
+// earlier state would create predicts a new file instead of failing, and a
+// state whose onfail target is predicted to succeed is predicted not to run.
+//
 // State functions are registered by the packages under pkg/states with
 // Register; the minion wires Compiler to its file client, template engine,
 // grains, pillar and matcher, and registers the state.* execution

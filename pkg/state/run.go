@@ -390,7 +390,7 @@ func (r *runner) record(i int, ret *StateReturn) {
 	ret.RunNum = r.runNum
 	r.runNum++
 	r.running[i] = ret
-	if r.pending != nil {
+	if r.pending != nil && !ret.Failed() {
 		r.pending.Record(r.p.low[i].ID, ret.predicted...)
 	}
 }

@@ -10,6 +10,13 @@
 // reports its pid, retcode, stdout and stderr as changes, and fails when the
 // exit status is not zero. onlyif, unless and creates keep it from running.
 //
+// In test mode a command that would run is predicted as a change (Salt
+// predicts none, so its dry-run summary leaves such commands out). The
+// conditions are judged as the earlier states of the dry run would leave
+// the disk: `unless: test -f /x` holds when an earlier state would write
+// /x; a condition command on such a path that is not a plain file test
+// cannot be judged before the run, and the state predicts nothing.
+//
 // With stateful: True the command reports for itself, as in Salt: empty
 // output means no changes; otherwise stdout is a JSON object, or its last
 // line is key=value pairs (shell quoting allowed). "changed" (yes/no) says

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/states/cmd"
 	"github.com/halite/halite/pkg/states/internal/statetest"
 )
@@ -102,16 +103,77 @@ func TestRunConditions(t *testing.T) {
 	}
 }
 
+// Test mode runs nothing and predicts the run as a change (Salt predicts
+// none, so its dry-run summary leaves out every command that would run). A
+// stateful command reports its own changes, which only running it tells.
 func TestRunTestModeRunsNothing(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "ran")
 	res := statetest.Call(t, "cmd.run", "touch "+marker, nil, true)
+	statetest.Expect(t, res, statetest.WouldChange)
+	if !strings.Contains(res.Comment, "would have been executed") || res.Changes["command"] != "touch "+marker {
+		t.Fatalf("got %s", statetest.Format(res))
+	}
+	res = statetest.Call(t, "cmd.run", "touch "+marker, map[string]any{"stateful": true}, true)
 	statetest.Expect(t, res, statetest.Pending)
-	if !strings.Contains(res.Comment, "would have been executed") {
+	if !strings.Contains(res.Comment, "reports its own changes") {
 		t.Fatalf("comment %q", res.Comment)
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("test mode ran the command")
 	}
+}
+
+// In a dry run, conditions on paths that earlier states would create,
+// change or remove are judged from those predictions, not from the disk
+// that does not show them yet; a condition that cannot be judged leaves the
+// state undecided rather than guessed.
+func TestRunConditionsInDryRun(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	healthy := filepath.Join(dir, "logs", "healthy") // an earlier state would write it
+	onDisk := filepath.Join(dir, "old")              // exists; an earlier state would remove it
+	empty := filepath.Join(dir, "empty")             // an earlier state would write it empty
+	if err := os.WriteFile(onDisk, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pending := &state.PendingPaths{}
+	pending.Record("log dir", state.PathPrediction{Path: filepath.Dir(healthy), Kind: state.PathDir, Mode: 0o755, UID: -1, GID: -1})
+	pending.Record("mark healthy", state.PathPrediction{Path: healthy, Kind: state.PathFile, Mode: 0o644, UID: -1, GID: -1, Content: []byte("ok\n"), HasContent: true})
+	pending.Record("cleanup", state.PathPrediction{Path: onDisk, Kind: state.PathAbsent, UID: -1, GID: -1})
+	pending.Record("touch", state.PathPrediction{Path: empty, Kind: state.PathFile, UID: -1, GID: -1, HasContent: true})
+	for _, tc := range []struct {
+		name    string
+		args    map[string]any
+		want    statetest.Outcome
+		comment string
+	}{
+		{"unless test -f of a file to be written", map[string]any{"unless": "test -f " + healthy}, statetest.Unchanged, "unless condition is true"},
+		{"unless [ -e ] quoted", map[string]any{"unless": "[ -e '" + healthy + "' ]"}, statetest.Unchanged, "unless condition is true"},
+		{"onlyif test -d of a directory to be made", map[string]any{"onlyif": "test -d " + filepath.Dir(healthy)}, statetest.WouldChange, "would have been executed"},
+		{"onlyif -d of a file", map[string]any{"onlyif": "test -d " + healthy}, statetest.Unchanged, "onlyif condition is false"},
+		{"unless negated", map[string]any{"unless": "test ! -f " + healthy}, statetest.WouldChange, "would have been executed"},
+		{"onlyif of a file to be removed", map[string]any{"onlyif": "test -e " + onDisk}, statetest.Unchanged, "onlyif condition is false"},
+		{"unless -s of an empty file", map[string]any{"unless": "test -s " + empty}, statetest.WouldChange, "would have been executed"},
+		{"creates a file to be written", map[string]any{"creates": healthy}, statetest.Unchanged, "All files in creates exist"},
+		{"creates a file to be removed", map[string]any{"creates": onDisk}, statetest.WouldChange, "would have been executed"},
+		{"any other command on such a path", map[string]any{"unless": "grep -q ok " + healthy}, statetest.Pending, "state 'mark healthy'"},
+		{"a test in a pipeline", map[string]any{"unless": "test -f " + healthy + " && true"}, statetest.Pending, "state 'mark healthy'"},
+		{"a condition on other paths runs", map[string]any{"unless": "test -d " + dir}, statetest.Unchanged, "unless condition is true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := statetest.DryRun(t, "cmd.run", "touch "+marker, tc.args, pending)
+			statetest.Expect(t, res, tc.want)
+			if !strings.Contains(res.Comment, tc.comment) {
+				t.Fatalf("comment %q does not contain %q", res.Comment, tc.comment)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Fatal("a dry run ran the command")
+			}
+		})
+	}
+	// A real run has no predictions: the disk decides.
+	res := statetest.Call(t, "cmd.run", "touch "+marker, map[string]any{"unless": "test -f " + healthy}, false)
+	statetest.Expect(t, res, statetest.Changed)
 }
 
 func TestRunTimeoutKillsTheGroup(t *testing.T) {
@@ -216,7 +278,7 @@ func TestWaitAndWatch(t *testing.T) {
 	}
 	// A watch honours unless, and test mode predicts only.
 	statetest.Expect(t, statetest.Watch(t, "cmd.wait", command, map[string]any{"unless": "true"}, false), statetest.Unchanged)
-	statetest.Expect(t, statetest.Watch(t, "cmd.wait", command, nil, true), statetest.Pending)
+	statetest.Expect(t, statetest.Watch(t, "cmd.wait", command, nil, true), statetest.WouldChange)
 	if b, _ := os.ReadFile(marker); string(b) != "x\nx\n" {
 		t.Fatalf("ran when it should not: %q", b)
 	}

@@ -8,7 +8,13 @@
 //	    - mode: "0644"
 //
 // Every state here is idempotent (a second run reports no changes) and, in
-// test mode, predicts its changes without touching the disk. Content
+// test mode, predicts its changes without touching the disk, against the
+// disk as the earlier states of the dry run would leave it
+// (state.Request.Pending): the directory an earlier state would create is
+// there, the file an earlier state would write has that content. A parent
+// directory or an edited file that is missing with no state predicting it
+// is not a failure in test mode (a package or a command may create it
+// first): the state predicts, and says what it assumes. Content
 // changes are reported as a unified diff under "diff", as in Salt. Files
 // are replaced atomically (written beside the target and renamed over it).
 package file

@@ -63,7 +63,7 @@ func (c Conditions) Skip(ctx context.Context) (skip bool, comment string, err er
 			return false, "", fmt.Errorf("onlyif %q: %w", cmd, err)
 		}
 		if rc != 0 {
-			return true, "onlyif condition is false", nil
+			return true, "onlyif condition is false" + c.judgedFrom(c.Pending.MentionedIn(cmd)), nil
 		}
 	}
 	// Salt: skip only if every unless command succeeds.
@@ -80,7 +80,11 @@ func (c Conditions) Skip(ctx context.Context) (skip bool, comment string, err er
 			}
 		}
 		if all {
-			return true, "unless condition is true", nil
+			var paths []string
+			for _, cmd := range c.Unless {
+				paths = append(paths, c.Pending.MentionedIn(cmd)...)
+			}
+			return true, "unless condition is true" + c.judgedFrom(paths), nil
 		}
 	}
 	if len(c.Creates) > 0 {
@@ -92,10 +96,26 @@ func (c Conditions) Skip(ctx context.Context) (skip bool, comment string, err er
 			}
 		}
 		if all {
-			return true, "All files in creates exist", nil
+			var paths []string
+			for _, p := range c.Creates {
+				if _, _, ok := c.Pending.Resolve(p); ok {
+					paths = append(paths, p)
+				}
+			}
+			return true, "All files in creates exist" + c.judgedFrom(paths), nil
 		}
 	}
 	return false, "", nil
+}
+
+// judgedFrom notes, in a dry run, that a condition was judged from what an
+// earlier state would do to paths rather than from the disk.
+func (c Conditions) judgedFrom(paths []string) string {
+	if len(paths) == 0 {
+		return ""
+	}
+	_, pp, _ := c.Pending.Resolve(paths[0])
+	return fmt.Sprintf(" (as state '%s' would leave %s earlier in this run)", pp.By, paths[0])
 }
 
 // run runs a condition command and returns its exit status. In a dry run,
@@ -107,8 +127,8 @@ func (c Conditions) run(ctx context.Context, script string) (int, error) {
 		t, ok := parseFileTest(script)
 		if !ok || !filepath.IsAbs(t.path) {
 			pp, _ := c.Pending.Lookup(paths[0])
-			return 0, fmt.Errorf("%w: %q mentions %s, which state '%s' would change earlier in this run",
-				ErrUndecided, script, paths[0], pp.By)
+			return 0, fmt.Errorf("%w: it mentions %s, which state '%s' would change earlier in this run",
+				ErrUndecided, paths[0], pp.By)
 		}
 		return t.eval(c)
 	}
@@ -192,7 +212,7 @@ func parseFileTest(script string) (fileTest, bool) {
 	if n := len(p); n >= 2 && (p[0] == '\'' || p[0] == '"') && p[n-1] == p[0] {
 		p = p[1 : n-1]
 	}
-	if strings.ContainsAny(p, "'\"[") {
+	if p == "" || strings.ContainsAny(p, "'\"[") {
 		return fileTest{}, false
 	}
 	t.path = p

@@ -41,6 +41,24 @@ func CallEnv(t testing.TB, name, stateName string, args map[string]any, dry bool
 	return def.Func(ctx, &state.Request{ID: stateName, Name: stateName, Args: args, Test: dry, Env: env, Render: r})
 }
 
+// DryRun calls the state function name in test mode as a state of a dry
+// run that comes after the states whose predictions pending holds (see
+// state.PendingPaths). Record res.Predicted into pending to chain states as
+// the runner does.
+func DryRun(t testing.TB, name, stateName string, args map[string]any, pending *state.PendingPaths) state.Result {
+	t.Helper()
+	def, ok := state.LookupFunc(name)
+	if !ok {
+		t.Fatalf("state function %s is not registered", name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if args == nil {
+		args = map[string]any{}
+	}
+	return def.Func(ctx, &state.Request{ID: stateName, Name: stateName, Args: args, Test: true, Pending: pending})
+}
+
 // Watch runs the ModWatch function of the state function name.
 func Watch(t testing.TB, name, stateName string, args map[string]any, dry bool) state.Result {
 	t.Helper()

@@ -1,0 +1,83 @@
+package master
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/halite/halite/pkg/pillar"
+	"github.com/halite/halite/pkg/wire"
+)
+
+// pillarFor compiles (or takes from the cache) the pillar of minion id.
+func (m *Master) pillarFor(ctx context.Context, id string) (map[string]any, error) {
+	m.mu.RLock()
+	g := m.grains[id]
+	m.mu.RUnlock()
+	if g == nil {
+		g = map[string]any{}
+	}
+	return m.pillar.Get(ctx, id, g)
+}
+
+// handlePillar answers a minion's pillar request. The pillar travels only
+// here, sealed to that one minion; a compile error goes back as an error,
+// never as an empty pillar that would make states remove things.
+func (m *Master) handlePillar(ctx context.Context, s *session, msg wire.Message) error {
+	var req wire.PillarRequest
+	if err := msg.DecodeBody(&req); err != nil {
+		return err
+	}
+	p, err := m.pillarFor(ctx, s.id)
+	if err != nil {
+		m.log.Named("pillar").Error("pillar compile failed", "id", s.id, "error", err)
+		return s.reply(req.ReqID, nil, fmt.Errorf("pillar for %s: %w", s.id, err))
+	}
+	return s.reply(req.ReqID, wire.PillarData{Pillar: p}, nil)
+}
+
+// scrubSecrets removes the minion's secret pillar values from a return
+// before it is stored or shown.
+func (m *Master) scrubSecrets(ctx context.Context, id string, v any) any {
+	p, err := m.pillarFor(ctx, id)
+	if err != nil || len(p) == 0 {
+		return v
+	}
+	secrets := m.redactor.Secrets(p)
+	if len(secrets) == 0 {
+		return v
+	}
+	return pillar.Scrub(v, secrets)
+}
+
+// PillarShow is the answer of GET /v1/pillar/{id}.
+type PillarShow struct {
+	ID       string         `json:"id"`
+	Pillar   map[string]any `json:"pillar"`
+	Revealed bool           `json:"revealed"`
+}
+
+func (m *Master) apiPillar(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !m.isAccepted(id) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no accepted minion %q", id))
+		return
+	}
+	reveal, _ := strconv.ParseBool(r.URL.Query().Get("reveal"))
+	p, err := m.pillarFor(r.Context(), id)
+	if err != nil {
+		code := http.StatusUnprocessableEntity
+		if errors.Is(err, context.Canceled) {
+			code = http.StatusServiceUnavailable
+		}
+		writeError(w, code, err)
+		return
+	}
+	out := PillarShow{ID: id, Pillar: p, Revealed: reveal}
+	if !reveal {
+		out.Pillar, _ = m.redactor.Redact(p).(map[string]any)
+	}
+	writeJSON(w, out)
+}

@@ -1,0 +1,88 @@
+package minion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/halite/halite/pkg/wire"
+)
+
+// pillarWait bounds how long a function waits for the first pillar after
+// the minion starts.
+const pillarWait = 30 * time.Second
+
+// errPillarNotLoaded: no pillar has arrived from the master yet.
+var errPillarNotLoaded = errors.New("pillar not received from the master yet")
+
+// pillarState is the pillar the master compiled for this minion, kept in
+// memory only (never on disk), and the error of the last compile.
+type pillarState struct {
+	mu     sync.Mutex
+	data   map[string]any
+	err    error
+	loaded chan struct{} // closed on the first result, good or bad
+	once   sync.Once
+}
+
+func newPillarState() *pillarState { return &pillarState{loaded: make(chan struct{}), err: errPillarNotLoaded} }
+
+func (p *pillarState) set(data map[string]any, err error) {
+	p.mu.Lock()
+	if err == nil {
+		if data == nil {
+			data = map[string]any{}
+		}
+		p.data, p.err = data, nil
+	} else {
+		// Keep the previous good pillar out of use: a failed compile must
+		// fail state runs, not run them with stale or empty data.
+		p.data, p.err = nil, err
+	}
+	p.mu.Unlock()
+	p.once.Do(func() { close(p.loaded) })
+}
+
+// get waits (bounded) for the first pillar and returns it or the error.
+func (p *pillarState) get() (map[string]any, error) {
+	select {
+	case <-p.loaded:
+	case <-time.After(pillarWait):
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.data, p.err
+}
+
+// Pillar returns the minion's pillar, or an empty map when there is none
+// (PillarError says why).
+func (m *Minion) Pillar() map[string]any {
+	p, err := m.pillar.get()
+	if err != nil || p == nil {
+		return map[string]any{}
+	}
+	return p
+}
+
+// PillarError is the error of the last pillar fetch, nil when the pillar
+// is good.
+func (m *Minion) PillarError() error {
+	_, err := m.pillar.get()
+	return err
+}
+
+// refreshPillar asks the master for a freshly compiled pillar.
+func (m *Minion) refreshPillar(ctx context.Context) (map[string]any, error) {
+	var pd wire.PillarData
+	err := m.request(ctx, wire.TypePillar, func(id uint64) any { return wire.PillarRequest{ReqID: id} }, &pd)
+	if err != nil {
+		err = fmt.Errorf("pillar: %w", err)
+		m.pillar.set(nil, err)
+		m.log.Error("pillar refresh failed", "error", err)
+		return nil, err
+	}
+	m.pillar.set(pd.Pillar, nil)
+	return pd.Pillar, nil
+}
