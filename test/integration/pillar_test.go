@@ -45,9 +45,9 @@ func pillarCluster(t *testing.T, pillarFiles, stateFiles map[string]string) (*cl
 }
 
 var twoMinionPillar = map[string]string{
-	"top.sls": "base:\n  'pa*':\n    - a\n  'rogue-b':\n    - b\n  'G@roles:db':\n    - match: compound\n    - dbrole\n",
-	"a.sls":   "db_password: " + secretA + "\nrole: db\napp:\n  port: 5432\n",
-	"b.sls":   "role: web\n",
+	"top.sls":    "base:\n  'pa*':\n    - a\n  'rogue-b':\n    - b\n  'G@roles:db':\n    - match: compound\n    - dbrole\n",
+	"a.sls":      "db_password: " + secretA + "\nrole: db\napp:\n  port: 5432\n",
+	"b.sls":      "role: web\n",
 	"dbrole.sls": "extra: from-grains\n",
 }
 
@@ -121,8 +121,8 @@ func TestPillarIsPrivateToItsMinion(t *testing.T) {
 // master (expected set) and on the minions.
 func TestPillarTargeting(t *testing.T) {
 	c, _ := pillarCluster(t, map[string]string{
-		"top.sls": "base:\n  'p0,p2':\n    - match: list\n    - db\n  '*':\n    - common\n",
-		"db.sls":  "role: db\n",
+		"top.sls":    "base:\n  'p0,p2':\n    - match: list\n    - db\n  '*':\n    - common\n",
+		"db.sls":     "role: db\n",
 		"common.sls": "site: x\n",
 	}, map[string]string{"top.sls": "base: {}\n"})
 	c.acceptedMinions("p", 4, nil)
@@ -138,7 +138,7 @@ func TestPillarTargeting(t *testing.T) {
 // uses the new value; secrets never reach the store, the logs or jobs show.
 func TestPillarRefreshAndSecrets(t *testing.T) {
 	states := map[string]string{
-		"top.sls": "base:\n  '*':\n    - motd\n",
+		"top.sls":  "base:\n  '*':\n    - motd\n",
 		"motd.sls": "motd:\n  file.managed:\n    - name: {{ grains['root'] }}/motd\n    - makedirs: True\n    - contents: \"welcome to {{ pillar['site'] }}\"\n",
 	}
 	c, pdir := pillarCluster(t, map[string]string{
@@ -203,7 +203,7 @@ func TestPillarErrorFailsStateRun(t *testing.T) {
 		"motd.sls": "motd:\n  file.managed:\n    - name: {{ grains['root'] }}/motd\n    - contents: \"{{ pillar.get('site', 'none') }}\"\n",
 	}
 	c, _ := pillarCluster(t, map[string]string{
-		"top.sls":  "base:\n  '*':\n    - broken\n",
+		"top.sls":    "base:\n  '*':\n    - broken\n",
 		"broken.sls": "site: a\nlist:\n  - {{ undefined_name.attr }}\n",
 	}, states)
 	root := filepath.Join(c.dir, "root")

@@ -140,6 +140,12 @@ func TestStateTreeApplyAndIdempotence(t *testing.T) {
 			t.Errorf("%s: second apply changed %d states %v, failed %v", id, n, which, failed)
 		}
 	}
+	// watch: the unchanged config did not rerun the cmd.wait.
+	for _, root := range roots {
+		if b, _ := os.ReadFile(filepath.Join(root, "app", "logs", "restarts")); string(b) != "restarted\n" {
+			t.Errorf("%s: restarts after the second apply = %q, want one line", root, b)
+		}
+	}
 }
 
 // A failing state: its require dependents fail naming it, onfail handlers
@@ -248,5 +254,58 @@ func TestFileServerRefusesTraversal(t *testing.T) {
 	jr := c.run(&master.RunRequest{Target: "st0", Fun: "state.apply", Kwargs: map[string]any{"test": true}})
 	if _, ok := jr.returns["st0"]; !ok {
 		t.Fatalf("master stopped serving after traversal attempts: %v", jr.states)
+	}
+}
+
+// Three formula layouts (map.jinja + defaults.yaml + init.sls, the way
+// public Salt formulas are written) render and apply, with pillar
+// overrides merged, and apply cleanly a second time.
+func TestFormulaLayouts(t *testing.T) {
+	formulas, err := filepath.Abs("testdata/formulas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdir := writeTree(t, map[string]string{
+		"top.sls":       "base:\n  '*':\n    - overrides\n",
+		"overrides.sls": "nginx:\n  lookup:\n    listen: 8080\nusers:\n  alice:\n    shell: /bin/zsh\n    groups: [dev, ops]\nsysctl:\n  params:\n    vm.swappiness: 1\n",
+	})
+	c := newCluster(t, func(cfg *config.Master) {
+		cfg.FileRoots = map[string][]string{"base": {formulas}}
+		cfg.PillarRoots = map[string][]string{"base": {pdir}}
+	})
+	root := filepath.Join(c.dir, "root")
+	c.acceptedMinions("fm", 1, func(int) map[string]any { return map[string]any{"root": root, "os_family": "Debian"} })
+	for i, want := range []bool{true, false} {
+		jr := c.run(&master.RunRequest{Target: "*", Fun: "state.apply"})
+		ev := jr.returns["fm0"]
+		rets := stateResults(t, ev)
+		n, failed := changed(rets)
+		if !ev.Success || len(failed) > 0 {
+			t.Fatalf("apply %d failed: %v %v", i+1, failed, ev.Return)
+		}
+		if (n > 0) != want {
+			t.Fatalf("apply %d changed %d states", i+1, n)
+		}
+	}
+	checks := map[string][]string{
+		"etc/nginx/nginx.conf":        {"user www-data;", "listen 8080;", "include /etc/nginx/sites-enabled/*;"},
+		"users/alice":                 {"shell=/bin/zsh", "groups=dev,ops"},
+		"etc/sysctl.d/99-halite.conf": {"net.core.somaxconn = 1024", "vm.swappiness = 1"},
+		"nginx-reloads":               {"reload"},
+	}
+	for file, wants := range checks {
+		b, err := os.ReadFile(filepath.Join(root, file))
+		if err != nil {
+			t.Errorf("%s: %v", file, err)
+			continue
+		}
+		for _, w := range wants {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s lacks %q:\n%s", file, w, b)
+			}
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "nginx-reloads")); strings.Count(string(b), "reload") != 1 {
+		t.Errorf("watch ran %d times over two applies, want 1 (only when the config changed)", strings.Count(string(b), "reload"))
 	}
 }
