@@ -56,6 +56,7 @@ type Master struct {
 	pending  map[string]*peer    // pending-key minions waiting on an open connection
 	accepted map[string]struct{} // accepted ids (cache of the registry)
 	grains   map[string]map[string]any
+	secrets  map[string][]string // secret pillar values sent to each minion
 	live     map[string]*liveJob // jobs whose caller is still waiting
 
 	ready chan struct{}
@@ -103,6 +104,7 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		pending:  map[string]*peer{},
 		accepted: map[string]struct{}{},
 		grains:   map[string]map[string]any{},
+		secrets:  map[string][]string{},
 		live:     map[string]*liveJob{},
 		ready:    make(chan struct{}),
 	}
@@ -121,6 +123,9 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		store.Close()
 		return nil, fmt.Errorf("load grains cache: %w", err)
 	}
+	// The pillar tree is walked for changes at most once a second, not on
+	// every lookup.
+	m.pillar.SetTreeCheckInterval(time.Second)
 	if err := m.rotateLocked("start"); err != nil {
 		store.Close()
 		return nil, err

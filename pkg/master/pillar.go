@@ -30,22 +30,33 @@ func (m *Master) handlePillar(ctx context.Context, s *session, msg wire.Message)
 	if err := msg.DecodeBody(&req); err != nil {
 		return err
 	}
+	if req.Fresh {
+		m.pillar.Invalidate(s.id)
+	}
 	p, err := m.pillarFor(ctx, s.id)
 	if err != nil {
 		m.log.Named("pillar").Error("pillar compile failed", "id", s.id, "error", err)
 		return s.reply(req.ReqID, nil, fmt.Errorf("pillar for %s: %w", s.id, err))
 	}
+	// A minion can only ever return secrets it was sent: remember them
+	// now, so scrubbing a return costs no pillar lookup.
+	secrets := m.redactor.Secrets(p)
+	m.mu.Lock()
+	if len(secrets) > 0 {
+		m.secrets[s.id] = secrets
+	} else {
+		delete(m.secrets, s.id)
+	}
+	m.mu.Unlock()
 	return s.reply(req.ReqID, wire.PillarData{Pillar: p}, nil)
 }
 
-// scrubSecrets removes the minion's secret pillar values from a return
-// before it is stored or shown.
-func (m *Master) scrubSecrets(ctx context.Context, id string, v any) any {
-	p, err := m.pillarFor(ctx, id)
-	if err != nil || len(p) == 0 {
-		return v
-	}
-	secrets := m.redactor.Secrets(p)
+// scrubSecrets removes the secret pillar values sent to minion id from a
+// return before it is stored or shown.
+func (m *Master) scrubSecrets(id string, v any) any {
+	m.mu.RLock()
+	secrets := m.secrets[id]
+	m.mu.RUnlock()
 	if len(secrets) == 0 {
 		return v
 	}

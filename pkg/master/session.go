@@ -298,7 +298,7 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 			return errors.New("return without jid")
 		}
 		ret := jobstore.Return{
-			JID: r.JID, ID: s.id, Fun: r.Fun, Return: m.scrubSecrets(ctx, s.id, r.Return), Retcode: r.Retcode, Success: r.Success,
+			JID: r.JID, ID: s.id, Fun: r.Fun, Return: m.scrubSecrets(s.id, r.Return), Retcode: r.Retcode, Success: r.Success,
 			Received: time.Now().UTC(), Duration: time.Duration(r.Duration),
 		}
 		m.batch.Add(ret)

@@ -75,8 +75,14 @@ func (m *Minion) PillarError() error {
 
 // refreshPillar asks the master for a freshly compiled pillar.
 func (m *Minion) refreshPillar(ctx context.Context) (map[string]any, error) {
+	return m.fetchPillar(ctx, true)
+}
+
+// fetchPillar asks the master for this minion's pillar; fresh bypasses the
+// master's cache.
+func (m *Minion) fetchPillar(ctx context.Context, fresh bool) (map[string]any, error) {
 	var pd wire.PillarData
-	err := m.request(ctx, wire.TypePillar, func(id uint64) any { return wire.PillarRequest{ReqID: id} }, &pd)
+	err := m.request(ctx, wire.TypePillar, func(id uint64) any { return wire.PillarRequest{ReqID: id, Fresh: fresh} }, &pd)
 	if err != nil {
 		err = fmt.Errorf("pillar: %w", err)
 		m.pillar.set(nil, err)

@@ -119,7 +119,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
-		_, _ = m.refreshPillar(ctx)
+		_, _ = m.fetchPillar(ctx, false)
 	}()
 	return m.serveSession(ctx, conn, s)
 }

@@ -30,10 +30,18 @@ type Request struct {
 	Render Renderer
 	// Pending is, in a dry run, what the states before this one predicted
 	// they would do to paths (see PendingPaths): a directory an earlier
-	// state would create is not "missing" here. Nil in a real run, where
-	// the disk is the truth; a nil *PendingPaths reports nothing.
+	// state would create is not "missing" here. Nil outside a dry run, where
+	// the disk is the truth (a nil *PendingPaths reports nothing), and so
+	// also in the test-mode check a real run makes of a prereq target.
 	Pending *PendingPaths
 }
+
+// DryRun reports whether the call is part of a dry run (test=True), as
+// opposed to a real run, or to the test-mode check a real run makes of a
+// prereq target just before running it. Only in a dry run may a path that
+// is missing still be created by an earlier state the run only predicted,
+// so only then is a missing parent directory, say, not yet a failure.
+func (r *Request) DryRun() bool { return r.Test && r.Pending != nil }
 
 // Renderer renders a template source with the given variables. name is used
 // in error messages (file and line).

@@ -175,6 +175,9 @@ type FileGetRequest struct {
 // PillarRequest asks the master for this minion's compiled pillar.
 type PillarRequest struct {
 	ReqID uint64 `cbor:"1,keyasint"`
+	// Fresh asks for a new compile rather than the master's cached one
+	// (saltutil.refresh_pillar); at auth the cache is fine.
+	Fresh bool `cbor:"2,keyasint,omitempty"`
 }
 
 // FileInfo describes a served file.

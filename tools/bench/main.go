@@ -35,6 +35,7 @@ type Row struct {
 	PingCLIMedianMS float64 `json:"ping_cli_median_ms"`
 	CmdRunMedianMS  float64 `json:"cmd_run_median_ms"`
 	ApplyMedianMS   float64 `json:"state_apply_median_ms,omitempty"`
+	PillarMedianMS  float64 `json:"pillar_refresh_median_ms,omitempty"`
 	ReturnsPerS     float64 `json:"returns_per_s"`
 	MasterRSSMB     float64 `json:"master_rss_mb"`
 	MasterCPUS      float64 `json:"master_cpu_s"`
@@ -136,6 +137,12 @@ func newCluster(bin string) (*cluster, error) {
 	c := &cluster{dir: dir, bin: bin, pub: freePort(), ret: freePort()}
 	c.cfg = filepath.Join(dir, "master.yaml")
 	y := fmt.Sprintf("interface: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: pki\ndata_dir: data\nauto_accept: true\nlog_level: warn\n", c.pub, c.ret)
+	// The example state tree and pillar of this repository, when run from it.
+	if wd, err := os.Getwd(); err == nil {
+		if _, err := os.Stat(filepath.Join(wd, "states", "top.sls")); err == nil {
+			y += fmt.Sprintf("file_roots: {base: [%s]}\npillar_roots: {base: [%s]}\n", filepath.Join(wd, "states"), filepath.Join(wd, "pillar"))
+		}
+	}
 	if err := os.WriteFile(c.cfg, []byte(y), 0o600); err != nil {
 		return nil, err
 	}
@@ -224,8 +231,13 @@ func measure(bin string, n, rounds int) (Row, error) {
 	if err != nil {
 		return row, err
 	}
+	// Each swarm minion applies the example tree below its own root.
+	grainsFile := filepath.Join(c.dir, "grains.tmpl")
+	if err := os.WriteFile(grainsFile, []byte("example_root: "+filepath.Join(c.dir, "roots")+"/{{.ID}}\nroles: [web]\n"), 0o600); err != nil {
+		return row, err
+	}
 	began := time.Now()
-	swarm, err := c.start("swarm.log", "halite-minion", "swarm", "--count", strconv.Itoa(n), "--rate", "0", "-c", cfg)
+	swarm, err := c.start("swarm.log", "halite-minion", "swarm", "--count", strconv.Itoa(n), "--rate", "0", "--grains-file", grainsFile, "-c", cfg)
 	if err != nil {
 		return row, err
 	}
@@ -266,6 +278,25 @@ func measure(bin string, n, rounds int) (Row, error) {
 		}
 		cmds = append(cmds, ms)
 	}
+	var applies, pillars []float64
+	for range 3 {
+		ms, _, _, err := c.job("saltutil.refresh_pillar")
+		if err != nil {
+			return row, err
+		}
+		pillars = append(pillars, ms)
+	}
+	for range 3 {
+		ms, got, exp, err := c.job("state.apply")
+		if err != nil {
+			return row, err
+		}
+		if got < exp {
+			fmt.Fprintf(os.Stderr, "bench: state.apply: %d of %d returned\n", got, exp)
+		}
+		applies = append(applies, ms)
+	}
+	row.ApplyMedianMS, row.PillarMedianMS = percentile(applies, 50), percentile(pillars, 50)
 	row.PingMedianMS, row.PingP95MS = percentile(pings, 50), percentile(pings, 95)
 	row.PingCLIMedianMS = percentile(clis, 50)
 	row.CmdRunMedianMS = percentile(cmds, 50)
@@ -315,10 +346,10 @@ func measureIdle(bin string) (*Idle, error) {
 
 func printTable(r Results) {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "minions\tconnected\tcold start s\tping median ms\tping p95 ms\tping CLI ms\tcmd.run ms\treturns/s\tmaster RSS MB\tmaster CPU s\tswarm KB/minion\tmissing\t")
+	fmt.Fprintln(tw, "minions\tconnected\tcold start s\tping median ms\tping p95 ms\tping CLI ms\tcmd.run ms\tstate.apply ms\tpillar refresh ms\treturns/s\tmaster RSS MB\tmaster CPU s\tswarm KB/minion\tmissing\t")
 	for _, x := range r.Rows {
-		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.1f\t%.2f\t%.0f\t%d\t\n",
-			x.Minions, x.Connected, x.ColdStartS, x.PingMedianMS, x.PingP95MS, x.PingCLIMedianMS, x.CmdRunMedianMS, x.ReturnsPerS, x.MasterRSSMB, x.MasterCPUS, x.SwarmRSSPerKB, x.Missing)
+		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.1f\t%.2f\t%.0f\t%d\t\n",
+			x.Minions, x.Connected, x.ColdStartS, x.PingMedianMS, x.PingP95MS, x.PingCLIMedianMS, x.CmdRunMedianMS, x.ApplyMedianMS, x.PillarMedianMS, x.ReturnsPerS, x.MasterRSSMB, x.MasterCPUS, x.SwarmRSSPerKB, x.Missing)
 	}
 	tw.Flush()
 	if r.Idle != nil {

@@ -203,7 +203,7 @@ func runState(ctx context.Context, req *state.Request) state.Result {
 	}
 	s.conds.Pending = req.Pending
 	skip, why, err := s.conds.Skip(ctx)
-	if errors.Is(err, cond.ErrUndecided) && req.Test {
+	if errors.Is(err, cond.ErrUndecided) && req.DryRun() {
 		return state.Result{Comment: fmt.Sprintf("Command %q may or may not run: %v", s.name, err)}
 	}
 	if err != nil {

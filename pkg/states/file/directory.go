@@ -99,7 +99,7 @@ func directory(ctx context.Context, req *state.Request) state.Result {
 			return fail("Failed to create directory %s: %v", name, err)
 		case len(missing) == 0 && by != "":
 			note = fmt.Sprintf("parent directory %s would be created by state '%s' earlier in this run", filepath.Dir(name), by)
-		case len(missing) > 0 && !makedirs && (gone != nil || !req.Test):
+		case len(missing) > 0 && !makedirs && (gone != nil || !req.DryRun()):
 			if gone != nil {
 				return fail("No directory to create %s in: state '%s' would remove %s earlier in this run", name, gone.By, gone.Path)
 			}

@@ -170,7 +170,8 @@ func TestDryRunPredictionsAreExplained(t *testing.T) {
 // Without a prediction to go on, a dry run does not fail a state for a
 // parent directory or a file that another state (a package, a command) may
 // create first: it predicts, and says what it assumes. The real run fails
-// as before.
+// as before, and so does the test-mode check a real run makes of a prereq
+// target (Test without a dry run's Pending), where the disk is the truth.
 func TestDryRunMissingParentIsAssumed(t *testing.T) {
 	root := t.TempDir()
 	missing := filepath.Join(root, "nope")
@@ -190,15 +191,21 @@ func TestDryRunMissingParentIsAssumed(t *testing.T) {
 		{"file.replace", missing + "/a", map[string]any{"pattern": "x", "repl": "y"}, statetest.Pending, "does not exist yet", "file not found"},
 	} {
 		t.Run(tc.fun, func(t *testing.T) {
-			res := dryRunTouchesNothing(t, root, tc.fun, tc.name, tc.args)
+			before := snapshot(t, root)
+			res := statetest.DryRun(t, tc.fun, tc.name, tc.args, &state.PendingPaths{})
+			if after := snapshot(t, root); after != before {
+				t.Fatalf("the dry run changed the disk:\n%s", after)
+			}
 			statetest.Expect(t, res, tc.dry)
 			if !strings.Contains(res.Comment, tc.dryComment) {
 				t.Errorf("dry-run comment %q does not contain %q", res.Comment, tc.dryComment)
 			}
-			res = call(t, tc.fun, tc.name, tc.args, false)
-			statetest.Expect(t, res, statetest.Failed)
-			if !strings.Contains(res.Comment, tc.realComment) {
-				t.Errorf("comment %q does not contain %q", res.Comment, tc.realComment)
+			for _, test := range []bool{true, false} {
+				res = call(t, tc.fun, tc.name, tc.args, test)
+				statetest.Expect(t, res, statetest.Failed)
+				if !strings.Contains(res.Comment, tc.realComment) {
+					t.Errorf("test=%v: comment %q does not contain %q", test, res.Comment, tc.realComment)
+				}
 			}
 		})
 	}

@@ -117,7 +117,7 @@ func missingFile(req *state.Request, e edit, name, failure string) state.Result 
 	switch {
 	case e.cur.pending != nil:
 		return fail("%s (state '%s' would remove it earlier in this run)", failure, e.cur.by())
-	case req.Test:
+	case req.DryRun():
 		return state.Result{Comment: fmt.Sprintf(
 			"File %s does not exist yet; it would have to be created first (by another state, a package or a command): the edit cannot be predicted before then, and fails if nothing creates it", name)}
 	}

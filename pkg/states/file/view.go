@@ -117,7 +117,7 @@ func ensureParent(req *state.Request, path string, makedirs bool, dirMode fs.Fil
 		if gone != nil {
 			return nil, "", fmt.Errorf("Parent directory not present: state '%s' would remove %s earlier in this run", gone.By, gone.Path)
 		}
-		if !req.Test {
+		if !req.DryRun() {
 			return nil, "", fmt.Errorf("Parent directory not present")
 		}
 		return nil, fmt.Sprintf("parent directory %s does not exist yet; it would have to be created first (by another state or makedirs)", parent), nil
@@ -146,8 +146,8 @@ func missingDirs(req *state.Request, dir string) (missing []string, gone *state.
 			if !n.fi.IsDir() {
 				return nil, nil, "", fmt.Errorf("Parent %s is not a directory", d)
 			}
-			if d == dir {
-				by = n.by()
+			if _, err := os.Stat(d); d == dir && err != nil {
+				by = n.by() // it exists only as a prediction
 			}
 			break
 		}
