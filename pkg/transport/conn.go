@@ -74,6 +74,8 @@ type Conn struct {
 	closeOnce sync.Once
 	mu        sync.Mutex
 	err       error
+	onClose   []func()
+	detached  bool
 
 	// The send queue costs nothing while idle: a slice that grows only
 	// under backlog (bounded by QueueLen), drained by a writer goroutine
@@ -302,8 +304,42 @@ func (c *Conn) closeWith(err error) {
 	c.closeOnce.Do(func() {
 		c.mu.Lock()
 		c.err = err
+		hooks := c.onClose
+		c.onClose = nil
 		c.mu.Unlock()
 		close(c.done)
 		_ = c.nc.Close()
+		for _, h := range hooks {
+			h()
+		}
 	})
+}
+
+// OnClose registers f to run once the connection is closed (at once if it
+// already is).
+func (c *Conn) OnClose(f func()) {
+	c.mu.Lock()
+	if !c.isClosed() {
+		c.onClose = append(c.onClose, f)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	f()
+}
+
+// Detach tells the server that the connection outlives its serve
+// function: it stays open after serve returns and is closed by its peer,
+// a failed write, Close, or the server's Close. A detached connection
+// holds no goroutine of its own.
+func (c *Conn) Detach() {
+	c.mu.Lock()
+	c.detached = true
+	c.mu.Unlock()
+}
+
+func (c *Conn) isDetached() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.detached
 }

@@ -24,6 +24,9 @@ type Publisher struct {
 	mu   sync.RWMutex
 	subs map[*Conn]struct{}
 
+	pubMu   sync.Mutex // serializes Publish; guards scratch
+	scratch []*Conn
+
 	stop      chan struct{}
 	sweepDone chan struct{}
 }
@@ -77,39 +80,46 @@ func (p *Publisher) serve(ctx context.Context, c *Conn) {
 	p.mu.Lock()
 	p.subs[c] = struct{}{}
 	p.mu.Unlock()
-	defer func() {
+	// Halite minions subscribe to everything, so topic filtering is not
+	// needed and nothing a subscriber sends is read (the sweeper discards
+	// it). The connection is detached: no goroutine waits on it. It ends
+	// when a write fails, the sweeper finds the peer gone, or on Close.
+	c.OnClose(func() {
 		p.mu.Lock()
 		delete(p.subs, c)
 		p.mu.Unlock()
-	}()
-	// Halite minions subscribe to everything, so topic filtering is not
-	// needed and nothing a subscriber sends is read: its subscription
-	// message waits harmlessly in the kernel buffer. A closed or dead
-	// subscriber is noticed by the next write, which ends the connection.
-	// Parking on Done instead of sitting in a read keeps this goroutine's
-	// stack at its minimum: a few KiB per connected minion.
-	<-c.Done()
-	if err := c.Err(); IsSlowPeer(err) {
-		p.log.Warn("subscriber too slow, disconnected", "identity", c.PeerIdentity(), "remote", c.RemoteAddr(), "error", err)
-		if p.onSlow != nil {
-			p.onSlow(c.PeerIdentity(), c.RemoteAddr())
+		if err := c.Err(); IsSlowPeer(err) {
+			p.log.Warn("subscriber too slow, disconnected", "identity", c.PeerIdentity(), "remote", c.RemoteAddr(), "error", err)
+			if p.onSlow != nil {
+				p.onSlow(c.PeerIdentity(), c.RemoteAddr())
+			}
 		}
-	}
+	})
+	c.Detach()
 }
 
 // Publish queues msg for every connected subscriber. The same bytes are
 // shared by all queues: encrypt once, publish once.
 func (p *Publisher) Publish(msg []byte) PublishStats {
-	var st PublishStats
+	// Send outside the subscriber lock: a full queue closes that
+	// connection, whose close hook takes the lock.
+	p.pubMu.Lock()
+	defer p.pubMu.Unlock()
 	p.mu.RLock()
-	defer p.mu.RUnlock()
+	p.scratch = p.scratch[:0]
 	for c := range p.subs {
+		p.scratch = append(p.scratch, c)
+	}
+	p.mu.RUnlock()
+	var st PublishStats
+	for _, c := range p.scratch {
 		if err := c.Send(msg); err != nil {
-			st.Dropped++ // reported by serve when the connection ends
+			st.Dropped++ // reported by the connection's close hook
 			continue
 		}
 		st.Queued++
 	}
+	clear(p.scratch) // do not keep closed connections alive
 	return st
 }
 

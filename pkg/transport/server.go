@@ -63,10 +63,14 @@ func (s *Server) Close() error {
 	s.cancel()
 	_ = s.ln.Close()
 	s.mu.Lock()
+	conns := make([]*Conn, 0, len(s.conns))
 	for c := range s.conns {
-		c.closeWith(ErrClosed)
+		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close() // waits for its writer; runs its close hooks
+	}
 	s.wg.Wait()
 	return nil
 }
@@ -131,11 +135,15 @@ func (s *Server) handle(nc net.Conn) {
 	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
+	c.OnClose(func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	})
 
 	s.serve(s.ctx, c)
 
-	_ = c.Close()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
+	if !c.isDetached() {
+		_ = c.Close()
+	}
 }
