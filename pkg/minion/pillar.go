@@ -27,7 +27,9 @@ type pillarState struct {
 	once   sync.Once
 }
 
-func newPillarState() *pillarState { return &pillarState{loaded: make(chan struct{}), err: errPillarNotLoaded} }
+func newPillarState() *pillarState {
+	return &pillarState{loaded: make(chan struct{}), err: errPillarNotLoaded}
+}
 
 func (p *pillarState) set(data map[string]any, err error) {
 	p.mu.Lock()
