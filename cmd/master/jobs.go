@@ -21,11 +21,7 @@ func jobsCmd(a *app) *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List recent jobs, newest first", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := a.format()
-			if err != nil {
-				return err
-			}
-			c, err := a.client()
+			f, c, err := a.formatAndClient()
 			if err != nil {
 				return err
 			}
@@ -53,11 +49,7 @@ func jobsCmd(a *app) *cobra.Command {
 	show := &cobra.Command{
 		Use: "show JID", Short: "Show a job's results (same formats as run)", Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := a.format()
-			if err != nil {
-				return err
-			}
-			c, err := a.client()
+			f, c, err := a.formatAndClient()
 			if err != nil {
 				return err
 			}
@@ -118,11 +110,7 @@ func minionsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "minions", Short: "List minions: key state, connection, last seen, version", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := a.format()
-			if err != nil {
-				return err
-			}
-			c, err := a.client()
+			f, c, err := a.formatAndClient()
 			if err != nil {
 				return err
 			}
@@ -187,11 +175,7 @@ func auditCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "audit", Short: "List the audit log: every API call, who made it and its outcome", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := a.format()
-			if err != nil {
-				return err
-			}
-			c, err := a.client()
+			f, c, err := a.formatAndClient()
 			if err != nil {
 				return err
 			}

@@ -20,6 +20,17 @@ func addOut(cmd *cobra.Command, a *app) {
 	cmd.Flags().StringVar(&a.out, "out", "text", "output format: text, json or yaml")
 }
 
+// formatAndClient is what most subcommands start with: the --out format
+// and a client for the running master.
+func (a *app) formatAndClient() (output.Format, *master.Client, error) {
+	f, err := a.format()
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := a.client()
+	return f, c, err
+}
+
 func (a *app) format() (output.Format, error) {
 	f, err := output.ParseFormat(a.out)
 	if err != nil {
@@ -67,11 +78,7 @@ func keysCmd(a *app) *cobra.Command {
 		Short: "List keys grouped by state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := a.format()
-			if err != nil {
-				return err
-			}
-			c, err := a.client()
+			f, c, err := a.formatAndClient()
 			if err != nil {
 				return err
 			}
@@ -119,11 +126,7 @@ func keysCmd(a *app) *cobra.Command {
 			if len(args) == 1 {
 				id = args[0]
 			}
-			f, err := a.format()
-			if err != nil {
-				return err
-			}
-			c, err := a.client()
+			f, c, err := a.formatAndClient()
 			if err != nil {
 				return err
 			}

@@ -2,13 +2,6 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-
 	"github.com/spf13/cobra"
 
 	"github.com/halite/halite/pkg/cli"
@@ -17,18 +10,7 @@ import (
 	"github.com/halite/halite/pkg/version"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRoot().ExecuteContext(ctx)
-	stop()
-	if err != nil {
-		var ee *cli.ExitError
-		if !errors.As(err, &ee) || ee.Err != nil {
-			fmt.Fprintln(os.Stderr, "error:", err)
-		}
-		os.Exit(cli.CodeOf(err))
-	}
-}
+func main() { cli.Main(newRoot()) }
 
 // app is what every subcommand shares.
 type app struct {

@@ -14,11 +14,7 @@ func pillarCmd(a *app) *cobra.Command {
 		Short: "Compile and print a minion's pillar (secret values redacted unless --reveal)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := a.format()
-			if err != nil {
-				return err
-			}
-			c, err := a.client()
+			f, c, err := a.formatAndClient()
 			if err != nil {
 				return err
 			}

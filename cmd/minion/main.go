@@ -4,11 +4,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -25,18 +22,7 @@ import (
 	"github.com/halite/halite/pkg/version"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRoot().ExecuteContext(ctx)
-	stop()
-	if err != nil {
-		var ee *cli.ExitError
-		if !errors.As(err, &ee) || ee.Err != nil {
-			fmt.Fprintln(os.Stderr, "error:", err)
-		}
-		os.Exit(cli.CodeOf(err))
-	}
-}
+func main() { cli.Main(newRoot()) }
 
 type app struct {
 	configPath string

@@ -3,9 +3,14 @@
 package cli
 
 import (
+	"context"
+	"os/signal"
+	"syscall"
+
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/spf13/cobra"
 	"io"
 	"os"
 	"regexp"
@@ -169,4 +174,19 @@ func plainNumbers(v any) any {
 		return out
 	}
 	return v
+}
+
+// Main runs a binary's root command until done or interrupted (SIGINT,
+// SIGTERM cancel its context) and exits with the command's exit code.
+func Main(root *cobra.Command) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := root.ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		var ee *ExitError
+		if !errors.As(err, &ee) || ee.Err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+		}
+		os.Exit(CodeOf(err))
+	}
 }
