@@ -66,6 +66,8 @@ func main() {
 	out := flag.String("out", "bench/results.json", "JSON output file")
 	rounds := flag.Int("rounds", 10, "test.ping rounds per size")
 	idle := flag.Bool("idle", true, "measure one idle standalone minion")
+	flag.StringVar(&stateTree, "states", "states", "file_roots for state.apply (each minion gets grains root and example_root of its own)")
+	flag.StringVar(&pillarTree, "pillar", "pillar", "pillar_roots for the pillar refresh")
 	flag.Parse()
 	sizes := []int{100, 1000, 5000}
 	if m, _ := strconv.Atoi(os.Getenv("BENCH_MAX")); m > 5000 {
@@ -118,6 +120,8 @@ func main() {
 	}
 }
 
+var stateTree, pillarTree string
+
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "bench:", err)
 	os.Exit(1)
@@ -138,12 +142,10 @@ func newCluster(bin string) (*cluster, error) {
 	c := &cluster{dir: dir, bin: bin, pub: freePort(), ret: freePort()}
 	c.cfg = filepath.Join(dir, "master.yaml")
 	y := fmt.Sprintf("interface: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: pki\ndata_dir: data\nauto_accept: true\nlog_level: warn\n", c.pub, c.ret)
-	// The example state tree and pillar of this repository, when run from it.
-	if wd, err := os.Getwd(); err == nil {
-		if _, err := os.Stat(filepath.Join(wd, "states", "top.sls")); err == nil {
-			y += fmt.Sprintf("file_roots: {base: [%s]}\npillar_roots: {base: [%s]}\n", filepath.Join(wd, "states"), filepath.Join(wd, "pillar"))
-		}
-	}
+	// The example state tree and pillar of this repository by default.
+	st, _ := filepath.Abs(stateTree)
+	pt, _ := filepath.Abs(pillarTree)
+	y += fmt.Sprintf("file_roots: {base: [%s]}\npillar_roots: {base: [%s]}\n", st, pt)
 	if err := os.WriteFile(c.cfg, []byte(y), 0o600); err != nil {
 		return nil, err
 	}
@@ -234,7 +236,7 @@ func measure(bin string, n, rounds int) (Row, error) {
 	}
 	// Each swarm minion applies the example tree below its own root.
 	grainsFile := filepath.Join(c.dir, "grains.tmpl")
-	if err := os.WriteFile(grainsFile, []byte("example_root: "+filepath.Join(c.dir, "roots")+"/{{.ID}}\nroles: [web]\n"), 0o600); err != nil {
+	if err := os.WriteFile(grainsFile, []byte("example_root: "+filepath.Join(c.dir, "roots")+"/{{.ID}}\nroot: "+filepath.Join(c.dir, "roots")+"/{{.ID}}\nroles: [web]\n"), 0o600); err != nil {
 		return row, err
 	}
 	began := time.Now()
