@@ -349,8 +349,10 @@ func measureIdle(bin string) (*Idle, error) {
 		return nil, err
 	}
 	time.Sleep(2 * time.Second)
+	// /proc CPU times tick every 10 ms: measure long enough that one tick
+	// is well under the 0.1% target.
 	cpu0, t0 := cpuSeconds(m.Process.Pid), time.Now()
-	time.Sleep(10 * time.Second)
+	time.Sleep(30 * time.Second)
 	id := &Idle{
 		RSSIdleMB:      float64(rssKiB(m.Process.Pid)) / 1024,
 		CPUIdlePercent: 100 * (cpuSeconds(m.Process.Pid) - cpu0) / time.Since(t0).Seconds(),
