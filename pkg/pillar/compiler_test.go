@@ -641,3 +641,25 @@ func TestMentions(t *testing.T) {
 	}
 	assertEqual(t, p, map[string]any{"a": 1, "b": 2})
 }
+
+// Salt reads pillar with PyYAML (YAML 1.1): plain yes/no/on/off are
+// booleans, quoted or !!str-tagged they stay strings, and a boolean key
+// reads as Python prints it.
+func TestYAML11Booleans(t *testing.T) {
+	p, err := compileOne(t, map[string]string{
+		"top.sls": lines("base:", "  '*':", "    - b"),
+		"b.sls": lines(
+			"y: yes", "n: No", "on_: ON", "off_: off", "t: true",
+			"quoted: 'yes'", "tagged: !!str off", "word: yesterday",
+			"keys: {yes: 1, 'no': 2}",
+		),
+	}, Options{}, "m1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEqual(t, p, map[string]any{
+		"y": true, "n": false, "on_": true, "off_": false, "t": true,
+		"quoted": "yes", "tagged": "off", "word": "yesterday",
+		"keys": map[string]any{"True": 1, "no": 2},
+	})
+}

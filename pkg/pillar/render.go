@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/halite/halite/pkg/template"
+	"github.com/halite/halite/pkg/yamlvalue"
 	"gopkg.in/yaml.v3"
 )
 
@@ -53,24 +54,24 @@ func (r *compileRun) renderSLS(env, sls string, at location, depth int, defaults
 		r.fail(&Error{Saltenv: env, SLS: sls, File: f.path, Line: line, Rendered: !sameBytes(rendered, src),
 			Msg: fmt.Sprintf(format, args...), Kind: kind})
 	}
-	root, err := parseYAML(rendered)
+	root, err := yamlvalue.Parse(rendered)
 	if err != nil {
-		ye := err.(*yamlError)
-		yamlErr(ye.line, ErrYAML, "SLS '%s' is not valid YAML: %s", sls, ye.msg)
+		line, msg := yamlPos(err)
+		yamlErr(line, ErrYAML, "SLS '%s' is not valid YAML: %s", sls, msg)
 		return nil, false
 	}
-	if isNull(root) {
+	if yamlvalue.IsNull(root) {
 		return map[string]any{}, true // an empty SLS is fine: templates often render to nothing
 	}
-	root = deref(root)
+	root = yamlvalue.Deref(root)
 	if root.Kind != yaml.MappingNode {
 		yamlErr(root.Line, ErrNotMapping, "SLS '%s' does not render to a mapping", sls)
 		return nil, false
 	}
-	v, err := newConverter().value(root, 0)
+	v, err := yamlvalue.NewConverter().Value(root)
 	if err != nil {
-		ye := err.(*yamlError)
-		yamlErr(ye.line, ErrYAML, "SLS '%s': %s", sls, ye.msg)
+		line, msg := yamlPos(err)
+		yamlErr(line, ErrYAML, "SLS '%s': %s", sls, msg)
 		return nil, false
 	}
 	own := v.(map[string]any)
@@ -133,8 +134,8 @@ func (r *compileRun) parseIncludes(env, sls string, f slsFile, n *yaml.Node, ren
 			Msg: fmt.Sprintf(format, args...), Kind: ErrNotMapping})
 		return nil, false
 	}
-	n = deref(n)
-	if isNull(n) {
+	n = yamlvalue.Deref(n)
+	if yamlvalue.IsNull(n) {
 		return nil, true
 	}
 	if n.Kind != yaml.SequenceNode {
@@ -142,20 +143,21 @@ func (r *compileRun) parseIncludes(env, sls string, f slsFile, n *yaml.Node, ren
 	}
 	var out []include
 	for _, item := range n.Content {
-		item = deref(item)
+		item = yamlvalue.Deref(item)
 		var inc include
 		switch {
 		case item != nil && item.Kind == yaml.ScalarNode && item.ShortTag() == "!!str" && item.Value != "":
 			inc = include{name: item.Value, line: item.Line}
 		case item != nil && item.Kind == yaml.MappingNode && len(item.Content) == 2:
-			k := deref(item.Content[0])
+			k := yamlvalue.Deref(item.Content[0])
 			if k == nil || k.Kind != yaml.ScalarNode || k.Value == "" {
 				return bad(item.Line, "an include of SLS '%s' has no SLS name", sls)
 			}
 			inc = include{name: k.Value, line: k.Line}
-			opts, err := newConverter().value(item.Content[1], 0)
+			opts, err := yamlvalue.NewConverter().Value(item.Content[1])
 			if err != nil {
-				return bad(item.Line, "include '%s': %v", k.Value, err)
+				_, msg := yamlPos(err)
+				return bad(item.Line, "include '%s': %s", k.Value, msg)
 			}
 			if opts != nil {
 				m, ok := opts.(map[string]any)
@@ -224,7 +226,7 @@ func resolveInclude(from, inc string, fromInit bool) (string, error) {
 // findKey returns the value node of key in mapping n, or nil.
 func findKey(n *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := deref(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
+		if k := yamlvalue.Deref(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == key {
 			return n.Content[i+1]
 		}
 	}
@@ -362,3 +364,13 @@ func loadsTemplates(src []byte) bool {
 }
 
 func sameBytes(a, b []byte) bool { return bytes.Equal(a, b) }
+
+// yamlPos splits a YAML error into its line (0: unknown) and message, so
+// the line goes into the *Error's position rather than its text.
+func yamlPos(err error) (int, string) {
+	var ye *yamlvalue.Error
+	if errors.As(err, &ye) {
+		return ye.Line, ye.Msg
+	}
+	return 0, err.Error()
+}

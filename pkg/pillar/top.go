@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/halite/halite/pkg/targeting"
+	"github.com/halite/halite/pkg/yamlvalue"
 	"gopkg.in/yaml.v3"
 )
 
@@ -43,22 +44,22 @@ func parseTop(src []byte, file string) ([]topTarget, *Error) {
 	errAt := func(line int, format string, args ...any) *Error {
 		return &Error{File: file, Line: line, Msg: fmt.Sprintf(format, args...), Kind: ErrBadTop}
 	}
-	root, err := parseYAML(src)
+	root, err := yamlvalue.Parse(src)
 	if err != nil {
-		ye := err.(*yamlError)
-		return nil, &Error{File: file, Line: ye.line, Msg: ye.msg, Kind: ErrYAML}
+		line, msg := yamlPos(err)
+		return nil, &Error{File: file, Line: line, Msg: msg, Kind: ErrYAML}
 	}
-	if isNull(root) {
+	if yamlvalue.IsNull(root) {
 		return nil, nil
 	}
-	root = deref(root)
+	root = yamlvalue.Deref(root)
 	if root.Kind != yaml.MappingNode {
 		return nil, errAt(root.Line, "the top file is not a mapping of saltenvs to targets")
 	}
 	var out []topTarget
 	envSeen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, body := deref(root.Content[i]), deref(root.Content[i+1])
+		k, body := yamlvalue.Deref(root.Content[i]), yamlvalue.Deref(root.Content[i+1])
 		if k == nil || k.Kind != yaml.ScalarNode || k.Value == "" {
 			return nil, errAt(root.Content[i].Line, "a saltenv name must be a non-empty string")
 		}
@@ -70,7 +71,7 @@ func parseTop(src []byte, file string) ([]topTarget, *Error) {
 			return nil, errAt(k.Line, "saltenv %s appears twice in the top file", env)
 		}
 		envSeen[env] = true
-		if isNull(body) {
+		if yamlvalue.IsNull(body) {
 			continue
 		}
 		if body.Kind != yaml.MappingNode {
@@ -78,7 +79,7 @@ func parseTop(src []byte, file string) ([]topTarget, *Error) {
 		}
 		targetSeen := map[string]bool{}
 		for j := 0; j+1 < len(body.Content); j += 2 {
-			tk, tv := deref(body.Content[j]), deref(body.Content[j+1])
+			tk, tv := yamlvalue.Deref(body.Content[j]), yamlvalue.Deref(body.Content[j+1])
 			if tk == nil || tk.Kind != yaml.ScalarNode {
 				return nil, errAt(body.Content[j].Line, "a target in saltenv %s is not a string", env)
 			}
@@ -91,7 +92,7 @@ func parseTop(src []byte, file string) ([]topTarget, *Error) {
 				return nil, errAt(tk.Line, "target '%s' in saltenv %s: want a list of SLS names", t.target, env)
 			}
 			for _, item := range tv.Content {
-				item = deref(item)
+				item = yamlvalue.Deref(item)
 				switch {
 				case item == nil:
 					return nil, errAt(tk.Line, "target '%s' in saltenv %s: bad entry", t.target, env)
@@ -114,7 +115,7 @@ func parseTop(src []byte, file string) ([]topTarget, *Error) {
 // option reads a `- match: grain` style entry of a target.
 func (t *topTarget) option(n *yaml.Node, errAt func(int, string, ...any) *Error) *Error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		k, v := yamlvalue.Deref(n.Content[i]), yamlvalue.Deref(n.Content[i+1])
 		if k == nil || v == nil || k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode {
 			return errAt(n.Line, "target '%s': options must be scalars", t.target)
 		}
@@ -132,7 +133,7 @@ func (t *topTarget) option(n *yaml.Node, errAt func(int, string, ...any) *Error)
 			}
 			t.order = o
 		case "ignore_missing":
-			b, ok := scalar(v).(bool)
+			b, ok := yamlvalue.Scalar(v).(bool)
 			if !ok {
 				return errAt(v.Line, "target '%s': ignore_missing must be true or false", t.target)
 			}

@@ -574,3 +574,36 @@ func TestFnmatch(t *testing.T) {
 		}
 	}
 }
+
+// Salt reads SLS with PyYAML (YAML 1.1): plain yes/no/on/off are booleans,
+// quoted or !!str-tagged they stay strings. yaml.v3 alone would read them
+// as strings, and `enable: no` would then be a truthy argument.
+func TestYAML11Booleans(t *testing.T) {
+	src := memSource{"b.sls": lines(
+		"svc:",
+		"  t.succeed:",
+		"    - y: yes",
+		"    - n: No",
+		"    - on_: ON",
+		"    - off_: off",
+		"    - t: true",
+		"    - quoted: 'yes'",
+		"    - tagged: !!str off",
+		"    - word: yesterday",
+		"    - opts: {yes: 1, 'no': 2}",
+	)}
+	chunks := compileLow(t, src, "b")
+	if len(chunks) != 1 {
+		t.Fatalf("got %d chunks, want 1", len(chunks))
+	}
+	want := map[string]any{
+		"y": true, "n": false, "on_": true, "off_": false, "t": true,
+		"quoted": "yes", "tagged": "off", "word": "yesterday",
+		"opts": map[string]any{"True": 1, "no": 2},
+	}
+	for k, w := range want {
+		if got := chunks[0].Args[k]; !reflect.DeepEqual(got, w) {
+			t.Errorf("arg %s = %#v, want %#v", k, got, w)
+		}
+	}
+}

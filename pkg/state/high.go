@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/halite/halite/pkg/yamlvalue"
 	"gopkg.in/yaml.v3"
 )
 
@@ -206,7 +207,7 @@ type includeRef struct {
 // shape error with its file and line.
 type docParser struct {
 	sls, env, file string
-	budget         int
+	conv           *yamlvalue.Converter // one budget for the whole document
 	errs           []error
 }
 
@@ -222,15 +223,15 @@ func (p *docParser) errf(line int, format string, args ...any) {
 // error; shape errors are all collected.
 func parseSLS(src []byte, sls, env, file string) (*slsDoc, []error) {
 	doc := &slsDoc{sls: sls, env: env, file: file}
-	root, err := parseYAML(src)
+	root, err := yamlvalue.Parse(src)
 	if err != nil {
-		return doc, []error{wrapf(ErrRender, err, "Rendering SLS '%s:%s' failed: %s: %v", env, sls, file, err)}
+		return doc, []error{wrapf(ErrRender, err, "Rendering SLS '%s:%s' failed: %s: yaml: %v", env, sls, file, err)}
 	}
-	root = deref(root)
+	root = yamlvalue.Deref(root)
 	if root == nil || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null") {
 		return doc, nil // an empty SLS declares nothing
 	}
-	p := &docParser{sls: sls, env: env, file: file, budget: maxYAMLNodes}
+	p := &docParser{sls: sls, env: env, file: file, conv: yamlvalue.NewConverter()}
 	if root.Kind != yaml.MappingNode {
 		p.errf(root.Line, "SLS %s does not render to a dictionary", sls)
 		return doc, p.errs
@@ -258,19 +259,19 @@ func parseSLS(src []byte, sls, env, file string) (*slsDoc, []error) {
 }
 
 func (p *docParser) includes(n *yaml.Node) []includeRef {
-	n = deref(n)
+	n = yamlvalue.Deref(n)
 	if n == nil || n.Kind != yaml.SequenceNode {
 		p.errf(line(n), "Include Declaration in SLS %s is not formed as a list", p.sls)
 		return nil
 	}
 	var out []includeRef
 	for _, c := range n.Content {
-		c = deref(c)
+		c = yamlvalue.Deref(c)
 		switch {
 		case c != nil && c.Kind == yaml.ScalarNode && c.Value != "":
 			out = append(out, includeRef{sls: c.Value, line: c.Line})
 		case c != nil && c.Kind == yaml.MappingNode && len(c.Content) == 2:
-			k, v := deref(c.Content[0]), deref(c.Content[1])
+			k, v := yamlvalue.Deref(c.Content[0]), yamlvalue.Deref(c.Content[1])
 			if k != nil && v != nil && k.Kind == yaml.ScalarNode && v.Kind == yaml.ScalarNode && v.Value != "" {
 				out = append(out, includeRef{env: k.Value, sls: v.Value, line: c.Line})
 				continue
@@ -284,7 +285,7 @@ func (p *docParser) includes(n *yaml.Node) []includeRef {
 }
 
 func (p *docParser) extends(n *yaml.Node) []*IDDecl {
-	n = deref(n)
+	n = yamlvalue.Deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		p.errf(line(n), "Extension value in SLS '%s' is not a dictionary", p.sls)
 		return nil
@@ -296,7 +297,7 @@ func (p *docParser) extends(n *yaml.Node) []*IDDecl {
 	}
 	var out []*IDDecl
 	for _, kv := range pairs {
-		body := deref(kv.val)
+		body := yamlvalue.Deref(kv.val)
 		if body == nil || body.Kind != yaml.MappingNode {
 			p.errf(kv.knod.Line, "Extension name '%s' in SLS '%s' is not a dictionary", kv.key, p.sls)
 			continue
@@ -309,20 +310,20 @@ func (p *docParser) extends(n *yaml.Node) []*IDDecl {
 }
 
 func (p *docParser) excludes(n *yaml.Node) []exclude {
-	n = deref(n)
+	n = yamlvalue.Deref(n)
 	if n == nil || n.Kind != yaml.SequenceNode {
 		p.errf(line(n), "Exclude Declaration in SLS %s is not formed as a list", p.sls)
 		return nil
 	}
 	var out []exclude
 	for _, c := range n.Content {
-		c = deref(c)
+		c = yamlvalue.Deref(c)
 		if c != nil && c.Kind == yaml.ScalarNode {
 			out = append(out, exclude{sls: c.Value})
 			continue
 		}
 		if c != nil && c.Kind == yaml.MappingNode && len(c.Content) == 2 {
-			k, v := deref(c.Content[0]), deref(c.Content[1])
+			k, v := yamlvalue.Deref(c.Content[0]), yamlvalue.Deref(c.Content[1])
 			if k != nil && v != nil && v.Kind == yaml.ScalarNode {
 				switch k.Value {
 				case "sls":
@@ -349,7 +350,7 @@ func (p *docParser) idDecl(kv pair) *IDDecl {
 		return nil
 	}
 	d := &IDDecl{ID: kv.key, SLS: p.sls, Env: p.env, File: p.file, Line: kv.knod.Line}
-	body := deref(kv.val)
+	body := yamlvalue.Deref(kv.val)
 	switch {
 	case body != nil && body.Kind == yaml.ScalarNode && body.ShortTag() == "!!str" && strings.Contains(body.Value, "."):
 		// The short form `ID: pkg.installed`.
@@ -378,7 +379,7 @@ func (p *docParser) modules(id string, body *yaml.Node) []*ModuleDecl {
 			p.errf(kv.knod.Line, "State '%s' in SLS '%s' has an invalid state module name '%s'", id, p.sls, kv.key)
 			continue
 		}
-		val := deref(kv.val)
+		val := yamlvalue.Deref(kv.val)
 		if val == nil || (val.Kind == yaml.ScalarNode && val.ShortTag() == "!!null") {
 			p.errf(kv.knod.Line, "ID '%s' in SLS '%s' contains a short declaration (%s) with a trailing colon. When not passing any arguments to a state, the colon must be omitted.", id, p.sls, kv.key)
 			continue
@@ -410,7 +411,7 @@ func (p *docParser) modules(id string, body *yaml.Node) []*ModuleDecl {
 func (p *docParser) items(id string, seq *yaml.Node) []Item {
 	var out []Item
 	for _, c := range seq.Content {
-		c = deref(c)
+		c = yamlvalue.Deref(c)
 		if c == nil {
 			p.errf(seq.Line, "State '%s' in SLS '%s' has an unresolvable alias", id, p.sls)
 			continue
@@ -431,12 +432,12 @@ func (p *docParser) items(id string, seq *yaml.Node) []Item {
 				p.errf(c.Line, "Multiple dictionaries defined in argument of state '%s' in SLS '%s'", id, p.sls)
 				continue
 			}
-			k := deref(c.Content[0])
+			k := yamlvalue.Deref(c.Content[0])
 			if k == nil || k.Kind != yaml.ScalarNode {
 				p.errf(c.Line, "State '%s' in SLS '%s' has an argument whose name is not a scalar", id, p.sls)
 				continue
 			}
-			v, err := yamlValue(c.Content[1], &p.budget, 0)
+			v, err := p.conv.Value(c.Content[1])
 			if err != nil {
 				p.errf(c.Line, "argument '%s' of state '%s' in SLS '%s': %v", k.Value, id, p.sls, err)
 				continue

@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 
+	"github.com/halite/halite/pkg/yamlvalue"
 	"gopkg.in/yaml.v3"
 )
 
@@ -23,11 +24,11 @@ func parseTop(src []byte, file string) ([]topTarget, error) {
 	errf := func(n *yaml.Node, format string, args ...any) error {
 		return errorf(ErrBadDeclaration, "%s:%d: %s", file, line(n), fmt.Sprintf(format, args...))
 	}
-	root, err := parseYAML(src)
+	root, err := yamlvalue.Parse(src)
 	if err != nil {
-		return nil, wrapf(ErrRender, err, "Rendering top file failed: %s: %v", file, err)
+		return nil, wrapf(ErrRender, err, "Rendering top file failed: %s: yaml: %v", file, err)
 	}
-	root = deref(root)
+	root = yamlvalue.Deref(root)
 	if root == nil || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null") {
 		return nil, nil
 	}
@@ -46,7 +47,7 @@ func parseTop(src []byte, file string) ([]topTarget, error) {
 		if e.key == "" {
 			return nil, errf(e.knod, "Empty saltenv statement in top file")
 		}
-		body := deref(e.val)
+		body := yamlvalue.Deref(e.val)
 		if body == nil || body.Kind != yaml.MappingNode {
 			return nil, errf(e.knod, "The top file matches for saltenv %s are not formatted as a dict", e.key)
 		}
@@ -56,19 +57,19 @@ func parseTop(src []byte, file string) ([]topTarget, error) {
 		}
 		for _, t := range targets {
 			tt := topTarget{env: e.key, target: t.key, match: "glob"}
-			v := deref(t.val)
+			v := yamlvalue.Deref(t.val)
 			switch {
 			case v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && v.Value != "":
 				tt.sls = []string{v.Value}
 			case v != nil && v.Kind == yaml.SequenceNode:
 				for _, item := range v.Content {
-					item = deref(item)
+					item = yamlvalue.Deref(item)
 					switch {
 					case item != nil && item.Kind == yaml.ScalarNode && item.Value != "":
 						tt.sls = append(tt.sls, item.Value)
 					case item != nil && item.Kind == yaml.MappingNode && len(item.Content) == 2 &&
-						deref(item.Content[0]) != nil && deref(item.Content[0]).Value == "match":
-						mv := deref(item.Content[1])
+						yamlvalue.Deref(item.Content[0]) != nil && yamlvalue.Deref(item.Content[0]).Value == "match":
+						mv := yamlvalue.Deref(item.Content[1])
 						if mv == nil || mv.Kind != yaml.ScalarNode || !contains(matchTypes, mv.Value) {
 							return nil, errf(item, "Improperly formatted top file matcher in saltenv %s: target '%s' has an unknown match type", e.key, t.key)
 						}
