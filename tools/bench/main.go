@@ -42,6 +42,18 @@ type Row struct {
 	MasterCPUS      float64 `json:"master_cpu_s"`
 	SwarmRSSPerKB   float64 `json:"swarm_rss_per_minion_kb"`
 	Missing         int     `json:"missing_returns"`
+	Soak            *Soak   `json:"soak,omitempty"`
+}
+
+// Soak is a long run at one size: a test.ping every 30 s.
+type Soak struct {
+	Minutes      float64 `json:"minutes"`
+	Pings        int     `json:"pings"`
+	PingMedianMS float64 `json:"ping_median_ms"`
+	PingMaxMS    float64 `json:"ping_max_ms"`
+	MinConnected int     `json:"min_connected"`
+	Missing      int     `json:"missing_returns"`
+	MasterRSSMB  float64 `json:"master_rss_end_mb"`
 }
 
 // Idle is one standalone minion's footprint.
@@ -66,6 +78,7 @@ func main() {
 	out := flag.String("out", "bench/results.json", "JSON output file")
 	rounds := flag.Int("rounds", 10, "test.ping rounds per size")
 	idle := flag.Bool("idle", true, "measure one idle standalone minion")
+	flag.DurationVar(&soakFor, "soak", 0, "after measuring the largest size, keep it running this long with a test.ping every 30 s")
 	flag.StringVar(&stateTree, "states", "states", "file_roots for state.apply (each minion gets grains root and example_root of its own)")
 	flag.StringVar(&pillarTree, "pillar", "pillar", "pillar_roots for the pillar refresh")
 	flag.Parse()
@@ -92,6 +105,7 @@ func main() {
 	if v, err := exec.Command(filepath.Join(binDir, "halite-master"), "--version").Output(); err == nil {
 		res.Version = strings.TrimSpace(string(v))
 	}
+	largest = slices.Max(sizes)
 	for _, n := range sizes {
 		row, err := measure(binDir, n, *rounds)
 		if err != nil {
@@ -120,7 +134,11 @@ func main() {
 	}
 }
 
-var stateTree, pillarTree string
+var (
+	stateTree, pillarTree string
+	soakFor               time.Duration
+	largest               int
+)
 
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "bench:", err)
@@ -328,7 +346,34 @@ func measure(bin string, n, rounds int) (Row, error) {
 	if n > 0 {
 		row.SwarmRSSPerKB = float64(rssKiB(swarm.Process.Pid)) / float64(n)
 	}
+	if soakFor > 0 && n == largest {
+		row.Soak = c.soak(n, soakFor)
+	}
 	return row, nil
+}
+
+// soak keeps the cluster running for d, pinging every 30 s (bounded in
+// time; it stops by itself).
+func (c *cluster) soak(n int, d time.Duration) *Soak {
+	s := &Soak{MinConnected: n}
+	var pings []float64
+	start := time.Now()
+	for time.Since(start) < d {
+		ms, got, exp, err := c.job("test.ping")
+		if err == nil {
+			pings = append(pings, ms)
+			s.Missing += exp - got
+		}
+		s.MinConnected = min(s.MinConnected, c.connected())
+		fmt.Fprintf(os.Stderr, "soak %v: ping %.0f ms, %d/%d returned\n", time.Since(start).Round(time.Second), ms, got, exp)
+		time.Sleep(30 * time.Second)
+	}
+	s.Minutes = time.Since(start).Minutes()
+	s.Pings = len(pings)
+	s.PingMedianMS = percentile(pings, 50)
+	s.PingMaxMS = percentile(pings, 100)
+	s.MasterRSSMB = float64(rssKiB(c.procs[0].Process.Pid)) / 1024
+	return s
 }
 
 func measureIdle(bin string) (*Idle, error) {
@@ -374,6 +419,12 @@ func printTable(r Results) {
 			x.Minions, x.Connected, x.ColdStartS, x.RestartS, x.PingMedianMS, x.PingP95MS, x.PingCLIMedianMS, x.CmdRunMedianMS, x.ApplyMedianMS, x.PillarMedianMS, x.ReturnsPerS, x.MasterRSSMB, x.MasterCPUS, x.SwarmRSSPerKB, x.Missing)
 	}
 	tw.Flush()
+	for _, x := range r.Rows {
+		if x.Soak != nil {
+			fmt.Printf("soak at %d minions: %.1f min, %d pings, median %.0f ms, max %.0f ms, min connected %d, missing %d, master RSS %.0f MB\n",
+				x.Minions, x.Soak.Minutes, x.Soak.Pings, x.Soak.PingMedianMS, x.Soak.PingMaxMS, x.Soak.MinConnected, x.Soak.Missing, x.Soak.MasterRSSMB)
+		}
+	}
 	if r.Idle != nil {
 		fmt.Printf("idle minion: %.1f MB RSS, %.3f%% CPU; %.1f MB RSS after 1,000 jobs\n", r.Idle.RSSIdleMB, r.Idle.CPUIdlePercent, r.Idle.RSSAfter1000MB)
 	}
