@@ -95,8 +95,7 @@ func jobsCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			line := summaryLine(s)
-			fmt.Fprintln(w, line[:len(line)-len(fmt.Sprintf(" in %.0f ms", s.Millis))])
+			fmt.Fprintln(w, summaryCounts(s))
 			return nil
 		},
 	}

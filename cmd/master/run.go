@@ -236,6 +236,11 @@ func exitFor(s *master.Summary, results []result) error {
 }
 
 func summaryLine(s *master.Summary) string {
+	return summaryCounts(s) + fmt.Sprintf(" in %.0f ms", s.Millis)
+}
+
+// summaryCounts is the summary without the duration (for stored jobs).
+func summaryCounts(s *master.Summary) string {
 	line := fmt.Sprintf("%d returned, %d failed, %d offline, %d timed out", s.Returned, s.Failed, s.Offline, s.TimedOut)
 	if s.NoAck > 0 {
 		line += fmt.Sprintf(", %d no-ack", s.NoAck)
@@ -243,7 +248,7 @@ func summaryLine(s *master.Summary) string {
 	if s.Skipped > 0 {
 		line += fmt.Sprintf(", %d skipped", s.Skipped)
 	}
-	return line + fmt.Sprintf(" in %.0f ms", s.Millis)
+	return line
 }
 
 func writeAs(w io.Writer, f output.Format, v any) error {

@@ -129,31 +129,39 @@ func (m *Master) matchTarget(ctx context.Context, req *RunRequest) (matched []st
 	if err != nil {
 		return nil, nil, err
 	}
+	// Snapshot under the lock; match (and compile pillar) outside it.
 	m.mu.RLock()
-	defer m.mu.RUnlock()
 	all = make([]string, 0, len(m.accepted))
 	for id := range m.accepted {
 		all = append(all, id)
 	}
-	sort.Strings(all)
-	if ids, ok := targeting.ListIDs(matcher); ok {
+	ids, isList := targeting.ListIDs(matcher)
+	if isList {
 		for _, id := range ids {
 			if _, ok := m.accepted[id]; ok {
 				matched = append(matched, id)
 			}
 		}
+	}
+	grains := make(map[string]map[string]any, len(all))
+	if !isList {
+		for _, id := range all {
+			grains[id] = m.grains[id]
+		}
+	}
+	m.mu.RUnlock()
+	sort.Strings(all)
+	if isList {
 		sort.Strings(matched)
 		return matched, all, nil
 	}
 	needsPillar := targeting.NeedsPillar(matcher)
 	for _, id := range all {
-		mn := &targeting.Minion{ID: id, Grains: m.grains[id]}
+		mn := &targeting.Minion{ID: id, Grains: grains[id]}
 		if needsPillar {
 			// Compiled (or cached) on the master, as the minion would see it;
 			// a minion whose pillar does not compile matches nothing.
-			m.mu.RUnlock()
 			p, err := m.pillarFor(ctx, id)
-			m.mu.RLock()
 			if err != nil {
 				continue
 			}

@@ -64,7 +64,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 	// connection when the operator accepts it.
 	var keys *crypto.SessionKeys
 	for keys == nil {
-		frames, err := recvWithin(conn, m.authWait(keys))
+		frames, err := recvWithin(conn, m.authWait())
 		if err != nil {
 			return fmt.Errorf("waiting for auth reply: %w", err)
 		}
@@ -126,7 +126,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 
 // authWait is how long to wait for an auth reply: briefly for the first,
 // long while pending acceptance (the master pushes the acceptance).
-func (m *Minion) authWait(_ *crypto.SessionKeys) time.Duration {
+func (m *Minion) authWait() time.Duration {
 	if m.KeyState() == string(crypto.StatusPending) {
 		return 10 * time.Minute
 	}
