@@ -321,7 +321,10 @@ func (r *jobRun) publishAll(ctx context.Context, ids []string) error {
 	job := wire.Job{
 		JID: r.jid, Fun: r.req.Fun, Args: r.req.Args, Kwargs: r.req.Kwargs,
 		TargetType: orDefault(r.req.TargetType, "glob"), Target: r.req.Target,
-		Time: wire.Now(), User: r.req.User, Nodegroups: r.m.cfg.Nodegroups,
+		Time: wire.Now(), User: r.req.User,
+	}
+	if usesNodegroups(job.TargetType, job.Target) {
+		job.Nodegroups = r.m.cfg.Nodegroups
 	}
 	if r.req.Batch != "" {
 		// Each batch is published to exactly its own minions.
@@ -579,4 +582,10 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// usesNodegroups reports whether a target may refer to nodegroups, the
+// only case in which minions need the master's definitions.
+func usesNodegroups(typ, target string) bool {
+	return typ == "nodegroup" || typ == "compound" && strings.Contains(target, "N@")
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/halite/halite/pkg/crypto"
 	"github.com/halite/halite/pkg/grains"
 	"github.com/halite/halite/pkg/modules"
+	"github.com/halite/halite/pkg/targeting"
 	"github.com/halite/halite/pkg/version"
 	"github.com/halite/halite/pkg/wire"
 )
@@ -56,7 +57,10 @@ type Minion struct {
 	pillar  *pillarState
 	bg      sync.WaitGroup // background requests (pillar refresh)
 	running atomic.Int64
-	jobWG   sync.WaitGroup
+
+	matchersMu sync.Mutex
+	matchers   map[string]targeting.Matcher
+	jobWG      sync.WaitGroup
 }
 
 // session is the authenticated request channel.
@@ -115,15 +119,16 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 		return nil, err
 	}
 	m := &Minion{
-		cfg:     cfg,
-		log:     log,
-		key:     key,
-		keyring: crypto.NewKeyring(publishKeyGrace),
-		seen:    newSeenJobs(2 * cfg.ClockSkew.D()),
-		spool:   sp,
-		jobs:    make(chan struct{}, cfg.MaxJobs),
-		keyCh:   make(chan struct{}, 1),
-		authed:  make(chan struct{}),
+		cfg:      cfg,
+		log:      log,
+		key:      key,
+		keyring:  crypto.NewKeyring(publishKeyGrace),
+		seen:     newSeenJobs(2 * cfg.ClockSkew.D()),
+		spool:    sp,
+		jobs:     make(chan struct{}, cfg.MaxJobs),
+		keyCh:    make(chan struct{}, 1),
+		authed:   make(chan struct{}),
+		matchers: map[string]targeting.Matcher{},
 	}
 	g := opts.Grains
 	if g == nil {

@@ -161,14 +161,9 @@ func (m *Minion) pinnedOrZero() crypto.MasterPublic {
 }
 
 func (m *Minion) targets(job *wire.Job) bool {
-	typ, err := targeting.ParseType(job.TargetType)
+	matcher, err := m.matcher(job)
 	if err != nil {
-		m.log.Warn("job with unknown target type", "jid", job.JID, "type", job.TargetType)
-		return false
-	}
-	matcher, err := targeting.Compile(typ, job.Target, targeting.Options{Nodegroups: job.Nodegroups})
-	if err != nil {
-		m.log.Warn("job with invalid target", "jid", job.JID, "error", err)
+		m.log.Warn("job with an invalid target", "jid", job.JID, "type", job.TargetType, "error", err)
 		return false
 	}
 	mn := &targeting.Minion{ID: m.cfg.ID, Grains: m.Grains()}
@@ -176,4 +171,41 @@ func (m *Minion) targets(job *wire.Job) bool {
 		mn.Pillar = m.Pillar()
 	}
 	return matcher.Match(mn)
+}
+
+// matcherCacheSize bounds the compiled targets a minion keeps: the same
+// few targets recur job after job, and compiling is the costly part of
+// deciding.
+const matcherCacheSize = 64
+
+// matcher compiles the job's target, reusing a recent compile when the
+// job carries no nodegroups (which could differ between jobs).
+func (m *Minion) matcher(job *wire.Job) (targeting.Matcher, error) {
+	key := job.TargetType + "\x00" + job.Target
+	cacheable := len(job.Nodegroups) == 0
+	if cacheable {
+		m.matchersMu.Lock()
+		mt, ok := m.matchers[key]
+		m.matchersMu.Unlock()
+		if ok {
+			return mt, nil
+		}
+	}
+	typ, err := targeting.ParseType(job.TargetType)
+	if err != nil {
+		return nil, err
+	}
+	mt, err := targeting.Compile(typ, job.Target, targeting.Options{Nodegroups: job.Nodegroups})
+	if err != nil {
+		return nil, err
+	}
+	if cacheable {
+		m.matchersMu.Lock()
+		if len(m.matchers) >= matcherCacheSize {
+			clear(m.matchers)
+		}
+		m.matchers[key] = mt
+		m.matchersMu.Unlock()
+	}
+	return mt, nil
 }
