@@ -197,12 +197,19 @@ func (m *Master) Run(ctx context.Context) (err error) {
 	return nil
 }
 
+// pillarCheckEvery is how often the pillar tree is checked for edits that
+// connected minions should hear about.
+const pillarCheckEvery = 5 * time.Second
+
 // housekeeping rotates the publish key on schedule and prunes old jobs.
 func (m *Master) housekeeping(ctx context.Context) {
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
 	rotate := time.NewTicker(time.Minute)
 	defer rotate.Stop()
+	pillarCheck := time.NewTicker(pillarCheckEvery)
+	defer pillarCheck.Stop()
+	lastTree, _ := m.pillar.TreeSum(ctx)
 	m.pruneJobs(ctx)
 	for {
 		select {
@@ -210,6 +217,12 @@ func (m *Master) housekeeping(ctx context.Context) {
 			return
 		case <-prune.C:
 			m.pruneJobs(ctx)
+		case <-pillarCheck.C:
+			sum, err := m.pillar.TreeSum(ctx)
+			if err == nil && sum != lastTree {
+				lastTree = sum
+				m.signalPillarChange()
+			}
 		case <-rotate.C:
 			if period := m.cfg.PublishKeyRotation.D(); period > 0 {
 				m.pubMu.Lock()

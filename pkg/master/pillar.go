@@ -92,3 +92,22 @@ func (m *Master) apiPillar(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, out)
 }
+
+// signalPillarChange tells every connected minion that the pillar tree
+// changed; each fetches its pillar again (compiled afresh, since the tree
+// sum moved).
+func (m *Master) signalPillarChange() {
+	m.mu.RLock()
+	sessions := make([]*session, 0, len(m.sessions))
+	for _, s := range m.sessions {
+		sessions = append(sessions, s)
+	}
+	m.mu.RUnlock()
+	m.log.Named("pillar").Info("pillar tree changed; telling minions to refresh", "minions", len(sessions))
+	for _, s := range sessions {
+		if err := s.send(wire.TypeRefresh, wire.Refresh{What: "pillar"}); err != nil {
+			m.log.Named("pillar").Debug("could not signal pillar refresh", "id", s.id, "error", err)
+		}
+	}
+	m.events.Publish("halite/pillar/refresh", map[string]any{"minions": len(sessions)})
+}

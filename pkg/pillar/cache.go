@@ -300,3 +300,10 @@ func hashReflect(h hash.Hash, rv reflect.Value, depth int, str func(byte, string
 		str('?', fmt.Sprintf("%T:%v", rv.Interface(), rv.Interface()))
 	}
 }
+
+// TreeSum returns the current fingerprint of the pillar tree (a walk of
+// the roots, reused within the check interval). The master compares
+// successive sums to tell minions that their pillar may have changed.
+func (c *Cache) TreeSum(ctx context.Context) ([32]byte, error) {
+	return c.tree.sum(ctx)
+}

@@ -224,3 +224,24 @@ func TestPillarErrorFailsStateRun(t *testing.T) {
 		t.Fatalf("files changed despite the pillar error: %q", b)
 	}
 }
+
+// An edit of the pillar tree reaches connected minions without anyone
+// running a refresh: the master notices and tells them.
+func TestPillarChangeIsPushed(t *testing.T) {
+	c, pdir := pillarCluster(t, map[string]string{
+		"top.sls":  "base:\n  '*':\n    - site\n",
+		"site.sls": "site: alpha\n",
+	}, map[string]string{"top.sls": "base: {}\n"})
+	c.acceptedMinions("push", 1, nil)
+	if jr := c.run(&master.RunRequest{Target: "*", Fun: "pillar.get", Args: []any{"site"}}); jr.returns["push0"].Return != "alpha" {
+		t.Fatalf("before: %+v", jr.returns["push0"])
+	}
+	if err := os.WriteFile(filepath.Join(pdir, "site.sls"), []byte("site: gamma\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "pushed pillar change", func() bool {
+		jr := c.run(&master.RunRequest{Target: "*", Fun: "pillar.get", Args: []any{"site"}})
+		return jr.returns["push0"].Return == "gamma"
+	})
+	c.mlog.waitFor(t, "pillar tree changed; telling minions to refresh")
+}
