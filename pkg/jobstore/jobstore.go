@@ -62,45 +62,45 @@ func (s MinionState) Valid() bool {
 // Job is what the master published: the function call, its target, who asked
 // and which minions were expected to answer.
 type Job struct {
-	JID        string
-	Fun        string
-	Args       []any
-	Kwargs     map[string]any
-	TargetType string
-	Target     string
-	User       string
+	JID        string         `json:"jid"`
+	Fun        string         `json:"fun"`
+	Args       []any          `json:"arg,omitempty"`
+	Kwargs     map[string]any `json:"kwarg,omitempty"`
+	TargetType string         `json:"tgt_type"`
+	Target     string         `json:"tgt"`
+	User       string         `json:"user"`
 	// Created is when the job was published. CreateJob fills in the current
 	// time when it is zero. Stored and returned in UTC.
-	Created time.Time
+	Created time.Time `json:"created"`
 	// Expected lists the ids of the targeted minions. GetJob returns them
 	// sorted.
-	Expected []string
+	Expected []string `json:"expected"`
 	// Meta carries optional extras such as batch settings.
-	Meta map[string]any
+	Meta map[string]any `json:"meta,omitempty"`
 }
 
 // Return is one minion's answer to one job.
 type Return struct {
-	JID     string
-	ID      string
-	Fun     string
-	Return  any
-	Retcode int
-	Success bool
+	JID     string `json:"jid"`
+	ID      string `json:"id"`
+	Fun     string `json:"fun"`
+	Return  any    `json:"return"`
+	Retcode int    `json:"retcode"`
+	Success bool   `json:"success"`
 	// Received is when the master got the return; AddReturns fills in the
 	// current time when it is zero. Stored and returned in UTC.
-	Received time.Time
-	Duration time.Duration
+	Received time.Time     `json:"received"`
+	Duration time.Duration `json:"duration_ns"`
 }
 
 // MinionResult is one targeted (or answering) minion's standing in a job.
 type MinionResult struct {
-	ID    string
-	State MinionState
+	ID    string      `json:"id"`
+	State MinionState `json:"state"`
 	// Return is nil unless the return has been stored. State can be
 	// StateReturned with a nil Return when the master marked the minion
 	// returned before the return itself was written.
-	Return *Return
+	Return *Return `json:"return,omitempty"`
 }
 
 // JobRecord is a job with every minion's result, sorted by minion id. The
@@ -112,7 +112,7 @@ type MinionResult struct {
 // when the jid is in Salt's format, the creation time it encodes.
 type JobRecord struct {
 	Job
-	Results []MinionResult
+	Results []MinionResult `json:"results"`
 }
 
 // JobFilter selects jobs for ListJobs. Zero fields do not filter.
@@ -129,28 +129,34 @@ type JobFilter struct {
 
 // JobSummary is one line of "jobs list".
 type JobSummary struct {
-	JID, Fun, TargetType, Target, User string
-	Created                            time.Time
+	JID        string    `json:"jid"`
+	Fun        string    `json:"fun"`
+	TargetType string    `json:"tgt_type"`
+	Target     string    `json:"tgt"`
+	User       string    `json:"user"`
+	Created    time.Time `json:"created"`
 	// Expected counts the targeted minions, Returned the minions whose
 	// return is in (expected or not), Failed the returns with Success false.
-	Expected, Returned, Failed int
+	Expected int `json:"expected"`
+	Returned int `json:"returned"`
+	Failed   int `json:"failed"`
 }
 
 // AuditEntry records one API call and its outcome (DESIGN §8).
 type AuditEntry struct {
 	// ID is assigned by AddAudit; later entries have larger ids.
-	ID int64
+	ID int64 `json:"id"`
 	// Time is when the call was made; AddAudit fills in the current time
 	// when it is zero.
-	Time    time.Time
-	User    string
-	Action  string
-	Target  string
-	Fun     string
-	Args    []any
-	Kwargs  map[string]any
-	JID     string
-	Outcome string
+	Time    time.Time      `json:"time"`
+	User    string         `json:"user"`
+	Action  string         `json:"action"`
+	Target  string         `json:"target,omitempty"`
+	Fun     string         `json:"fun,omitempty"`
+	Args    []any          `json:"arg,omitempty"`
+	Kwargs  map[string]any `json:"kwarg,omitempty"`
+	JID     string         `json:"jid,omitempty"`
+	Outcome string         `json:"outcome"`
 }
 
 // Store is the master's job record. Implementations are safe for concurrent

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The operator's first session: a minion shows up pending, gets accepted,
@@ -104,4 +105,36 @@ func TestOfflineMinionExit2(t *testing.T) {
 	if code != 2 || !strings.Contains(out, "a:\n    Minion did not return. [Not connected]") || !strings.Contains(out, "1 returned, 0 failed, 1 offline") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
+}
+
+// test.sleep 30 with --timeout 2: reported timed out at ~2 s (exit 2);
+// `jobs show` later has the return once it arrives.
+func TestTimeoutThenJobsShow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits 30 s for the late return")
+	}
+	e := newEnv(t, "")
+	e.startMinion("slow", "")
+	e.acceptAll(1)
+	e.waitConnected(1)
+	start := time.Now()
+	out, _, code := e.cli("run", "slow", "test.sleep", "30", "--timeout", "2s")
+	elapsed := time.Since(start)
+	if code != 2 || !strings.Contains(out, "Still running: timed out") || !strings.Contains(out, "1 timed out") {
+		t.Fatalf("exit %d after %v:\n%s", code, elapsed, out)
+	}
+	if elapsed < 2*time.Second || elapsed > 6*time.Second {
+		t.Errorf("timed out after %v, want ~2 s", elapsed)
+	}
+	list, _, _ := e.cli("jobs", "list", "--fun", "test.sleep", "--out", "json")
+	var jobs []struct {
+		JID string `json:"jid"`
+	}
+	if err := json.Unmarshal([]byte(list), &jobs); err != nil || len(jobs) != 1 {
+		t.Fatalf("jobs list: %v\n%s", err, list)
+	}
+	waitFor(t, 45*time.Second, "the late return in jobs show", func() bool {
+		show, _, code := e.cli("jobs", "show", jobs[0].JID, "--out", "json")
+		return code == 0 && strings.Contains(show, `"slow": true`)
+	})
 }
