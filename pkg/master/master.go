@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -60,6 +61,9 @@ type Master struct {
 	live     map[string]*liveJob // jobs whose caller is still waiting
 
 	ready chan struct{}
+
+	work     chan func()   // message handling, see onWorker
+	stopWork chan struct{} // closed after the servers stop
 }
 
 // New prepares a master: it loads or creates its key, opens the key
@@ -107,6 +111,8 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		secrets:  map[string][]string{},
 		live:     map[string]*liveJob{},
 		ready:    make(chan struct{}),
+		work:     make(chan func()),
+		stopWork: make(chan struct{}),
 	}
 	m.batch = jobstore.NewBatcher(store, 1000, 20*time.Millisecond, log.Named("store"))
 	entries, err := reg.List(ctx)
@@ -167,6 +173,9 @@ func (m *Master) Run(ctx context.Context) (err error) {
 	batchCtx, stopBatch := context.WithCancel(context.Background())
 	go func() { defer wg.Done(); m.batch.Run(batchCtx) }()
 	defer stopBatch() // after the servers: flush what they handed in
+	wg.Add(1)
+	go func() { defer wg.Done(); m.workers(messageWorkers) }()
+	defer close(m.stopWork) // after the servers: their readers wait on workers
 
 	opts := transport.DefaultOptions()
 	host := m.cfg.Interface
@@ -200,6 +209,9 @@ func (m *Master) Run(ctx context.Context) (err error) {
 // pillarCheckEvery is how often the pillar tree is checked for edits that
 // connected minions should hear about.
 const pillarCheckEvery = 5 * time.Second
+
+// messageWorkers is how many goroutines handle minions' messages.
+var messageWorkers = max(4, 2*runtime.GOMAXPROCS(0))
 
 // housekeeping rotates the publish key on schedule and prunes old jobs.
 func (m *Master) housekeeping(ctx context.Context) {

@@ -60,6 +60,43 @@ func (s *session) send(typ string, body any) error {
 	return s.conn.Send([]byte(wire.KindSealed), s.ch.Seal(b))
 }
 
+// onWorker runs f on one of the master's few worker goroutines and waits
+// for it. The work of a message (decoding nested returns, SQLite, pillar
+// templates, crypto) needs deep stacks; done on the connection's own
+// reader goroutine it would grow that stack for good, once per minion.
+// Handing it over keeps thousands of readers at their minimum stack and
+// the deep stacks to a handful of workers. Each reader still waits, so a
+// minion's messages are handled in order.
+func (m *Master) onWorker(f func() error) error {
+	done := make(chan error, 1)
+	select {
+	case m.work <- func() { done <- f() }:
+	case <-m.stopWork:
+		return errors.New("master shutting down")
+	}
+	return <-done
+}
+
+// workers runs the worker goroutines until stop is closed.
+func (m *Master) workers(n int) {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case f := <-m.work:
+					f()
+				case <-m.stopWork:
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // servePeer runs for each connection on the request channel.
 func (m *Master) servePeer(ctx context.Context, c *transport.Conn) {
 	p := &peer{conn: c}
@@ -94,13 +131,13 @@ func (m *Master) servePeer(ctx context.Context, c *transport.Conn) {
 		sess := p.session()
 		switch {
 		case sess == nil && kind == wire.KindAuth:
-			if err := m.handleAuth(ctx, p, body); err != nil {
+			if err := m.onWorker(func() error { return m.handleAuth(ctx, p, body) }); err != nil {
 				refuse("auth refused", "error", err)
 			}
 		case sess == nil:
 			refuse("unauthenticated peer asked for something other than auth", "kind", truncate(kind, 32))
 		case kind == wire.KindSealed:
-			if err := m.handleSealed(ctx, sess, body); err != nil {
+			if err := m.onWorker(func() error { return m.handleSealed(ctx, sess, body) }); err != nil {
 				refuse("message from minion refused", "id", sess.id, "error", err)
 			}
 		default:
