@@ -387,9 +387,7 @@ func (m *Master) Minions(ctx context.Context) ([]MinionInfo, error) {
 			mi.LastSeen = &t
 			mi.Version, _ = s.version.Load().(string)
 		}
-		if g := m.grains[e.ID]; g != nil {
-			mi.OS, _ = g["os"].(string)
-		}
+		mi.OS = m.grains[e.ID].os
 		out = append(out, mi)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })

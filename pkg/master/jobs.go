@@ -143,8 +143,10 @@ func (m *Master) matchTarget(ctx context.Context, req *RunRequest) (matched []st
 			}
 		}
 	}
-	grains := make(map[string]map[string]any, len(all))
-	if !isList {
+	needsGrains := !isList && targeting.NeedsGrains(matcher)
+	var grains map[string]cachedGrains
+	if needsGrains {
+		grains = make(map[string]cachedGrains, len(all))
 		for _, id := range all {
 			grains[id] = m.grains[id]
 		}
@@ -157,7 +159,10 @@ func (m *Master) matchTarget(ctx context.Context, req *RunRequest) (matched []st
 	}
 	needsPillar := targeting.NeedsPillar(matcher)
 	for _, id := range all {
-		mn := &targeting.Minion{ID: id, Grains: grains[id]}
+		mn := &targeting.Minion{ID: id}
+		if needsGrains {
+			mn.Grains = grains[id].decode()
+		}
 		if needsPillar {
 			// Compiled (or cached) on the master, as the minion would see it;
 			// a minion whose pillar does not compile matches nothing.

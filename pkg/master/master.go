@@ -56,7 +56,7 @@ type Master struct {
 	sessions map[string]*session // authenticated minions by id
 	pending  map[string]*peer    // pending-key minions waiting on an open connection
 	accepted map[string]struct{} // accepted ids (cache of the registry)
-	grains   map[string]map[string]any
+	grains   map[string]cachedGrains
 	secrets  map[string][]string // secret pillar values sent to each minion
 	live     map[string]*liveJob // jobs whose caller is still waiting
 
@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		sessions: map[string]*session{},
 		pending:  map[string]*peer{},
 		accepted: map[string]struct{}{},
-		grains:   map[string]map[string]any{},
+		grains:   map[string]cachedGrains{},
 		secrets:  map[string][]string{},
 		live:     map[string]*liveJob{},
 		ready:    make(chan struct{}),
@@ -125,9 +125,15 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 			m.accepted[e.ID] = struct{}{}
 		}
 	}
-	if m.grains, err = store.AllGrains(ctx); err != nil {
+	all, err := store.AllGrains(ctx)
+	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("load grains cache: %w", err)
+	}
+	for id, g := range all {
+		if c, err := encodeGrains(g); err == nil {
+			m.grains[id] = c
+		}
 	}
 	// The pillar tree is walked for changes at most once a second, not on
 	// every lookup.

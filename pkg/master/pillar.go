@@ -13,13 +13,7 @@ import (
 
 // pillarFor compiles (or takes from the cache) the pillar of minion id.
 func (m *Master) pillarFor(ctx context.Context, id string) (map[string]any, error) {
-	m.mu.RLock()
-	g := m.grains[id]
-	m.mu.RUnlock()
-	if g == nil {
-		g = map[string]any{}
-	}
-	return m.pillar.Get(ctx, id, g)
+	return m.pillar.Get(ctx, id, m.grainsOf(id))
 }
 
 // handlePillar answers a minion's pillar request. The pillar travels only

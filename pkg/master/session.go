@@ -311,8 +311,12 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		if g.Grains == nil {
 			g.Grains = map[string]any{}
 		}
+		c, err := encodeGrains(g.Grains)
+		if err != nil {
+			return err
+		}
 		m.mu.Lock()
-		m.grains[s.id] = g.Grains
+		m.grains[s.id] = c
 		m.mu.Unlock()
 		m.pillar.Invalidate(s.id)
 		if err := m.store.PutGrains(ctx, s.id, g.Grains); err != nil {
