@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/halite/halite/pkg/cli"
 	"github.com/halite/halite/pkg/events"
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/master"
@@ -198,5 +197,3 @@ func auditCmd(a *app) *cobra.Command {
 	addOut(cmd, a)
 	return cmd
 }
-
-var _ = cli.ExitOK

@@ -210,10 +210,12 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 	} else if summary != nil {
 		fmt.Fprintln(w, summaryLine(summary))
 		if summary.Expected == 0 {
-			fmt.Fprintln(os.Stderr, "No minions matched the target. No command was sent, no jid was assigned.")
+			fmt.Fprintln(os.Stderr, "No minions matched the target.")
 		}
 	}
-	_ = jid
+	if format == output.Text && summary != nil && summary.TimedOut > 0 {
+		fmt.Fprintf(os.Stderr, "Returns that arrive later are stored: halite-master jobs show %s\n", jid)
+	}
 	return exitFor(summary, results)
 }
 
