@@ -196,43 +196,6 @@ func TestLocaleInfo(t *testing.T) {
 	}
 }
 
-func TestTraverse(t *testing.T) {
-	data := map[string]any{
-		"a":    map[string]any{"b": map[string]any{"c": 1}},
-		"list": []any{"x", map[string]any{"k": "v"}, []any{"deep"}},
-		"strs": []string{"s0", "s1"},
-		"nil":  nil,
-	}
-	tests := []struct {
-		key, delim string
-		want       any
-		ok         bool
-	}{
-		{"a:b:c", "", 1, true},
-		{"a:b", ":", map[string]any{"c": 1}, true},
-		{"a.b.c", ".", 1, true},
-		{"a:x", "", nil, false},
-		{"a:b:c:d", "", nil, false},
-		{"list:0", "", "x", true},
-		{"list:1:k", "", "v", true},
-		{"list:k", "", "v", true},
-		{"list:2:0", "", "deep", true},
-		{"list:9", "", nil, false},
-		{"list:-1", "", nil, false},
-		{"list:nokey", "", nil, false},
-		{"strs:1", "", "s1", true},
-		{"strs:x", "", nil, false},
-		{"nil", "", nil, true},
-		{"", "", nil, false},
-	}
-	for _, tt := range tests {
-		got, ok := Traverse(data, tt.key, tt.delim)
-		if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Traverse(%q, %q) = %v, %v; want %v, %v", tt.key, tt.delim, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 // TestCollectLive checks the grains of the machine the tests run on
 // against what the system itself says.
 func TestCollectLive(t *testing.T) {

@@ -92,9 +92,21 @@ func FilterBy(lookup map[string]any, grainValue any, merge map[string]any, defau
 
 // Traverse is Salt's traverse_dict_and_list on plain Go values: it walks
 // key ("a:b:0") through maps and lists and returns def when any step is
-// missing. In a list, a numeric step is an index, and any step may also
-// name a key of a dict inside the list. pillar.get and grains.get are this.
+// missing. pillar.get and grains.get are this.
 func Traverse(data any, key, delimiter string, def any) any {
+	if v, ok := Lookup(data, key, delimiter); ok {
+		return v
+	}
+	return def
+}
+
+// Lookup walks key ("a:b:0", delimiter ":" when empty) through nested
+// maps and lists and reports whether every step was found. In a list a
+// numeric step is an index (negative counts from the end, as in Python),
+// and any other step names a key of the first dict in the list that has
+// it. This is the one implementation of Salt's traverse_dict_and_list in
+// Halite: grains.get, pillar.get and templates use it.
+func Lookup(data any, key, delimiter string) (any, bool) {
 	if delimiter == "" {
 		delimiter = ":"
 	}
@@ -104,38 +116,55 @@ func Traverse(data any, key, delimiter string, def any) any {
 		case map[string]any:
 			v, ok := p[part]
 			if !ok {
-				return def
+				return nil, false
 			}
 			ptr = v
 		case []any:
 			idx, err := strconv.Atoi(part)
-			matched := false
 			if err != nil {
-				for _, it := range p {
-					if m, ok := it.(map[string]any); ok {
-						if v, ok := m[part]; ok {
-							ptr, matched = v, true
-							break
-						}
-					}
+				v, ok := keyInList(p, part)
+				if !ok {
+					return nil, false
 				}
-				if !matched {
-					return def
-				}
+				ptr = v
 				continue
 			}
 			if idx < 0 {
 				idx += len(p)
 			}
 			if idx < 0 || idx >= len(p) {
-				return def
+				return nil, false
+			}
+			ptr = p[idx]
+		case []string:
+			idx, err := strconv.Atoi(part)
+			if err != nil {
+				return nil, false
+			}
+			if idx < 0 {
+				idx += len(p)
+			}
+			if idx < 0 || idx >= len(p) {
+				return nil, false
 			}
 			ptr = p[idx]
 		default:
-			return def
+			return nil, false
 		}
 	}
-	return ptr
+	return ptr, true
+}
+
+// keyInList finds key in the first dict of list that has it.
+func keyInList(list []any, key string) (any, bool) {
+	for _, it := range list {
+		if m, ok := it.(map[string]any); ok {
+			if v, ok := m[key]; ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
 }
 
 func goStr(v any) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	hgrains "github.com/halite/halite/pkg/grains"
 	"github.com/halite/halite/pkg/modules"
 	"github.com/halite/halite/pkg/template"
 )
@@ -61,6 +60,6 @@ func filterBy(_ context.Context, call *modules.Call) (any, error) {
 	if call.Env == nil || call.Env.Grains == nil {
 		return nil, ErrNoGrains
 	}
-	value, _ := hgrains.Traverse(call.Env.Grains(), grain, ":")
+	value, _ := template.Lookup(call.Env.Grains(), grain, ":")
 	return template.FilterBy(lookup, value, merge, def, base)
 }

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"sort"
 
-	hgrains "github.com/halite/halite/pkg/grains"
 	"github.com/halite/halite/pkg/modules"
+	"github.com/halite/halite/pkg/template"
 )
 
 // ErrNoGrains is returned when the call's Env carries no grains.
@@ -104,7 +104,7 @@ func get(_ context.Context, c *modules.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v, ok := hgrains.Traverse(g, key, delim); ok {
+	if v, ok := template.Lookup(g, key, delim); ok {
 		return v, nil
 	}
 	return def, nil
@@ -135,7 +135,7 @@ func item(_ context.Context, c *modules.Call) (any, error) {
 	}
 	out := make(map[string]any, len(keys))
 	for _, k := range keys {
-		if v, ok := hgrains.Traverse(g, k, delim); ok {
+		if v, ok := template.Lookup(g, k, delim); ok {
 			out[k] = v
 		} else {
 			out[k] = def
@@ -172,7 +172,7 @@ func hasValue(_ context.Context, c *modules.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, ok := hgrains.Traverse(g, key, ":")
+	v, ok := template.Lookup(g, key, ":")
 	return ok && truthy(v), nil
 }
 
