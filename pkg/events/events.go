@@ -45,6 +45,14 @@ func (b *Bus) Subscribe(buffer int) *Subscription {
 	return s
 }
 
+// Subscribed reports whether anyone listens, so hot paths can skip
+// building an event nobody will read.
+func (b *Bus) Subscribed() bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.subs) > 0
+}
+
 // Publish sends ev to every subscriber without blocking.
 func (b *Bus) Publish(tag string, data map[string]any) {
 	ev := Event{Tag: tag, Time: time.Now().UTC(), Data: data}

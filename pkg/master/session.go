@@ -344,7 +344,9 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		}
 		m.batch.Add(ret)
 		m.deliver(r.JID, minionEvent{id: s.id, ret: &ret})
-		m.events.Publish("halite/job/"+r.JID+"/ret/"+s.id, map[string]any{"jid": r.JID, "id": s.id, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success})
+		if m.events.Subscribed() { // the return path runs once per minion per job
+			m.events.Publish("halite/job/"+r.JID+"/ret/"+s.id, map[string]any{"jid": r.JID, "id": s.id, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success})
+		}
 		return s.send(wire.TypeReturnAck, wire.ReturnAck{JID: r.JID})
 	case wire.TypeFileList:
 		return m.handleFileList(s, msg)

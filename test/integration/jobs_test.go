@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/halite/halite/pkg/config"
+	"github.com/halite/halite/pkg/events"
 	"github.com/halite/halite/pkg/master"
 )
 
@@ -220,4 +221,41 @@ func TestAsyncThenJobsShow(t *testing.T) {
 	if !found {
 		t.Errorf("no audit record with user for job %s", jr.jid)
 	}
+}
+
+// `halite-master events` streams a job's new and return events.
+func TestEventStream(t *testing.T) {
+	c := newCluster(t, nil)
+	c.acceptedMinions("ev", 2, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tags := make(chan string, 64)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.client.Events(ctx, func(_ []byte, ev events.Event) error {
+			tags <- ev.Tag
+			return nil
+		})
+	}()
+	time.Sleep(200 * time.Millisecond) // let the subscription start
+	jr := c.run(&master.RunRequest{Target: "*", Fun: "test.ping"})
+	want := map[string]bool{
+		"halite/job/" + jr.jid + "/new":     false,
+		"halite/job/" + jr.jid + "/ret/ev0": false,
+		"halite/job/" + jr.jid + "/ret/ev1": false,
+	}
+	deadline := time.After(10 * time.Second)
+	for missing := len(want); missing > 0; {
+		select {
+		case tag := <-tags:
+			if seen, ok := want[tag]; ok && !seen {
+				want[tag] = true
+				missing--
+			}
+		case <-deadline:
+			t.Fatalf("events not seen: %v", want)
+		}
+	}
+	cancel()
+	<-done
 }
