@@ -39,6 +39,8 @@ lint:
 # A short fuzzing pass over every decoder and parser (the corpus is kept in testdata/).
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzGuardScan -fuzztime=20s ./pkg/transport
+	$(GO) test -run=NONE -fuzz=FuzzServerHandshake -fuzztime=20s ./pkg/transport
+	$(GO) test -run=NONE -fuzz=FuzzClientHandshake -fuzztime=20s ./pkg/transport
 	$(GO) test -run=NONE -fuzz=FuzzUnmarshalAuthRequest -fuzztime=20s ./pkg/crypto
 	$(GO) test -run=NONE -fuzz=FuzzUnmarshalAuthReply -fuzztime=20s ./pkg/crypto
 	$(GO) test -run=NONE -fuzz=FuzzOpenPublished -fuzztime=20s ./pkg/crypto

@@ -26,7 +26,20 @@ var (
 	ErrSlowPeer = errors.New("transport: peer too slow, send queue full")
 	// ErrClosed: the connection or server is closed.
 	ErrClosed = errors.New("transport: connection closed")
+	// ErrPeerPanic: parsing the peer's bytes panicked (a bug in the codec
+	// that hostile input found); the connection is closed, the process
+	// lives on.
+	ErrPeerPanic = errors.New("transport: internal error parsing peer bytes")
 )
+
+// contain turns a panic while parsing a peer's bytes into ErrPeerPanic in
+// *err. It is the last line of defence: the known crashes are fixed at
+// their root (parseMetadata, guardConn), but the codec is not ours.
+func contain(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %v", ErrPeerPanic, r)
+	}
+}
 
 // IsSlowPeer reports whether a connection ended because the peer stopped
 // reading: its queue filled up or a write hit the deadline.
@@ -94,7 +107,7 @@ func open(nc net.Conn, typ zmq4.SocketType, identity string, server bool, opts O
 	if opts.HandshakeTimeout > 0 {
 		_ = nc.SetDeadline(time.Now().Add(opts.HandshakeTimeout))
 	}
-	zc, err := zmq4.Open(g, nullSecurity{}, typ, zmq4.SocketIdentity(identity), server, nil)
+	zc, err := handshake(g, typ, identity, server)
 	if err != nil {
 		_ = nc.Close()
 		return nil, fmt.Errorf("zmtp handshake with %s: %w", nc.RemoteAddr(), err)
@@ -109,6 +122,12 @@ func open(nc net.Conn, typ zmq4.SocketType, identity string, server bool, opts O
 		drained: make(chan struct{}),
 	}
 	return c, nil
+}
+
+// handshake runs zmq4's ZMTP handshake, containing any panic.
+func handshake(g *guardConn, typ zmq4.SocketType, identity string, server bool) (zc *zmq4.Conn, err error) {
+	defer contain(&err)
+	return zmq4.Open(g, nullSecurity{}, typ, zmq4.SocketIdentity(identity), server, nil)
 }
 
 // Dial connects to addr (host:port) and performs the ZMTP handshake as a
@@ -227,7 +246,7 @@ func (c *Conn) SendWait(ctx context.Context, frames ...[]byte) error {
 // handled by the codec and not returned.
 func (c *Conn) Recv() ([][]byte, error) {
 	for {
-		msg, err := c.zc.RecvMsg()
+		msg, err := c.recvMsg()
 		if err != nil {
 			c.closeWith(fmt.Errorf("read from %s: %w", c.nc.RemoteAddr(), err))
 			return nil, c.Err()
@@ -237,6 +256,11 @@ func (c *Conn) Recv() ([][]byte, error) {
 		}
 		return msg.Frames, nil
 	}
+}
+
+func (c *Conn) recvMsg() (msg zmq4.Msg, err error) {
+	defer contain(&err)
+	return c.zc.RecvMsg()
 }
 
 // peerGone reports whether the peer has closed its end, with one

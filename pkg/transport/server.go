@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -27,6 +29,34 @@ type Server struct {
 
 	mu    sync.Mutex
 	conns map[*Conn]struct{}
+
+	panics       atomic.Int64
+	panicSources map[string]struct{} // guarded by mu; sources already logged
+}
+
+// maxPanicSources bounds the sources remembered for log-once.
+const maxPanicSources = 1024
+
+// Panics is how many connections ended in a contained panic (see
+// ErrPeerPanic): each one is a bug found by a peer's bytes.
+func (s *Server) Panics() int64 { return s.panics.Load() }
+
+// notePanic counts a contained panic and logs it once per source address.
+func (s *Server) notePanic(remote net.Addr, err any, stack []byte) {
+	s.panics.Add(1)
+	host := remote.String()
+	if h, _, e := net.SplitHostPort(host); e == nil {
+		host = h
+	}
+	s.mu.Lock()
+	_, seen := s.panicSources[host]
+	if !seen && len(s.panicSources) < maxPanicSources {
+		s.panicSources[host] = struct{}{}
+	}
+	s.mu.Unlock()
+	if !seen {
+		s.log.Error("internal error on a connection; connection closed (logged once per source)", "remote", remote, "error", err, "stack", string(stack))
+	}
 }
 
 // maxConcurrentHandshakes bounds the connections in handshake at once, so a
@@ -47,6 +77,8 @@ func Listen(ctx context.Context, addr string, typ zmq4.SocketType, opts Options,
 		ctx: ctx, cancel: cancel,
 		handshk: make(chan struct{}, maxConcurrentHandshakes),
 		conns:   map[*Conn]struct{}{},
+
+		panicSources: map[string]struct{}{},
 	}
 	s.wg.Add(1)
 	go s.acceptLoop()
@@ -124,6 +156,9 @@ func (s *Server) handle(nc net.Conn) {
 	stop()
 	<-s.handshk
 	if err != nil {
+		if errors.Is(err, ErrPeerPanic) {
+			s.notePanic(nc.RemoteAddr(), err, nil)
+		}
 		s.log.Debug("handshake failed", "remote", nc.RemoteAddr(), "error", err)
 		return
 	}
@@ -141,8 +176,23 @@ func (s *Server) handle(nc net.Conn) {
 		s.mu.Unlock()
 	})
 
-	s.serve(s.ctx, c)
+	s.serveContained(c)
+	if errors.Is(c.Err(), ErrPeerPanic) {
+		s.notePanic(nc.RemoteAddr(), c.Err(), nil)
+	}
+}
 
+// serveContained runs serve for c. No peer may take the process down:
+// whatever escapes the codec or the serve function ends this connection
+// only.
+func (s *Server) serveContained(c *Conn) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.notePanic(c.RemoteAddr(), r, debug.Stack())
+			_ = c.Close()
+		}
+	}()
+	s.serve(s.ctx, c)
 	if !c.isDetached() {
 		_ = c.Close()
 	}
