@@ -50,7 +50,7 @@ type Batcher struct {
 	maxDelay time.Duration
 	log      hclog.Logger
 
-	in       chan Return
+	in       chan queued
 	flushes  chan chan error
 	stopping chan struct{} // closed when Run starts shutting down
 	done     chan struct{} // closed when Run has written everything and returned
@@ -86,14 +86,29 @@ func NewBatcher(store Store, maxBatch int, maxDelay time.Duration, log hclog.Log
 		maxBatch: maxBatch,
 		maxDelay: maxDelay,
 		log:      log,
-		in:       make(chan Return, queueBatches*maxBatch),
+		in:       make(chan queued, queueBatches*maxBatch),
 		flushes:  make(chan chan error),
 		stopping: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 }
 
-// Add queues r for writing. It returns at once while the queue has room;
+// queued is a return waiting to be written and whom to tell once it is.
+type queued struct {
+	r      Return
+	stored func(error)
+}
+
+// Add queues r for writing; see AddThen.
+func (b *Batcher) Add(r Return) error { return b.AddThen(r, nil) }
+
+// AddThen queues r for writing and calls stored (when not nil) once the
+// transaction holding r has committed, with nil, or once the Batcher has
+// given up on r, with the reason. It is how the master acknowledges a
+// return only when it is durable: the minion keeps its copy until then.
+// stored runs on the Batcher's goroutine and must not block.
+//
+// AddThen queues r for writing. It returns at once while the queue has room;
 // when the queue is full (the store is slower than returns arrive) it
 // blocks until there is room. That back-pressure is deliberate: it slows
 // the reader of the request channel rather than dropping returns or
@@ -102,20 +117,21 @@ func NewBatcher(store Store, maxBatch int, maxDelay time.Duration, log hclog.Log
 // Add returns ErrBatcherClosed, without queueing r, once Run has begun to
 // shut down. Returns added before that are written by Run before it
 // returns. Before Run starts, Add queues until the queue is full.
-func (b *Batcher) Add(r Return) error {
+func (b *Batcher) AddThen(r Return, stored func(error)) error {
+	q := queued{r, stored}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
 		return ErrBatcherClosed
 	}
 	select {
-	case b.in <- r:
+	case b.in <- q:
 		return nil
 	case <-b.stopping:
 		// Run is waiting for us to leave; the queue may still have room,
 		// in which case r is taken in the final drain.
 		select {
-		case b.in <- r:
+		case b.in <- q:
 			return nil
 		default:
 			return ErrBatcherClosed
@@ -154,7 +170,7 @@ func (b *Batcher) Run(ctx context.Context) error {
 
 	// Writes outlive ctx so that shutdown still stores what was queued.
 	wctx := context.WithoutCancel(ctx)
-	batch := make([]Return, 0, b.maxBatch)
+	batch := make([]queued, 0, b.maxBatch)
 	timer := time.NewTimer(b.maxDelay)
 	timer.Stop()
 	defer timer.Stop()
@@ -169,8 +185,8 @@ func (b *Batcher) Run(ctx context.Context) error {
 		timer.Stop()
 		deadline = nil
 	}
-	add := func(r Return) {
-		batch = append(batch, r)
+	add := func(q queued) {
+		batch = append(batch, q)
 		switch {
 		case len(batch) >= b.maxBatch:
 			write()
@@ -212,10 +228,14 @@ func (b *Batcher) Run(ctx context.Context) error {
 // write stores batch, retrying as retryDelays says. A batch refused for bad
 // input (ErrInvalid: nothing was written) is retried one return at a time so
 // one bad return does not cost the others.
-func (b *Batcher) write(ctx context.Context, batch []Return) {
+func (b *Batcher) write(ctx context.Context, batch []queued) {
 	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
-	err := b.store.AddReturns(ctx, batch)
+	rs := make([]Return, len(batch))
+	for i := range batch {
+		rs[i] = batch[i].r
+	}
+	err := b.store.AddReturns(ctx, rs)
 	for i := 0; err != nil && !errors.Is(err, ErrInvalid) && i < len(retryDelays); i++ {
 		b.log.Warn("writing returns failed, will retry", "returns", len(batch), "retry_in", retryDelays[i], "error", err)
 		t := time.NewTimer(retryDelays[i])
@@ -224,10 +244,15 @@ func (b *Batcher) write(ctx context.Context, batch []Return) {
 		case <-ctx.Done():
 		}
 		t.Stop()
-		err = b.store.AddReturns(ctx, batch)
+		err = b.store.AddReturns(ctx, rs)
 	}
 	switch {
 	case err == nil:
+		for _, q := range batch {
+			if q.stored != nil {
+				q.stored(nil)
+			}
+		}
 		return
 	case errors.Is(err, ErrInvalid) && len(batch) > 1:
 		b.log.Warn("batch of returns refused, writing one at a time", "returns", len(batch), "error", err)
@@ -236,8 +261,11 @@ func (b *Batcher) write(ctx context.Context, batch []Return) {
 		}
 		return
 	}
-	for _, r := range batch {
-		b.log.Error("return not stored", "jid", r.JID, "id", r.ID, "error", err)
+	for _, q := range batch {
+		b.log.Error("return not stored", "jid", q.r.JID, "id", q.r.ID, "error", err)
+		if q.stored != nil {
+			q.stored(err)
+		}
 	}
 	b.errMu.Lock()
 	defer b.errMu.Unlock()

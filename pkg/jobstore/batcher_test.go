@@ -320,3 +320,47 @@ func TestBatcherFlushHonoursContext(t *testing.T) {
 		t.Errorf("Flush without Run = %v, want DeadlineExceeded", err)
 	}
 }
+
+// The master acknowledges a return when AddThen's callback says it is
+// stored: the callback must come only after the commit, and say so when
+// the store gave up on it.
+func TestAddThenCallsBackAfterCommit(t *testing.T) {
+	s, _ := openStore(t)
+	b := NewBatcher(s, 100, time.Hour, nil) // nothing is written until Flush
+	startBatcher(t, b)
+	var stored atomic.Int32
+	for i := range 5 {
+		err := b.AddThen(ret("j", i), func(err error) {
+			if err != nil {
+				t.Errorf("stored with error %v", err)
+			}
+			// The callback's claim must already be true.
+			if n := returned(t, s, "j"); n < 5 {
+				t.Errorf("callback before commit: %d of 5 returns in the store", n)
+			}
+			stored.Add(1)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := stored.Load(); n != 0 {
+		t.Fatalf("%d callbacks before anything was written", n)
+	}
+	if err := b.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := stored.Load(); n != 5 {
+		t.Fatalf("%d of 5 callbacks after Flush", n)
+	}
+	// A return the store refuses for good is reported as such.
+	var refused error
+	if err := b.AddThen(Return{JID: "j", Fun: "x"}, func(err error) { refused = err }); err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Flush(context.Background())
+	if !errors.Is(refused, ErrInvalid) {
+		t.Fatalf("refused return reported %v, want ErrInvalid", refused)
+	}
+}

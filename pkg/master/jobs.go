@@ -242,6 +242,7 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 	if err := m.store.CreateJob(ctx, job); err != nil {
 		return fmt.Errorf("store job: %w", err)
 	}
+	m.expected.put(jid, toSet(expected))
 	lj := &liveJob{ch: make(chan minionEvent, 2*len(expected)+64)}
 	if !req.Async {
 		m.mu.Lock()

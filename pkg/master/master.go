@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -61,6 +62,9 @@ type Master struct {
 	live     map[string]*liveJob // jobs whose caller is still waiting
 
 	ready chan struct{}
+
+	expected          expectedSets // expected minions of recent jobs
+	unexpectedReturns atomic.Int64 // returns refused from minions a job did not target
 
 	work     chan func()   // message handling, see onWorker
 	stopWork chan struct{} // closed after the servers stop

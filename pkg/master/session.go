@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/halite/halite/pkg/crypto"
-	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/transport"
 	"github.com/halite/halite/pkg/wire"
@@ -331,23 +330,7 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		m.deliver(a.JID, minionEvent{id: s.id, acked: true})
 		return nil
 	case wire.TypeReturn:
-		var r wire.Return
-		if err := msg.DecodeBody(&r); err != nil {
-			return err
-		}
-		if r.JID == "" {
-			return errors.New("return without jid")
-		}
-		ret := jobstore.Return{
-			JID: r.JID, ID: s.id, Fun: r.Fun, Return: m.scrubSecrets(s.id, r.Return), Retcode: r.Retcode, Success: r.Success,
-			Received: time.Now().UTC(), Duration: time.Duration(r.Duration),
-		}
-		m.batch.Add(ret)
-		m.deliver(r.JID, minionEvent{id: s.id, ret: &ret})
-		if m.events.Subscribed() { // the return path runs once per minion per job
-			m.events.Publish("halite/job/"+r.JID+"/ret/"+s.id, map[string]any{"jid": r.JID, "id": s.id, "fun": r.Fun, "retcode": r.Retcode, "success": r.Success})
-		}
-		return s.send(wire.TypeReturnAck, wire.ReturnAck{JID: r.JID})
+		return m.handleReturn(ctx, s, msg)
 	case wire.TypeFileList:
 		return m.handleFileList(s, msg)
 	case wire.TypeFileGet:

@@ -49,6 +49,7 @@ func (m *Minion) execute(ctx context.Context, job *wire.Job) {
 		JID: job.JID, Fun: job.Fun, Return: res.Return, Retcode: res.Retcode, Success: res.Success,
 		Started: started.UnixNano(), Duration: int64(time.Since(started)),
 	}
+	fitReturn(&ret, maxReturnBytes, log)
 	if ctx.Err() != nil && !res.Success {
 		// Cancelled by shutdown: the result is not what the function would
 		// have returned; keep it anyway so the master learns what happened.
@@ -72,5 +73,7 @@ func (m *Minion) deliverReturn(r *wire.Return) {
 		if err := m.spool.persist(r.JID); err != nil {
 			m.log.Error("spool return", "jid", r.JID, "error", err)
 		}
+		return
 	}
+	m.spool.markSent(r.JID, time.Now())
 }

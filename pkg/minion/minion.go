@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 		}
 		key = k
 	}
-	sp, err := openSpool(filepath.Join(cfg.CacheDir, "returns"))
+	sp, err := openSpool(filepath.Join(cfg.CacheDir, "returns"), log.Named("spool"))
 	if err != nil {
 		return nil, err
 	}

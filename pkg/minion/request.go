@@ -109,10 +109,8 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version}); err != nil {
 		return err
 	}
-	for _, r := range m.spool.pending() {
-		if err := s.send(wire.TypeReturn, r); err != nil {
-			return err
-		}
+	if err := m.resend(s, time.Time{}); err != nil {
+		return err
 	}
 	// The pillar is fetched on every new session (the master may have
 	// changed it while we were away); its answer is read by serveSession.
@@ -198,8 +196,29 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 			if err := s.send(wire.TypeHeartbeat, wire.Heartbeat{Time: wire.Now(), Version: version.Version, Running: int(m.running.Load())}); err != nil {
 				return err
 			}
+			// A return the master took but never acknowledged (its store
+			// failed, or it died between reading and committing) goes again.
+			if err := m.resend(s, time.Now().Add(-resendAfter)); err != nil {
+				return err
+			}
 		}
 	}
+}
+
+// resendAfter is how long a sent return may wait for its ack before it is
+// sent again on the same session.
+const resendAfter = 30 * time.Second
+
+// resend sends the returns still unacknowledged that were last sent
+// before cutoff (all of them for the zero time).
+func (m *Minion) resend(s *session, cutoff time.Time) error {
+	for _, r := range m.spool.due(cutoff) {
+		if err := s.send(wire.TypeReturn, r); err != nil {
+			return err
+		}
+		m.spool.markSent(r.JID, time.Now())
+	}
+	return nil
 }
 
 func (m *Minion) handleMasterMessage(msg wire.Message) error {
@@ -221,6 +240,10 @@ func (m *Minion) handleMasterMessage(msg wire.Message) error {
 		var a wire.ReturnAck
 		if err := msg.DecodeBody(&a); err != nil {
 			return err
+		}
+		if a.Refused != "" {
+			m.spool.refused(a.JID, a.Refused)
+			return nil
 		}
 		m.spool.acked(a.JID)
 		return nil

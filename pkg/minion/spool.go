@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/halite/halite/pkg/codec"
 	"github.com/halite/halite/pkg/wire"
@@ -15,17 +18,32 @@ import (
 // spool keeps returns until the master confirms them: in memory, and on
 // disk (one file per jid) when they could not be sent or the minion stops,
 // so a return produced while the master is down is delivered later.
+//
+// Nothing leaves the spool in silence. A return the master refuses for
+// good (it cannot decode or store it, or says the job never targeted this
+// minion), and a spool file the minion cannot read back, move to the
+// quarantine directory beside it with an error in the log; an operator
+// can inspect them there.
 type spool struct {
-	dir string
-	mu  sync.Mutex
-	m   map[string]*wire.Return
+	dir        string
+	quarantine string
+	log        hclog.Logger
+
+	mu sync.Mutex
+	m  map[string]*spooled
 }
 
-func openSpool(dir string) (*spool, error) {
+// spooled is one return waiting for the master's ack.
+type spooled struct {
+	r    *wire.Return
+	sent time.Time // last handed to a session; zero if never
+}
+
+func openSpool(dir string, log hclog.Logger) (*spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create spool %s: %w", dir, err)
 	}
-	s := &spool{dir: dir, m: map[string]*wire.Return{}}
+	s := &spool{dir: dir, quarantine: filepath.Join(dir, "quarantine"), log: log, m: map[string]*spooled{}}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read spool %s: %w", dir, err)
@@ -41,13 +59,31 @@ func openSpool(dir string) (*spool, error) {
 		}
 		var r wire.Return
 		if err := codec.Unmarshal(b, &r); err != nil {
-			// Keep the file for inspection but do not let it block others.
-			_ = os.Rename(p, p+".corrupt")
+			// Keep it for inspection, out of the way of the others.
+			s.toQuarantine(e.Name(), b, "unreadable spool file: "+err.Error())
 			continue
 		}
-		s.m[r.JID] = &r
+		s.m[r.JID] = &spooled{r: &r}
 	}
 	return s, nil
+}
+
+// toQuarantine keeps b (a return, or what was left of one) as name in the
+// quarantine directory with a .reason file beside it, removes the spool
+// file, and logs the move as an error.
+func (s *spool) toQuarantine(name string, b []byte, reason string) {
+	dst := filepath.Join(s.quarantine, name)
+	err := os.MkdirAll(s.quarantine, 0o700)
+	if err == nil {
+		err = os.WriteFile(dst, b, 0o600)
+	}
+	if err == nil {
+		err = os.WriteFile(dst+".reason", []byte(reason+"\n"), 0o600)
+	}
+	if err == nil {
+		_ = os.Remove(filepath.Join(s.dir, name))
+	}
+	s.log.Error("return quarantined; it will not be sent again", "file", dst, "reason", reason, "error", err)
 }
 
 func (s *spool) path(jid string) string {
@@ -55,21 +91,31 @@ func (s *spool) path(jid string) string {
 	return filepath.Join(s.dir, filepath.Base(jid)+".ret")
 }
 
+// add holds r until the master acknowledges it.
 func (s *spool) add(r *wire.Return) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.m[r.JID] = r
+	s.m[r.JID] = &spooled{r: r}
+}
+
+// markSent records that jid's return was handed to a session now.
+func (s *spool) markSent(jid string, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.m[jid]; e != nil {
+		e.sent = now
+	}
 }
 
 // persist writes one held return to disk.
 func (s *spool) persist(jid string) error {
 	s.mu.Lock()
-	r := s.m[jid]
+	e := s.m[jid]
 	s.mu.Unlock()
-	if r == nil {
+	if e == nil {
 		return nil
 	}
-	b, err := codec.Marshal(r)
+	b, err := codec.Marshal(e.r)
 	if err != nil {
 		return err
 	}
@@ -104,13 +150,35 @@ func (s *spool) acked(jid string) {
 	_ = os.Remove(s.path(jid))
 }
 
+// refused quarantines a return the master will never store.
+func (s *spool) refused(jid, reason string) {
+	s.mu.Lock()
+	e := s.m[jid]
+	delete(s.m, jid)
+	s.mu.Unlock()
+	if e == nil {
+		return
+	}
+	b, err := codec.Marshal(e.r)
+	if err != nil {
+		b = []byte(err.Error())
+	}
+	s.toQuarantine(filepath.Base(s.path(jid)), b, "refused by the master: "+reason)
+}
+
 // pending lists unconfirmed returns, oldest jid first.
-func (s *spool) pending() []*wire.Return {
+func (s *spool) pending() []*wire.Return { return s.due(time.Time{}) }
+
+// due lists the unconfirmed returns last sent before cutoff (all of them
+// for the zero time), oldest jid first.
+func (s *spool) due(cutoff time.Time) []*wire.Return {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*wire.Return, 0, len(s.m))
-	for _, r := range s.m {
-		out = append(out, r)
+	for _, e := range s.m {
+		if cutoff.IsZero() || e.sent.Before(cutoff) {
+			out = append(out, e.r)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].JID < out[j].JID })
 	return out

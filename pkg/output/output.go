@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/halite/halite/pkg/value"
 )
 
 // Format is an --out value.
@@ -53,6 +55,9 @@ func Nested(w io.Writer, id string, value any) error {
 
 func nested(b *strings.Builder, v any, indent int, prefix string) {
 	pad := strings.Repeat(" ", indent)
+	if raw, ok := value.AsBytes(v); ok {
+		v = raw.String() // output that is not UTF-8: shown with U+FFFD, exact in --out json
+	}
 	switch x := v.(type) {
 	case nil:
 		b.WriteString(pad + prefix + "None\n")

@@ -47,6 +47,10 @@ const (
 	TypeRefresh      = "refresh"
 )
 
+// MaxReturnValue is the budget of one return's encoded value; a minion
+// truncates what is over it (see MaxBody[TypeReturn]).
+const MaxReturnValue = 8 << 20
+
 // MaxBody is the largest body accepted for each minion → master type.
 // Anything not listed is refused.
 var MaxBody = map[string]int{
@@ -143,9 +147,26 @@ type Return struct {
 	Duration int64 `cbor:"7,keyasint"`
 }
 
-// ReturnAck tells the minion its return is stored and may be forgotten.
+// ReturnAck answers a return. Without Refused it says the return is
+// durably stored and the minion may forget it. With Refused the master
+// will never store it (it cannot be decoded, or the minion was not
+// targeted): the minion quarantines it on disk and logs why, instead of
+// sending it again.
 type ReturnAck struct {
-	JID string `cbor:"1,keyasint"`
+	JID     string `cbor:"1,keyasint"`
+	Refused string `cbor:"2,keyasint,omitempty"`
+}
+
+// ReturnHead is a Return whose value is left encoded, so the master can
+// name the job of a return whose value it cannot decode.
+type ReturnHead struct {
+	JID      string          `cbor:"1,keyasint"`
+	Fun      string          `cbor:"2,keyasint"`
+	Return   cbor.RawMessage `cbor:"3,keyasint"`
+	Retcode  int             `cbor:"4,keyasint"`
+	Success  bool            `cbor:"5,keyasint"`
+	Started  int64           `cbor:"6,keyasint"`
+	Duration int64           `cbor:"7,keyasint"`
 }
 
 // Error is the master's answer to a message it refused.

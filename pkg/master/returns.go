@@ -1,0 +1,130 @@
+package master
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/halite/halite/pkg/codec"
+	"github.com/halite/halite/pkg/jobstore"
+	binval "github.com/halite/halite/pkg/value"
+	"github.com/halite/halite/pkg/wire"
+)
+
+// handleReturn takes one return from a minion. The order of the checks is
+// the contract of DESIGN §4 and §8d:
+//   - a return whose envelope does not decode is a protocol error (counted
+//     as a refusal of the connection);
+//   - a return whose value does not decode, or that comes from a minion
+//     outside the job's expected set, is refused by jid: the minion keeps
+//     it in quarantine and logs why; the connection stays up;
+//   - anything else is stored, and acknowledged only once its transaction
+//     has committed, so a master killed at any instant loses nothing the
+//     minion has forgotten.
+func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message) error {
+	var head wire.ReturnHead
+	if err := msg.DecodeBody(&head); err != nil {
+		return err
+	}
+	if head.JID == "" {
+		return errors.New("return without jid")
+	}
+	if !m.isExpected(ctx, head.JID, s.id) {
+		m.unexpectedReturns.Add(1)
+		m.log.Named("returns").Warn("refused a return from a minion the job did not target", "jid", head.JID, "id", s.id)
+		return m.refuseReturn(s, head.JID, "this minion is not targeted by the job")
+	}
+	var value any
+	if len(head.Return) > 0 {
+		if err := codec.Unmarshal(head.Return, &value); err != nil {
+			m.log.Named("returns").Error("refused a return the master cannot decode", "jid", head.JID, "id", s.id, "error", err)
+			return m.refuseReturn(s, head.JID, "the master cannot decode the return: "+err.Error())
+		}
+		value = binval.Restore(value) // CBOR byte strings: output that is not UTF-8
+	}
+	ret := jobstore.Return{
+		JID: head.JID, ID: s.id, Fun: head.Fun, Return: m.scrubSecrets(s.id, value), Retcode: head.Retcode, Success: head.Success,
+		Received: time.Now().UTC(), Duration: time.Duration(head.Duration),
+	}
+	err := m.batch.AddThen(ret, func(err error) {
+		switch {
+		case err == nil:
+			_ = s.send(wire.TypeReturnAck, wire.ReturnAck{JID: ret.JID})
+		case errors.Is(err, jobstore.ErrInvalid):
+			_ = m.refuseReturn(s, ret.JID, "the master cannot store the return: "+err.Error())
+		default:
+			// Not stored, not refused: the minion keeps it and sends it
+			// again (it resends unacknowledged returns periodically).
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("queue return: %w", err)
+	}
+	m.deliver(ret.JID, minionEvent{id: s.id, ret: &ret})
+	if m.events.Subscribed() { // the return path runs once per minion per job
+		m.events.Publish("halite/job/"+ret.JID+"/ret/"+s.id, map[string]any{"jid": ret.JID, "id": s.id, "fun": ret.Fun, "retcode": ret.Retcode, "success": ret.Success})
+	}
+	return nil
+}
+
+// refuseReturn tells the minion its return for jid will never be stored,
+// and says so on the event bus.
+func (m *Master) refuseReturn(s *session, jid, reason string) error {
+	m.events.Publish("halite/job/"+jid+"/refused/"+s.id, map[string]any{"jid": jid, "id": s.id, "reason": reason})
+	return s.send(wire.TypeReturnAck, wire.ReturnAck{JID: jid, Refused: reason})
+}
+
+// isExpected reports whether id is in the expected set of job jid.
+func (m *Master) isExpected(ctx context.Context, jid, id string) bool {
+	set, ok := m.expected.get(jid)
+	if !ok {
+		// A job older than the cache: ask the store, once per job.
+		set = map[string]struct{}{}
+		if rec, err := m.store.GetJob(ctx, jid); err == nil {
+			set = toSet(rec.Expected)
+		} else if !errors.Is(err, jobstore.ErrNotFound) {
+			m.log.Named("returns").Error("look up a job's expected minions", "jid", jid, "error", err)
+			return true // the store is sick: keep the return rather than refuse it
+		}
+		m.expected.put(jid, set)
+	}
+	_, ok = set[id]
+	return ok
+}
+
+// maxExpectedSets bounds the jobs whose expected sets are kept in memory;
+// returns for older jobs cost one store lookup per job.
+const maxExpectedSets = 4096
+
+// expectedSets remembers the expected minions of recent jobs, oldest out
+// first.
+type expectedSets struct {
+	mu    sync.Mutex
+	sets  map[string]map[string]struct{}
+	order []string
+}
+
+func (e *expectedSets) put(jid string, set map[string]struct{}) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sets == nil {
+		e.sets = map[string]map[string]struct{}{}
+	}
+	if _, ok := e.sets[jid]; !ok {
+		e.order = append(e.order, jid)
+	}
+	e.sets[jid] = set
+	for len(e.order) > maxExpectedSets {
+		delete(e.sets, e.order[0])
+		e.order = e.order[1:]
+	}
+}
+
+func (e *expectedSets) get(jid string) (map[string]struct{}, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	set, ok := e.sets[jid]
+	return set, ok
+}

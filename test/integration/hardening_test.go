@@ -1,0 +1,179 @@
+package integration
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/halite/halite/pkg/crypto"
+	"github.com/halite/halite/pkg/master"
+	"github.com/halite/halite/pkg/wire"
+)
+
+// storedReturn is the stored return value of id in job jid.
+func storedReturn(t *testing.T, c *cluster, jid, id string) any {
+	t.Helper()
+	var got any
+	waitFor(t, 10*time.Second, "return of "+id+" stored", func() bool {
+		rec, err := c.client.Job(context.Background(), jid)
+		if err != nil {
+			return false
+		}
+		for _, r := range rec.Results {
+			if r.ID == id && r.Return != nil {
+				got = r.Return.Return
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// F2: output that is not UTF-8 is stored byte for byte, and never costs
+// the minion its connection.
+func TestNonUTF8OutputIsStoredExactly(t *testing.T) {
+	c := newCluster(t, nil)
+	c.acceptedMinions("u", 1, nil)
+	// More such returns than the old refusal limit (8) allowed.
+	for i := range 10 {
+		jr := c.run(&master.RunRequest{Target: "u0", Fun: "cmd.run", Args: []any{fmt.Sprintf(`printf 'caf\351 %d'`, i)}, Kwargs: map[string]any{"python_shell": true}})
+		if jr.states["u0"] != "returned" {
+			t.Fatalf("job %d: state %v", i, jr.states)
+		}
+		got := storedReturn(t, c, jr.jid, "u0")
+		m, ok := got.(map[string]any)
+		if !ok {
+			t.Fatalf("stored %T %v, want the {\"$bytes\": ...} form", got, got)
+		}
+		raw, err := base64.StdEncoding.DecodeString(m["$bytes"].(string))
+		if err != nil || string(raw) != fmt.Sprintf("caf\xe9 %d", i) {
+			t.Fatalf("stored bytes %q (%v)", raw, err)
+		}
+	}
+	jr := c.run(&master.RunRequest{Target: "u0", Fun: "cmd.run", Args: []any{"head -c 4096 /dev/urandom"}, Kwargs: map[string]any{"python_shell": true}})
+	if jr.states["u0"] != "returned" {
+		t.Fatalf("random bytes: state %v", jr.states)
+	}
+	if jr := c.run(&master.RunRequest{Target: "u0", Fun: "test.ping"}); jr.states["u0"] != "returned" {
+		t.Fatalf("minion cut off after binary returns: %v", jr.states)
+	}
+}
+
+// F3: a return over the budget (a state run of 20 outputs of 1 MB each)
+// is truncated with a note and delivered once; the minion stays connected.
+func TestOversizedReturnIsTruncated(t *testing.T) {
+	tree := t.TempDir()
+	sls := "{% for i in range(20) %}\nbig{{ i }}:\n  cmd.run:\n    - name: yes a | head -c 1000000\n{% endfor %}\n"
+	if err := os.WriteFile(filepath.Join(tree, "big.sls"), []byte(sls), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := stateCluster(t, tree, 1)
+	jr := c.run(&master.RunRequest{Target: "st0", Fun: "state.apply", Args: []any{"big"}, Timeout: "60s"})
+	if jr.states["st0"] != "returned" {
+		t.Fatalf("20 MB state run: state %v", jr.states)
+	}
+	b, err := json.Marshal(storedReturn(t, c, jr.jid, "st0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > wire.MaxReturnValue+1<<20 || !strings.Contains(string(b), "[truncated by halite: ") {
+		t.Fatalf("stored %d bytes of JSON: %.300s", len(b), b)
+	}
+	if n := strings.Count(string(b), `\"result\": true`) + strings.Count(string(b), `"result":true`); n != 20 {
+		t.Errorf("%d of 20 state results kept", n)
+	}
+	if jr := c.run(&master.RunRequest{Target: "st0", Fun: "test.ping"}); jr.states["st0"] != "returned" {
+		t.Fatalf("minion not serving after the big return: %v", jr.states)
+	}
+	if n := strings.Count(c.mlog.String(), "frame too large"); n != 0 {
+		t.Errorf("master refused %d frames", n)
+	}
+}
+
+// F12: a minion the job did not target cannot add a return to it.
+func TestReturnFromUntargetedMinionRefused(t *testing.T) {
+	c := newCluster(t, nil)
+	c.acceptedMinions("t", 1, nil)
+	jr := c.run(&master.RunRequest{Target: "t0", Fun: "test.ping"})
+	rogue := newRogueMinion(t, c, "intruder")
+	if st := rogue.auth(); st != crypto.StatusPending {
+		t.Fatalf("auth: %v", st)
+	}
+	if _, err := c.client.KeyAction(context.Background(), "accept", "intruder", false); err != nil {
+		t.Fatal(err)
+	}
+	if st := rogue.readAuthReply(); st != crypto.StatusAccepted {
+		t.Fatalf("auth after accept: %v", st)
+	}
+	rogue.sendSealed(wire.TypeReturn, wire.Return{JID: jr.jid, Fun: "test.ping", Return: "forged", Success: true})
+	var ack wire.ReturnAck
+	for ack.JID == "" {
+		frames := rogue.recv(5 * time.Second)
+		if frames == nil {
+			t.Fatal("no answer to the forged return")
+		}
+		plain, err := rogue.ch.Open(frames[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := wire.Decode(plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Type == wire.TypeReturnAck {
+			if err := msg.DecodeBody(&ack); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if ack.Refused == "" {
+		t.Fatal("forged return acknowledged as stored")
+	}
+	rec, err := c.client.Job(context.Background(), jr.jid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rec.Results {
+		if r.ID == "intruder" {
+			t.Fatalf("forged return stored: %+v", r)
+		}
+	}
+}
+
+// F2: a return the master refuses is quarantined by the minion, with a
+// reason, and a spool file the minion cannot read is too; nothing is
+// renamed away in silence or sent forever.
+func TestUnreadableSpoolIsQuarantinedLoudly(t *testing.T) {
+	c := newCluster(t, nil)
+	rm := c.acceptedMinions("q", 1, nil)[0]
+	cfg := rm.cfg
+	c.stopMinion("q0")
+	spool := filepath.Join(cfg.CacheDir, "returns")
+	if err := os.WriteFile(filepath.Join(spool, "20260101000000000000.ret"), []byte("\xff\x00garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rm = c.startMinion(cfg)
+	select {
+	case <-rm.m.Authenticated():
+	case <-time.After(10 * time.Second):
+		t.Fatal("minion did not come back")
+	}
+	q := filepath.Join(spool, "quarantine", "20260101000000000000.ret")
+	if _, err := os.Stat(q); err != nil {
+		t.Fatalf("unreadable spool file not quarantined: %v", err)
+	}
+	reason, err := os.ReadFile(q + ".reason")
+	if err != nil || !strings.Contains(string(reason), "unreadable") {
+		t.Fatalf("reason %q (%v)", reason, err)
+	}
+	if !strings.Contains(rm.log.String(), "return quarantined") {
+		t.Error("quarantine not logged")
+	}
+}
