@@ -3,6 +3,7 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+	"syscall"
 
 	"github.com/halite/halite/pkg/cli"
 	"github.com/halite/halite/pkg/config"
@@ -69,8 +70,12 @@ func serveCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The master's own files (store, socket, keys) are its own only.
+			// (The minion does not do this: commands it runs inherit its
+			// umask, and it creates its own files with explicit modes.)
+			syscall.Umask(0o077)
 			log := cli.Logger("master", cfg.LogLevel, nil)
-			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, log.Named("pprof")); err != nil {
+			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, cfg.PprofAllowRemote, log.Named("pprof")); err != nil {
 				return cli.Exit(1, err)
 			}
 			m, err := master.New(cmd.Context(), cfg, log)

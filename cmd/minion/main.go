@@ -62,7 +62,7 @@ func serveCmd(a *app) *cobra.Command {
 				return err
 			}
 			log := cli.Logger("minion", cfg.LogLevel, nil)
-			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, log.Named("pprof")); err != nil {
+			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, cfg.PprofAllowRemote, log.Named("pprof")); err != nil {
 				return cli.Exit(1, err)
 			}
 			m, err := minion.New(cmd.Context(), cfg, log, minion.Options{})

@@ -46,7 +46,7 @@ func swarmCmd(a *app) *cobra.Command {
 				fmt.Fprintln(os.Stderr, "warning: could not raise the open-file limit:", err)
 			}
 			log := cli.Logger("swarm", cfg.LogLevel, nil)
-			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, log.Named("pprof")); err != nil {
+			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, cfg.PprofAllowRemote, log.Named("pprof")); err != nil {
 				return cli.Exit(1, err)
 			}
 			base, err := grains.Collect(cmd.Context(), cfg.ID, cfg.Grains)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -66,6 +67,8 @@ type Master struct {
 	Nodegroups map[string]any `yaml:"nodegroups"`
 	// KeepJobs is how long jobs and their returns are kept.
 	KeepJobs Duration `yaml:"keep_jobs"`
+	// KeepAudit is how long audit records are kept.
+	KeepAudit Duration `yaml:"keep_audit"`
 	// PublishKeyRotation is the period of routine publish-key rotation.
 	PublishKeyRotation Duration `yaml:"publish_key_rotation"`
 	// ClockSkew is how far a minion's auth timestamp may be off.
@@ -84,6 +87,9 @@ type Master struct {
 	PillarSecretKeys []string `yaml:"pillar_secret_keys"`
 	// PprofListen, when set, serves net/http/pprof on this loopback address.
 	PprofListen string `yaml:"pprof_listen"`
+	// PprofAllowRemote lets pprof_listen be a non-loopback address (pprof
+	// has no authentication: it shows memory and command lines).
+	PprofAllowRemote bool `yaml:"pprof_allow_remote"`
 }
 
 // Minion is halite-minion's configuration.
@@ -106,8 +112,9 @@ type Minion struct {
 	ReconnectMin Duration `yaml:"reconnect_min"`
 	ReconnectMax Duration `yaml:"reconnect_max"`
 	// MaxJobs bounds the jobs running at once.
-	MaxJobs     int    `yaml:"max_jobs"`
-	PprofListen string `yaml:"pprof_listen"`
+	MaxJobs          int    `yaml:"max_jobs"`
+	PprofListen      string `yaml:"pprof_listen"`
+	PprofAllowRemote bool   `yaml:"pprof_allow_remote"`
 	// FileRoots and PillarRoots serve `halite-minion call --local`
 	// (masterless), as in Salt.
 	FileRoots   map[string][]string `yaml:"file_roots"`
@@ -124,6 +131,7 @@ func DefaultMaster() Master {
 		DataDir:            "/var/lib/halite/master",
 		LogLevel:           "info",
 		KeepJobs:           Duration(168 * time.Hour),
+		KeepAudit:          Duration(90 * 24 * time.Hour),
 		PublishKeyRotation: Duration(24 * time.Hour),
 		ClockSkew:          Duration(5 * time.Minute),
 		AckTimeout:         Duration(5 * time.Second),
@@ -204,10 +212,55 @@ func (c Master) Validate() error {
 	if c.API.Listen != "" && len(c.API.Token) < 16 {
 		errs = append(errs, errors.New("api.token: at least 16 characters are required when api.listen is set"))
 	}
-	if c.AckTimeout <= 0 {
-		errs = append(errs, errors.New("ack_timeout: must be positive"))
-	}
+	errs = append(errs,
+		between("ack_timeout", c.AckTimeout, 100*time.Millisecond, time.Hour),
+		between("clock_skew", c.ClockSkew, time.Second, 24*time.Hour),
+		atLeast("keep_jobs", c.KeepJobs, 0),
+		atLeast("keep_audit", c.KeepAudit, 0),
+		atLeast("publish_key_rotation", c.PublishKeyRotation, 0),
+		pprofAddr(c.PprofListen, c.PprofAllowRemote))
 	return errors.Join(errs...)
+}
+
+// between is an error unless lo <= d <= hi.
+func between(key string, d Duration, lo, hi time.Duration) error {
+	if d.D() < lo || d.D() > hi {
+		return fmt.Errorf("%s: %v is out of range (%v to %v)", key, d.D(), lo, hi)
+	}
+	return nil
+}
+
+// atLeast is an error unless d >= lo (0 turns the feature off).
+func atLeast(key string, d Duration, lo time.Duration) error {
+	if d.D() < lo {
+		return fmt.Errorf("%s: %v is negative", key, d.D())
+	}
+	return nil
+}
+
+// pprofAddr: pprof has no authentication, so it binds loopback unless the
+// operator says otherwise.
+func pprofAddr(addr string, allowRemote bool) error {
+	if addr == "" || allowRemote {
+		return nil
+	}
+	if !IsLoopback(addr) {
+		return fmt.Errorf("pprof_listen: %s is not a loopback address (pprof has no authentication; set pprof_allow_remote: true to serve it anyway)", addr)
+	}
+	return nil
+}
+
+// IsLoopback reports whether host:port names a loopback address.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 var validID = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,255}$`)
@@ -227,12 +280,15 @@ func (c Minion) Validate() error {
 	if !logLevels[c.LogLevel] {
 		errs = append(errs, fmt.Errorf("log_level: unknown level %q", c.LogLevel))
 	}
-	if c.HeartbeatInterval <= 0 {
-		errs = append(errs, errors.New("heartbeat_interval: must be positive"))
+	if c.MaxJobs < 1 || c.MaxJobs > 100000 {
+		errs = append(errs, errors.New("max_jobs: must be between 1 and 100000"))
 	}
-	if c.MaxJobs < 1 {
-		errs = append(errs, errors.New("max_jobs: must be at least 1"))
-	}
+	errs = append(errs,
+		between("heartbeat_interval", c.HeartbeatInterval, 100*time.Millisecond, time.Hour),
+		between("clock_skew", c.ClockSkew, time.Second, 24*time.Hour),
+		between("reconnect_min", c.ReconnectMin, 10*time.Millisecond, time.Hour),
+		between("reconnect_max", c.ReconnectMax, c.ReconnectMin.D(), time.Hour),
+		pprofAddr(c.PprofListen, c.PprofAllowRemote))
 	return errors.Join(errs...)
 }
 

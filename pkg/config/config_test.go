@@ -78,3 +78,39 @@ func TestInvalidValues(t *testing.T) {
 		}
 	}
 }
+
+// F18, F19: durations and bounds that make no sense, and pprof on a
+// public address, are refused with the key named.
+func TestHardeningBounds(t *testing.T) {
+	for body, key := range map[string]string{
+		"reconnect_min: 0s\n":                    "reconnect_min",
+		"reconnect_max: 0s\n":                    "reconnect_max",
+		"reconnect_min: 5s\nreconnect_max: 1s\n": "reconnect_max",
+		"heartbeat_interval: 1ms\n":              "heartbeat_interval",
+		"clock_skew: 0s\n":                       "clock_skew",
+		"pprof_listen: 0.0.0.0:6060\n":           "pprof_listen",
+		"max_jobs: 100000000\n":                  "max_jobs",
+	} {
+		_, err := LoadMinion(write(t, "id: m1\n"+body))
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("minion %q: got %v, want an error naming %s", body, err, key)
+		}
+	}
+	for body, key := range map[string]string{
+		"ack_timeout: 0s\n":             "ack_timeout",
+		"keep_audit: -1h\n":             "keep_audit",
+		"clock_skew: 0s\n":              "clock_skew",
+		"pprof_listen: 10.1.2.3:6060\n": "pprof_listen",
+	} {
+		_, err := LoadMaster(write(t, body))
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("master %q: got %v, want an error naming %s", body, err, key)
+		}
+	}
+	if _, err := LoadMaster(write(t, "pprof_listen: 0.0.0.0:6060\npprof_allow_remote: true\n")); err != nil {
+		t.Errorf("pprof_allow_remote: %v", err)
+	}
+	if _, err := LoadMinion(write(t, "id: m1\npprof_listen: 127.0.0.1:6060\n")); err != nil {
+		t.Errorf("loopback pprof: %v", err)
+	}
+}

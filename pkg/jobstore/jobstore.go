@@ -182,6 +182,9 @@ type Store interface {
 	// AddAudit appends e to the audit log and sets e.ID (and e.Time when it
 	// was zero).
 	AddAudit(ctx context.Context, e *AuditEntry) error
+	// PruneAudit deletes the audit records from before olderThan and
+	// reports how many went.
+	PruneAudit(ctx context.Context, olderThan time.Time) (int, error)
 	// ListAudit returns the newest limit entries, newest first; limit 0
 	// means all.
 	ListAudit(ctx context.Context, limit int) ([]AuditEntry, error)

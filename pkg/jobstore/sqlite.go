@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
@@ -97,13 +99,15 @@ var ErrSchemaTooNew = errors.New("jobstore: database schema is newer than this p
 // commits but never corrupts the file.
 type SQLiteStore struct {
 	path string
-	w    *sql.DB // exactly one connection
-	r    *sql.DB // query_only pool
+	file os.FileInfo // the database file as opened, for CheckFile
+	w    *sql.DB     // exactly one connection
+	r    *sql.DB     // query_only pool
 
 	// Writer statements.
 	insJob, insExpected, insReturn, setState, jobExists *sql.Stmt
 	insAudit, putGrains                                 *sql.Stmt
 	pruneReturns, pruneMinions, pruneJobs, pruneOrphans *sql.Stmt
+	pruneAudit                                          *sql.Stmt
 	// Reader statements.
 	selJob, selMinions, selReturns, listJobs, listAudit, allGrains *sql.Stmt
 }
@@ -120,6 +124,24 @@ func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
 	if _, err := os.Stat(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("open job store %s: %w", path, err)
 	}
+	// The store holds job arguments and returns: readable by the master
+	// only. SQLite gives -wal and -shm the database file's mode, so the
+	// file is made 0600 before SQLite first opens it (and an older
+	// install's files are tightened).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open job store %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("open job store %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open job store %s: %w", path, err)
+		}
+	}
 	ms := busyTimeout.Milliseconds()
 	w, err := sql.Open("sqlite", fmt.Sprintf(
 		"%s?_busy_timeout=%d&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate", path, ms))
@@ -131,7 +153,11 @@ func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 
-	s := &SQLiteStore{path: path, w: w}
+	s := &SQLiteStore{path: path, file: fi, w: w}
+	if err := s.check(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open job store %s: %w", path, err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open job store %s: %w", path, err)
@@ -153,6 +179,104 @@ func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
 		return nil, fmt.Errorf("open job store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// Audit records are bounded: whatever a caller sends (an unauthenticated
+// request with a 1 MB query string, say) costs the log at most this much.
+const (
+	maxAuditField = 1 << 10
+	maxAuditArgs  = 16 << 10
+)
+
+// clip shortens s to maxAuditField bytes (at a UTF-8 boundary), marking the
+// cut.
+func clip(s string) string {
+	if len(s) <= maxAuditField {
+		return s
+	}
+	cut := maxAuditField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…[%d bytes more]", len(s)-cut)
+}
+
+// clipJSON replaces encoded arguments over maxAuditArgs with their clipped
+// text, as the one element of a list (args) or under "truncated" (kwargs).
+func clipJSON(b []byte, list bool) []byte {
+	if len(b) <= maxAuditArgs {
+		return b
+	}
+	text := strings.ToValidUTF8(fmt.Sprintf("%s…[%d bytes more]", b[:maxAuditArgs], len(b)-maxAuditArgs), "")
+	var v any = map[string]any{"truncated": text}
+	if list {
+		v = []any{text}
+	}
+	out, _ := marshalJSON(v)
+	return out
+}
+
+// PruneAudit implements Store.
+func (s *SQLiteStore) PruneAudit(ctx context.Context, olderThan time.Time) (int, error) {
+	cutoff, err := toNanos(olderThan)
+	if err != nil {
+		return 0, fmt.Errorf("prune audit: %w", err)
+	}
+	res, err := s.pruneAudit.ExecContext(ctx, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("prune audit: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// ErrCorrupt means the database file failed SQLite's integrity check, or
+// is not a database at all.
+var ErrCorrupt = errors.New("jobstore: database is corrupt")
+
+// check runs SQLite's quick_check: a corrupt file is refused at start,
+// instead of starting and failing every run later.
+func (s *SQLiteStore) check(ctx context.Context) error {
+	rows, err := s.w.QueryContext(ctx, `PRAGMA quick_check`)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		if line != "ok" && len(problems) < 5 {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", ErrCorrupt, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// ErrFileGone means the database file was deleted or replaced while the
+// store had it open: what is written now will not be there after a
+// restart.
+var ErrFileGone = errors.New("jobstore: database file deleted or replaced")
+
+// CheckFile reports ErrFileGone when the file at the store's path is no
+// longer the one it opened.
+func (s *SQLiteStore) CheckFile() error {
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrFileGone, s.path, err)
+	}
+	if !os.SameFile(fi, s.file) {
+		return fmt.Errorf("%w: %s is another file now", ErrFileGone, s.path)
+	}
+	return nil
 }
 
 // migrate applies the migrations the database has not seen, each in its own
@@ -221,6 +345,7 @@ func (s *SQLiteStore) prepare(ctx context.Context) error {
 			(SELECT jid FROM jobs WHERE created < ? ORDER BY created, jid LIMIT ?)`},
 		{s.w, &s.pruneOrphans, `DELETE FROM returns WHERE received < ?
 			AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.jid = returns.jid)`},
+		{s.w, &s.pruneAudit, `DELETE FROM audit WHERE time < ?`},
 
 		{s.r, &s.selJob, `SELECT fun, args, kwargs, target_type, target, username, created, meta
 			FROM jobs WHERE jid = ?`},
@@ -260,7 +385,7 @@ func firstLine(s string) string {
 func (s *SQLiteStore) Close() error {
 	for _, st := range []*sql.Stmt{
 		s.insJob, s.insExpected, s.insReturn, s.setState, s.jobExists, s.insAudit, s.putGrains,
-		s.pruneReturns, s.pruneMinions, s.pruneJobs, s.pruneOrphans,
+		s.pruneReturns, s.pruneMinions, s.pruneJobs, s.pruneOrphans, s.pruneAudit,
 		s.selJob, s.selMinions, s.selReturns, s.listJobs, s.listAudit, s.allGrains,
 	} {
 		if st != nil {
@@ -597,7 +722,9 @@ func (s *SQLiteStore) AddAudit(ctx context.Context, e *AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("add audit: kwargs: %w", err)
 	}
-	res, err := s.insAudit.ExecContext(ctx, ns, e.User, e.Action, e.Target, e.Fun, args, kwargs, e.JID, e.Outcome)
+	args, kwargs = clipJSON(args, true), clipJSON(kwargs, false)
+	res, err := s.insAudit.ExecContext(ctx, ns, clip(e.User), clip(e.Action), clip(e.Target), clip(e.Fun),
+		args, kwargs, clip(e.JID), clip(e.Outcome))
 	if err != nil {
 		return fmt.Errorf("add audit: %w", err)
 	}

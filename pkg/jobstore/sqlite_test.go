@@ -3,11 +3,13 @@ package jobstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -828,5 +830,37 @@ func TestJIDTime(t *testing.T) {
 	}
 	if got := jidAt(base); got != "20250314092653589793" {
 		t.Errorf("jidAt(base) = %s", got)
+	}
+}
+
+// F7: an audit record costs at most a few KiB whatever the caller sent,
+// and old records are pruned.
+func TestAuditIsBoundedAndPruned(t *testing.T) {
+	s, _ := openStore(t)
+	ctx := context.Background()
+	huge := strings.Repeat("q=x&", 1<<18) // a 1 MiB query string
+	old := &AuditEntry{Time: time.Now().Add(-48 * time.Hour), User: "token@x", Action: "GET /v1/jobs", Target: huge, Outcome: "denied"}
+	if err := s.AddAudit(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddAudit(ctx, &AuditEntry{User: "u", Action: "run", Fun: "cmd.run", Args: []any{huge}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListAudit(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range got {
+		b, _ := json.Marshal(e)
+		if len(b) > 64<<10 { // JSON escapes & as \u0026: 16 KiB stored can be 40 KiB here
+			t.Errorf("audit record of %d bytes", len(b))
+		}
+	}
+	n, err := s.PruneAudit(ctx, time.Now().Add(-24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want 1", n, err)
+	}
+	if got, _ := s.ListAudit(ctx, 0); len(got) != 1 {
+		t.Fatalf("%d records left", len(got))
 	}
 }

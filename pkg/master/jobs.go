@@ -223,6 +223,9 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 		}
 	}
 
+	if err := m.store.CheckFile(); err != nil {
+		return fmt.Errorf("refusing to publish a job that could not be recorded: %w (restart the master)", err)
+	}
 	jid := m.jids.next()
 	job := &jobstore.Job{
 		JID: jid, Fun: req.Fun, Args: req.Args, Kwargs: req.Kwargs,

@@ -35,7 +35,7 @@ type Master struct {
 	log      hclog.Logger
 	key      crypto.MasterPrivate
 	keys     keys.Registry
-	store    jobstore.Store
+	store    Store
 	batch    *jobstore.Batcher
 	events   *events.Bus
 	files    *fileserver.Server
@@ -75,6 +75,11 @@ type Master struct {
 func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data_dir: %w", err)
+	}
+	// MkdirAll leaves an existing directory as it was; the data dir holds
+	// every job's arguments and returns, and the API socket.
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
 	}
 	if err := os.MkdirAll(cfg.PKIDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create pki_dir: %w", err)
@@ -232,13 +237,25 @@ func (m *Master) housekeeping(ctx context.Context) {
 	pillarCheck := time.NewTicker(pillarCheckEvery)
 	defer pillarCheck.Stop()
 	lastTree, _ := m.pillar.TreeSum(ctx)
+	storeCheck := time.NewTicker(storeCheckEvery)
+	defer storeCheck.Stop()
 	m.pruneJobs(ctx)
+	m.pruneAudit(ctx)
+	storeGone := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-prune.C:
 			m.pruneJobs(ctx)
+			m.pruneAudit(ctx)
+		case <-storeCheck.C:
+			err := m.store.CheckFile()
+			if err != nil && !storeGone {
+				m.log.Error("the job store's file is gone: jobs and returns from now on will not survive a restart; restart the master to open a new store", "error", err)
+				m.events.Publish("halite/master/store", map[string]any{"error": err.Error()})
+			}
+			storeGone = err != nil
 		case <-pillarCheck.C:
 			sum, err := m.pillar.TreeSum(ctx)
 			if err == nil && sum != lastTree {
@@ -273,6 +290,28 @@ func (m *Master) pruneJobs(ctx context.Context) {
 	if n > 0 {
 		m.log.Info("pruned old jobs", "count", n, "keep_jobs", keep)
 	}
+}
+
+func (m *Master) pruneAudit(ctx context.Context) {
+	if keep := m.cfg.KeepAudit.D(); keep > 0 {
+		n, err := m.store.PruneAudit(ctx, time.Now().Add(-keep))
+		if err != nil && !errors.Is(err, context.Canceled) {
+			m.log.Error("prune audit", "error", err)
+		} else if n > 0 {
+			m.log.Info("pruned old audit records", "count", n, "keep_audit", keep)
+		}
+	}
+}
+
+// storeCheckEvery is how often the master checks that its store's file is
+// still the one it opened (F20: a deleted halite.db went unnoticed).
+const storeCheckEvery = 10 * time.Second
+
+// Store is what the master needs of its job store: the store itself, and
+// a way to tell that its file was deleted or replaced underneath it.
+type Store interface {
+	jobstore.Store
+	CheckFile() error
 }
 
 func (m *Master) slowSubscriber(identity string, addr net.Addr) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/crypto"
 	"github.com/halite/halite/pkg/master"
 	"github.com/halite/halite/pkg/wire"
@@ -175,5 +176,57 @@ func TestUnreadableSpoolIsQuarantinedLoudly(t *testing.T) {
 	}
 	if !strings.Contains(rm.log.String(), "return quarantined") {
 		t.Error("quarantine not logged")
+	}
+}
+
+// F15: the master's data dir is 0700 and its store files 0600, even in a
+// data dir that existed with 0755.
+func TestStoreFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := newCluster(t, func(cfg *config.Master) { cfg.DataDir = data })
+	c.acceptedMinions("p", 1, nil)
+	c.run(&master.RunRequest{Target: "*", Fun: "test.ping"})
+	if fi, err := os.Stat(data); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("data_dir: %v %v", fi.Mode(), err)
+	}
+	for _, f := range []string{"halite.db", "halite.db-wal", "halite.db-shm"} {
+		fi, err := os.Stat(filepath.Join(data, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s is %v", f, fi.Mode().Perm())
+		}
+	}
+}
+
+// F20: a deleted store is noticed while running (jobs are refused with
+// the reason instead of vanishing at the next restart), and a corrupt one
+// at start.
+func TestDeletedOrCorruptStore(t *testing.T) {
+	c := newCluster(t, nil)
+	c.acceptedMinions("d", 1, nil)
+	db := filepath.Join(c.cfg.DataDir, "halite.db")
+	if err := os.Remove(db); err != nil {
+		t.Fatal(err)
+	}
+	err := c.client.Run(context.Background(), &master.RunRequest{Target: "*", Fun: "test.ping"}, func(master.RunEvent) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "deleted or replaced") {
+		t.Fatalf("run on a deleted store: %v", err)
+	}
+	c.stop()
+	if err := os.WriteFile(db, []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"-wal", "-shm"} {
+		_ = os.Remove(db + f)
+	}
+	_, err = master.New(context.Background(), c.cfg, newLogger("master", &logBuffer{}))
+	if err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("master started on a corrupt store: %v", err)
 	}
 }

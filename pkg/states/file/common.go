@@ -45,13 +45,46 @@ func checkAbs(name string) error {
 	return nil
 }
 
+// filePerms is the owner and mode a written file gets (uid or gid -1:
+// the writer's).
+type filePerms struct {
+	uid, gid int
+	mode     fs.FileMode
+}
+
+// keepPerms is the owner and mode of old, or 0644 for a new file.
+func keepPerms(old fs.FileInfo) filePerms {
+	return wantPerms(old, owner{uid: -1, gid: -1}, 0, false)
+}
+
+// wantPerms is what a file ends with: the wanted owner and mode where the
+// state manages them, otherwise those of old (0644 for a new file).
+func wantPerms(old fs.FileInfo, o owner, mode fs.FileMode, hasMode bool) filePerms {
+	p := filePerms{uid: o.uid, gid: o.gid, mode: 0o644}
+	if old != nil {
+		uid, gid := ownerOf(old)
+		if p.uid < 0 {
+			p.uid = uid
+		}
+		if p.gid < 0 {
+			p.gid = gid
+		}
+		p.mode = permBits(old.Mode())
+	}
+	if hasMode {
+		p.mode = mode
+	}
+	return p
+}
+
 // atomicWrite replaces path with data through a temporary file in the same
 // directory and a rename, so readers see the old or the new content, never
-// a mix, and a crash leaves the old file. The new file keeps the old one's
-// owner and mode (a rename creates a new inode); a new file gets 0644.
-func atomicWrite(path string, data []byte, old fs.FileInfo) error {
+// a mix, and a crash leaves the old file. The temporary file gets its
+// final owner and mode before the first byte is written: a secret written
+// with mode 0600 is never readable by others, not even for an instant.
+func atomicWrite(path string, data []byte, p filePerms) error {
 	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, "."+base+".halite-*")
+	tmp, err := os.CreateTemp(dir, "."+base+".halite-*") // 0600, owned by us
 	if err != nil {
 		return fmt.Errorf("create temporary file for %s: %w", path, err)
 	}
@@ -62,24 +95,20 @@ func atomicWrite(path string, data []byte, old fs.FileInfo) error {
 			os.Remove(tmp.Name())
 		}
 	}()
+	// chown clears setuid bits, so owner first, then mode.
+	if p.uid >= 0 || p.gid >= 0 {
+		if err := tmp.Chown(p.uid, p.gid); err != nil {
+			return fmt.Errorf("chown %s: %w", tmp.Name(), err)
+		}
+	}
+	if err := tmp.Chmod(p.mode); err != nil {
+		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+	}
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
-	}
-	if old != nil {
-		uid, gid := ownerOf(old)
-		if uid >= 0 {
-			if err := tmp.Chown(uid, gid); err != nil {
-				return fmt.Errorf("chown %s: %w", tmp.Name(), err)
-			}
-		}
-		if err := tmp.Chmod(permBits(old.Mode())); err != nil {
-			return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
-		}
-	} else if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", tmp.Name(), err)

@@ -72,13 +72,13 @@ func (e edit) result(req *state.Request) state.Result {
 	if exists {
 		fi = e.cur.fi
 		if e.backup != "" {
-			if err := atomicWrite(e.path+e.backup, e.old, fi); err != nil {
+			if err := atomicWrite(e.path+e.backup, e.old, keepPerms(fi)); err != nil {
 				return fail("Unable to back up %s: %v", e.path, err)
 			}
 			changes["backup"] = e.path + e.backup
 		}
 	}
-	if err := atomicWrite(e.path, e.new, fi); err != nil {
+	if err := atomicWrite(e.path, e.new, keepPerms(fi)); err != nil {
 		return fail("Unable to write %s: %v", e.path, err)
 	}
 	return ok(e.changed, changes)

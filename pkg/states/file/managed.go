@@ -224,23 +224,18 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 		if content == nil {
 			content = []byte{}
 		}
-		if err := atomicWrite(path, content, nil); err != nil {
+		// Permission changes are reported against what a plain new file
+		// would have had, as Salt does; the file itself never has them.
+		for k, v := range newFilePermChanges(o, mode, hasMode) {
+			changes[k] = v
+		}
+		if err := atomicWrite(path, content, wantPerms(nil, o, mode, hasMode)); err != nil {
 			return fail("Unable to manage file: %v", err)
 		}
 		if want == nil {
 			changes["new"] = fmt.Sprintf("file %s created", name)
 		} else {
 			changes["diff"] = "New file"
-		}
-		nfi, err := os.Stat(path)
-		if err != nil {
-			return fail("Unable to manage file: %v", err)
-		}
-		for k, v := range permChanges(nfi, o, mode, hasMode) {
-			changes[k] = v
-		}
-		if err := applyPerms(path, o, mode, hasMode); err != nil {
-			return state.Result{Result: state.False(), Changes: changes, Comment: err.Error()}
 		}
 		if want == nil {
 			return ok("Empty file", changes)
@@ -257,12 +252,12 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 	if _, contentChanged := changes["diff"]; contentChanged {
 		if strings.EqualFold(backup, "minion") {
 			bp := path + "." + time.Now().UTC().Format("20060102T150405.000000Z")
-			if err := atomicWrite(bp, old, fi); err != nil {
+			if err := atomicWrite(bp, old, keepPerms(fi)); err != nil {
 				return fail("Unable to back up %s: %v", path, err)
 			}
 			changes["backup"] = bp
 		}
-		if err := atomicWrite(path, want, fi); err != nil {
+		if err := atomicWrite(path, want, wantPerms(fi, o, mode, hasMode)); err != nil {
 			return fail("Unable to manage file: %v", err)
 		}
 	}
