@@ -78,6 +78,8 @@ func jobsCmd(a *app) *cobra.Command {
 					s.NoAck++
 				case jobstore.StateTimedOut:
 					s.TimedOut++
+				case jobstore.StateLost:
+					s.Lost++
 				}
 			}
 			sort.Slice(results, func(i, j int) bool { return results[i].ID < results[j].ID })

@@ -115,6 +115,8 @@ func notReturned(st jobstore.MinionState) string {
 		return "Minion did not return. [No response]"
 	case jobstore.StateTimedOut:
 		return "Minion did not return. [Still running: timed out]"
+	case jobstore.StateLost:
+		return "Minion did not return. [Lost: the minion restarted while running it]"
 	case master.Skipped:
 		return "Minion did not run. [Batch stopped: failure budget spent]"
 	}
@@ -223,7 +225,7 @@ func exitFor(s *master.Summary, results []result) error {
 	if s == nil {
 		return cli.Exit(cli.ExitUsage, fmt.Errorf("job ended without a summary"))
 	}
-	if s.Offline+s.NoAck+s.TimedOut > 0 {
+	if s.Offline+s.NoAck+s.TimedOut+s.Lost > 0 {
 		return cli.Exit(cli.ExitNoReturn, nil)
 	}
 	for _, r := range results {
@@ -246,6 +248,9 @@ func summaryCounts(s *master.Summary) string {
 	line := fmt.Sprintf("%d returned, %d failed, %d offline, %d timed out", s.Returned, s.Failed, s.Offline, s.TimedOut)
 	if s.NoAck > 0 {
 		line += fmt.Sprintf(", %d no-ack", s.NoAck)
+	}
+	if s.Lost > 0 {
+		line += fmt.Sprintf(", %d lost", s.Lost)
 	}
 	if s.Skipped > 0 {
 		line += fmt.Sprintf(", %d skipped", s.Skipped)

@@ -48,12 +48,13 @@ const (
 	StateOffline  MinionState = "offline"   // not connected at publish time
 	StateNoAck    MinionState = "no-ack"    // connected, never acknowledged
 	StateTimedOut MinionState = "timed-out" // acked, still running at the deadline
+	StateLost     MinionState = "lost"      // acked, then the minion restarted without it
 )
 
 // Valid reports whether s is one of the defined states.
 func (s MinionState) Valid() bool {
 	switch s {
-	case StatePending, StateReturned, StateOffline, StateNoAck, StateTimedOut:
+	case StatePending, StateReturned, StateOffline, StateNoAck, StateTimedOut, StateLost:
 		return true
 	}
 	return false
@@ -182,6 +183,9 @@ type Store interface {
 	// AddAudit appends e to the audit log and sets e.ID (and e.Time when it
 	// was zero).
 	AddAudit(ctx context.Context, e *AuditEntry) error
+	// TimedOut lists the jobs in which minion id is timed-out (acked,
+	// never returned), oldest first.
+	TimedOut(ctx context.Context, id string) ([]string, error)
 	// PruneAudit deletes the audit records from before olderThan and
 	// reports how many went.
 	PruneAudit(ctx context.Context, olderThan time.Time) (int, error)
@@ -201,10 +205,10 @@ type Store interface {
 	Close() error
 }
 
-// jidTime returns the creation time encoded in a Salt-format jid
+// JIDTime returns the creation time encoded in a Salt-format jid
 // (YYYYMMDDhhmmssffffff, UTC) or the zero time when jid is not in that
 // format.
-func jidTime(jid string) time.Time {
+func JIDTime(jid string) time.Time {
 	if len(jid) != 20 {
 		return time.Time{}
 	}

@@ -83,6 +83,8 @@ var migrations = []string{
 		grains  TEXT NOT NULL, -- JSON object
 		updated INTEGER NOT NULL -- Unix nanoseconds
 	) WITHOUT ROWID;`,
+	// 2: finding a reconnecting minion's timed-out jobs (lost-job detection).
+	`CREATE INDEX job_minions_timed_out ON job_minions (id) WHERE state = 'timed-out';`,
 }
 
 // ErrSchemaTooNew means the database was migrated by a newer Halite than
@@ -107,7 +109,7 @@ type SQLiteStore struct {
 	insJob, insExpected, insReturn, setState, jobExists *sql.Stmt
 	insAudit, putGrains                                 *sql.Stmt
 	pruneReturns, pruneMinions, pruneJobs, pruneOrphans *sql.Stmt
-	pruneAudit                                          *sql.Stmt
+	pruneAudit, timedOut                                *sql.Stmt
 	// Reader statements.
 	selJob, selMinions, selReturns, listJobs, listAudit, allGrains *sql.Stmt
 }
@@ -214,6 +216,24 @@ func clipJSON(b []byte, list bool) []byte {
 	}
 	out, _ := marshalJSON(v)
 	return out
+}
+
+// TimedOut implements Store.
+func (s *SQLiteStore) TimedOut(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.timedOut.QueryContext(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("timed-out jobs of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var jids []string
+	for rows.Next() {
+		var jid string
+		if err := rows.Scan(&jid); err != nil {
+			return nil, fmt.Errorf("timed-out jobs of %s: %w", id, err)
+		}
+		jids = append(jids, jid)
+	}
+	return jids, rows.Err()
 }
 
 // PruneAudit implements Store.
@@ -346,6 +366,9 @@ func (s *SQLiteStore) prepare(ctx context.Context) error {
 		{s.w, &s.pruneOrphans, `DELETE FROM returns WHERE received < ?
 			AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.jid = returns.jid)`},
 		{s.w, &s.pruneAudit, `DELETE FROM audit WHERE time < ?`},
+		{s.r, &s.timedOut, `SELECT jid FROM job_minions WHERE id = ? AND state = 'timed-out'
+			AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.jid = job_minions.jid AND r.id = job_minions.id)
+			ORDER BY jid`},
 
 		{s.r, &s.selJob, `SELECT fun, args, kwargs, target_type, target, username, created, meta
 			FROM jobs WHERE jid = ?`},
@@ -385,7 +408,7 @@ func firstLine(s string) string {
 func (s *SQLiteStore) Close() error {
 	for _, st := range []*sql.Stmt{
 		s.insJob, s.insExpected, s.insReturn, s.setState, s.jobExists, s.insAudit, s.putGrains,
-		s.pruneReturns, s.pruneMinions, s.pruneJobs, s.pruneOrphans, s.pruneAudit,
+		s.pruneReturns, s.pruneMinions, s.pruneJobs, s.pruneOrphans, s.pruneAudit, s.timedOut,
 		s.selJob, s.selMinions, s.selReturns, s.listJobs, s.listAudit, s.allGrains,
 	} {
 		if st != nil {
@@ -584,7 +607,7 @@ func (s *SQLiteStore) getJob(ctx context.Context, jid string) (*JobRecord, error
 	found := err == nil
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		rec.Created = jidTime(jid)
+		rec.Created = JIDTime(jid)
 	case err != nil:
 		return nil, err
 	default:

@@ -339,7 +339,7 @@ func TestSetStates(t *testing.T) {
 	}{
 		{"unknown job", "nope", map[string]MinionState{"a": StateOffline}, ErrNotFound},
 		{"empty jid", "", map[string]MinionState{"a": StateOffline}, ErrInvalid},
-		{"unknown state", "j", map[string]MinionState{"a": "lost"}, ErrInvalid},
+		{"unknown state", "j", map[string]MinionState{"a": "vanished"}, ErrInvalid},
 		{"empty id", "j", map[string]MinionState{"": StateOffline}, ErrInvalid},
 	}
 	for _, tt := range bad {
@@ -824,8 +824,8 @@ func TestJIDTime(t *testing.T) {
 		{"", time.Time{}},
 	}
 	for _, tt := range tests {
-		if got := jidTime(tt.jid); !got.Equal(tt.want) {
-			t.Errorf("jidTime(%q) = %v, want %v", tt.jid, got, tt.want)
+		if got := JIDTime(tt.jid); !got.Equal(tt.want) {
+			t.Errorf("JIDTime(%q) = %v, want %v", tt.jid, got, tt.want)
 		}
 	}
 	if got := jidAt(base); got != "20250314092653589793" {

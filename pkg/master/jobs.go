@@ -65,6 +65,7 @@ type Summary struct {
 	Offline  int     `json:"offline"`
 	NoAck    int     `json:"no_ack"`
 	TimedOut int     `json:"timed_out"`
+	Lost     int     `json:"lost,omitempty"`
 	Skipped  int     `json:"skipped,omitempty"`
 	Millis   float64 `json:"ms"`
 }
@@ -78,11 +79,54 @@ type minionEvent struct {
 	id    string
 	acked bool
 	ret   *jobstore.Return
+	// restarted: the minion started a new session at this time, holding
+	// only the jobs in holds; an acked job it does not hold is lost.
+	restarted time.Time
+	holds     map[string]bool
 }
 
 // liveJob is a job whose caller is still waiting.
 type liveJob struct {
 	ch chan minionEvent
+}
+
+// detectLost runs when minion s starts a session holding jobs: every job
+// it acknowledged earlier and holds no more is lost (it was killed or
+// restarted mid-job), both in jobs whose caller still waits and in the
+// store's timed-out jobs.
+func (m *Master) detectLost(ctx context.Context, s *session, jobs []string) {
+	holds := make(map[string]bool, len(jobs))
+	for _, j := range jobs {
+		holds[j] = true
+	}
+	m.mu.RLock()
+	live := make([]*liveJob, 0, len(m.live))
+	for _, lj := range m.live {
+		live = append(live, lj)
+	}
+	m.mu.RUnlock()
+	for _, lj := range live {
+		select {
+		case lj.ch <- minionEvent{id: s.id, restarted: s.connected, holds: holds}:
+		default:
+		}
+	}
+	jids, err := m.store.TimedOut(ctx, s.id)
+	if err != nil {
+		m.log.Error("look for lost jobs", "id", s.id, "error", err)
+		return
+	}
+	for _, jid := range jids {
+		if holds[jid] || !jobstore.JIDTime(jid).Before(s.connected) {
+			continue
+		}
+		if err := m.store.SetStates(ctx, jid, map[string]jobstore.MinionState{s.id: jobstore.StateLost}); err != nil {
+			m.log.Error("store lost state", "jid", jid, "error", err)
+			continue
+		}
+		m.log.Warn("job lost: the minion restarted and no longer runs it", "jid", jid, "id", s.id)
+		m.events.Publish("halite/job/"+jid+"/lost/"+s.id, map[string]any{"jid": jid, "id": s.id})
+	}
 }
 
 func (m *Master) deliver(jid string, ev minionEvent) {
@@ -391,6 +435,20 @@ func (r *jobRun) nextDeadline() time.Time {
 }
 
 func (r *jobRun) handle(ev minionEvent) error {
+	if !ev.restarted.IsZero() {
+		_, sent := r.sent[ev.id]
+		_, acked := r.acked[ev.id]
+		if !(sent || acked) || ev.holds[r.jid] || !r.started.Before(ev.restarted) {
+			return nil
+		}
+		delete(r.sent, ev.id)
+		delete(r.acked, ev.id)
+		r.states[ev.id] = jobstore.StateLost
+		if err := r.m.store.SetStates(context.Background(), r.jid, map[string]jobstore.MinionState{ev.id: jobstore.StateLost}); err != nil {
+			r.m.log.Error("store lost state", "jid", r.jid, "error", err)
+		}
+		return r.emit(RunEvent{Type: "state", ID: ev.id, State: jobstore.StateLost})
+	}
 	if ev.acked {
 		if _, ok := r.sent[ev.id]; ok {
 			delete(r.sent, ev.id)
@@ -505,7 +563,7 @@ func (r *jobRun) notReturned() int {
 	n := 0
 	for _, st := range r.states {
 		switch st {
-		case jobstore.StateOffline, jobstore.StateNoAck, jobstore.StateTimedOut:
+		case jobstore.StateOffline, jobstore.StateNoAck, jobstore.StateTimedOut, jobstore.StateLost:
 			n++
 		}
 	}
@@ -524,6 +582,8 @@ func (r *jobRun) done(ctx context.Context) error {
 			s.NoAck++
 		case jobstore.StateTimedOut:
 			s.TimedOut++
+		case jobstore.StateLost:
+			s.Lost++
 		case Skipped:
 			s.Skipped++
 		}

@@ -321,6 +321,9 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		if err := m.store.PutGrains(ctx, s.id, g.Grains); err != nil {
 			m.log.Error("store grains", "id", s.id, "error", err)
 		}
+		if g.Session {
+			m.detectLost(ctx, s, g.Jobs)
+		}
 		return nil
 	case wire.TypeAck:
 		var a wire.Ack

@@ -2,6 +2,8 @@ package minion
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/halite/halite/pkg/modules"
@@ -12,38 +14,117 @@ import (
 // ack; faster jobs' returns are their own ack (DESIGN §4).
 const ackGrace = 100 * time.Millisecond
 
+// maxQueued bounds the jobs waiting for a slot beyond max_jobs; past it a
+// job is answered at once with an error instead of queueing without end.
+const maxQueued = 1024
+
+// activeJobs is the set of jids a minion is running or waiting to run.
+type activeJobs struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+func (a *activeJobs) add(jid string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m == nil {
+		a.m = map[string]struct{}{}
+	}
+	a.m[jid] = struct{}{}
+}
+
+func (a *activeJobs) remove(jid string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.m, jid)
+}
+
+func (a *activeJobs) list() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]string, 0, len(a.m))
+	for jid := range a.m {
+		out = append(out, jid)
+	}
+	return out
+}
+
+// heldJobs lists the jobs this minion runs, waits to run, or holds a
+// return for: what it tells the master when a session starts.
+func (m *Minion) heldJobs() []string {
+	jobs := m.active.list()
+	for _, r := range m.spool.pending() {
+		jobs = append(jobs, r.JID)
+	}
+	return jobs
+}
+
 func (m *Minion) startJob(ctx context.Context, job *wire.Job) {
 	m.jobWG.Add(1)
+	m.active.add(job.JID)
 	go func() {
 		defer m.jobWG.Done()
+		defer m.active.remove(job.JID) // after the return is in the spool
+		acked := false
 		select {
 		case m.jobs <- struct{}{}:
-		case <-ctx.Done():
-			return
+		default:
+			// Every slot is busy. Acknowledge at once, so the master
+			// knows the job is here and will run (not "no-ack": a rerun
+			// would run it twice), then wait for a slot.
+			if n := m.queued.Add(1); n > maxQueued {
+				m.queued.Add(-1)
+				m.deliverReturn(failedReturn(job, fmt.Sprintf("minion busy: %d jobs running and %d waiting", cap(m.jobs), maxQueued)))
+				return
+			}
+			m.ack(job)
+			acked = true
+			select {
+			case m.jobs <- struct{}{}:
+				m.queued.Add(-1)
+			case <-ctx.Done():
+				m.queued.Add(-1)
+				m.deliverReturn(failedReturn(job, "the minion shut down before the job could start"))
+				return
+			}
 		}
 		defer func() { <-m.jobs }()
 		m.running.Add(1)
 		defer m.running.Add(-1)
-		m.execute(ctx, job)
+		m.execute(ctx, job, acked)
 	}()
 }
 
-func (m *Minion) execute(ctx context.Context, job *wire.Job) {
+// ack tells the master the job is here.
+func (m *Minion) ack(job *wire.Job) {
+	if s := m.session(); s != nil {
+		if err := s.send(wire.TypeAck, wire.Ack{JID: job.JID, Batch: job.Batch}); err != nil {
+			m.log.Named("exec").Debug("could not ack job", "jid", job.JID, "error", err)
+		}
+	}
+}
+
+// failedReturn is the return of a job that did not run.
+func failedReturn(job *wire.Job, msg string) *wire.Return {
+	return &wire.Return{JID: job.JID, Fun: job.Fun, Return: "ERROR: " + msg, Retcode: 1, Started: time.Now().UnixNano()}
+}
+
+func (m *Minion) execute(ctx context.Context, job *wire.Job, acked bool) {
 	log := m.log.Named("exec")
 	log.Debug("running job", "jid", job.JID, "fun", job.Fun)
 	started := time.Now()
 	done := make(chan modules.Result, 1)
 	go func() { done <- modules.Run(ctx, m.env, job.Fun, job.Args, job.Kwargs) }()
 	var res modules.Result
-	select {
-	case res = <-done:
-	case <-time.After(ackGrace):
-		if s := m.session(); s != nil {
-			if err := s.send(wire.TypeAck, wire.Ack{JID: job.JID, Batch: job.Batch}); err != nil {
-				log.Debug("could not ack job", "jid", job.JID, "error", err)
-			}
-		}
+	if acked {
 		res = <-done
+	} else {
+		select {
+		case res = <-done:
+		case <-time.After(ackGrace):
+			m.ack(job)
+			res = <-done
+		}
 	}
 	ret := wire.Return{
 		JID: job.JID, Fun: job.Fun, Return: res.Return, Retcode: res.Retcode, Success: res.Success,

@@ -39,6 +39,8 @@ type Minion struct {
 	keyring *crypto.Keyring
 	seen    *seenJobs
 	spool   *spool
+	queued  atomic.Int64 // jobs waiting for a slot (see maxQueued)
+	active  activeJobs   // jobs running or waiting for a slot
 	env     *modules.Env
 	jobs    chan struct{} // semaphore bounding running jobs
 
@@ -118,12 +120,16 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 	if err != nil {
 		return nil, err
 	}
+	seen, err := newSeenJobs(2*cfg.ClockSkew.D(), filepath.Join(cfg.CacheDir, "seen_jobs"), log.Named("publish"))
+	if err != nil {
+		return nil, err
+	}
 	m := &Minion{
 		cfg:      cfg,
 		log:      log,
 		key:      key,
 		keyring:  crypto.NewKeyring(publishKeyGrace),
-		seen:     newSeenJobs(2 * cfg.ClockSkew.D()),
+		seen:     seen,
 		spool:    sp,
 		jobs:     make(chan struct{}, cfg.MaxJobs),
 		keyCh:    make(chan struct{}, 1),

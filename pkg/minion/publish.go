@@ -138,12 +138,14 @@ func (m *Minion) handlePublished(ctx context.Context, env []byte) (park bool) {
 		log.Warn("refused published job outside the allowed clock skew", "jid", job.JID, "age", age.Round(time.Millisecond))
 		return false
 	}
-	if !m.seen.add(job.JID, job.Batch, time.Now()) {
-		log.Warn("refused replayed job", "jid", job.JID)
-		return false
-	}
 	if !m.targets(&job) {
 		log.Trace("job does not target this minion", "jid", job.JID)
+		return false
+	}
+	// Recorded (on disk too) before it runs: a job replayed after a
+	// restart of this minion is refused as well.
+	if !m.seen.add(job.JID, job.Batch, time.Now()) {
+		log.Warn("refused replayed job", "jid", job.JID)
 		return false
 	}
 	m.startJob(ctx, &job)

@@ -106,7 +106,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 	defer m.setSession(nil)
 	m.log.Info("authenticated with master", "master", m.addr(m.cfg.RetPort), "epoch", keys.Publish.Epoch)
 
-	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version}); err != nil {
+	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version, Jobs: m.heldJobs(), Session: true}); err != nil {
 		return err
 	}
 	if err := m.resend(s, time.Time{}); err != nil {

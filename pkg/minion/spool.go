@@ -36,7 +36,7 @@ type spool struct {
 // spooled is one return waiting for the master's ack.
 type spooled struct {
 	r    *wire.Return
-	sent time.Time // last handed to a session; zero if never
+	sent time.Time // last handed to a session
 }
 
 func openSpool(dir string, log hclog.Logger) (*spool, error) {
@@ -91,11 +91,13 @@ func (s *spool) path(jid string) string {
 	return filepath.Join(s.dir, filepath.Base(jid)+".ret")
 }
 
-// add holds r until the master acknowledges it.
+// add holds r until the master acknowledges it. It counts as sent now:
+// the caller sends it at once (or it waits for the next session, which
+// sends everything held).
 func (s *spool) add(r *wire.Return) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.m[r.JID] = &spooled{r: r}
+	s.m[r.JID] = &spooled{r: r, sent: time.Now()}
 }
 
 // markSent records that jid's return was handed to a session now.

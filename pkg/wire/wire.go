@@ -127,6 +127,11 @@ type Heartbeat struct {
 type Grains struct {
 	Grains  map[string]any `cbor:"1,keyasint"`
 	Version string         `cbor:"2,keyasint,omitempty"`
+	// Jobs, sent when a session starts, lists the jids the minion is
+	// running, waiting to run, or holding a return for: an acknowledged
+	// job missing from it was lost (the minion restarted).
+	Jobs    []string `cbor:"3,keyasint,omitempty"`
+	Session bool     `cbor:"4,keyasint,omitempty"`
 }
 
 // Ack tells the master a minion has started a job that is still running.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,5 +229,142 @@ func TestDeletedOrCorruptStore(t *testing.T) {
 	_, err = master.New(context.Background(), c.cfg, newLogger("master", &logBuffer{}))
 	if err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("master started on a corrupt store: %v", err)
+	}
+}
+
+// F11: a job recorded off the wire and replayed after the minion restarts
+// is refused: the seen set survives the restart.
+func TestReplayAfterMinionRestartRefused(t *testing.T) {
+	rm := newRogueMaster(t)
+	pubPort, retPort := rm.ports()
+	dir := t.TempDir()
+	_, _, stop := startMinionIn(t, dir, "target", pubPort, retPort)
+	<-rm.authed
+	waitFor(t, 10*time.Second, "subscription", func() bool { return rm.pub.NumSubscribers() == 1 })
+	env, err := rm.pubKey.Seal(rm.key, rogueJob("20261124000000000001", "once", time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rm.publish(env)
+	first := rm.nextReturn(10 * time.Second)
+	if first == nil || first.Return != "once" {
+		t.Fatalf("first run: %+v", first)
+	}
+	stop()
+	waitFor(t, 10*time.Second, "old subscription gone", func() bool { return rm.pub.NumSubscribers() == 0 })
+	_, lb, _ := startMinionIn(t, dir, "target", pubPort, retPort)
+	<-rm.authed
+	waitFor(t, 10*time.Second, "subscription", func() bool { return rm.pub.NumSubscribers() == 1 })
+	rm.publish(env)
+	waitFor(t, 5*time.Second, "replay refused", func() bool { return strings.Contains(lb.String(), "refused replayed job") })
+	// The first run's return may come again (if the minion stopped before
+	// its ack arrived, it was spooled): that is delivery, not a rerun.
+	for r := rm.nextReturn(500 * time.Millisecond); r != nil; r = rm.nextReturn(500 * time.Millisecond) {
+		if r.Started != first.Started {
+			t.Fatalf("replayed job ran again after a restart: %+v", r)
+		}
+	}
+}
+
+// F10: jobs beyond max_jobs are acknowledged at once and queued: reported
+// timed-out (they will run), never no-ack, and every one returns.
+func TestJobsBeyondMaxJobsAreAckedAndRun(t *testing.T) {
+	c := newCluster(t, nil)
+	cfg := c.minionConfig("busy", nil)
+	cfg.MaxJobs = 1
+	c.startMinion(cfg)
+	waitFor(t, 10*time.Second, "pending key", func() bool {
+		ks, _ := c.client.Keys(context.Background())
+		return len(ks) == 1
+	})
+	if _, err := c.client.KeyAction(context.Background(), "accept", "busy", false); err != nil {
+		t.Fatal(err)
+	}
+	c.waitConnected(1)
+	var wg sync.WaitGroup
+	results := make([]*jobResult, 3)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = c.run(&master.RunRequest{Target: "busy", Fun: "test.sleep", Args: []any{1.2}, Timeout: "1s"})
+		}()
+	}
+	wg.Wait()
+	for i, jr := range results {
+		if st := jr.states["busy"]; st == "no-ack" {
+			t.Errorf("job %d: no-ack, though the minion has it queued", i)
+		}
+	}
+	for _, jr := range results {
+		if storedReturn(t, c, jr.jid, "busy") != true {
+			t.Errorf("job %s did not return true", jr.jid)
+		}
+	}
+}
+
+// F23: a job a minion acknowledged and no longer holds after it comes
+// back (killed mid-job) is reported lost, not timed-out forever.
+func TestJobOfRestartedMinionIsLost(t *testing.T) {
+	c := newCluster(t, nil)
+	c.acceptedMinions("l", 1, nil)
+	rogue := newRogueMinion(t, c, "victim")
+	if st := rogue.auth(); st != crypto.StatusPending {
+		t.Fatalf("auth: %v", st)
+	}
+	if _, err := c.client.KeyAction(context.Background(), "accept", "victim", false); err != nil {
+		t.Fatal(err)
+	}
+	if st := rogue.readAuthReply(); st != crypto.StatusAccepted {
+		t.Fatalf("auth: %v", st)
+	}
+	rogue.sendSealed(wire.TypeGrains, wire.Grains{Grains: map[string]any{"os": "Debian"}, Session: true})
+	c.waitConnected(2)
+	events := make(chan master.RunEvent, 16)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.client.Run(context.Background(), &master.RunRequest{Target: "victim", Fun: "test.sleep", Args: []any{60}, Timeout: "30s"},
+			func(ev master.RunEvent) error { events <- ev; return nil })
+	}()
+	var jid string
+	for jid == "" {
+		if ev := <-events; ev.Type == "start" {
+			jid = ev.JID
+		}
+	}
+	rogue.sendSealed(wire.TypeAck, wire.Ack{JID: jid})
+	time.Sleep(200 * time.Millisecond)
+	// The minion dies and comes back holding nothing.
+	rogue.conn.Close()
+	again := newRogueMinion(t, c, "victim")
+	again.key = rogue.key
+	if st := again.auth(); st != crypto.StatusAccepted {
+		t.Fatalf("re-auth: %v", st)
+	}
+	again.sendSealed(wire.TypeGrains, wire.Grains{Grains: map[string]any{"os": "Debian"}, Session: true})
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the caller still waits for a job the minion lost")
+	}
+	var lost bool
+	for len(events) > 0 {
+		ev := <-events
+		lost = lost || ev.Type == "state" && ev.ID == "victim" && ev.State == "lost"
+	}
+	if !lost {
+		t.Fatal("no lost state reported")
+	}
+	rec, err := c.client.Job(context.Background(), jid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rec.Results {
+		if r.ID == "victim" && r.State != "lost" {
+			t.Fatalf("stored state %s", r.State)
+		}
 	}
 }

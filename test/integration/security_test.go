@@ -9,6 +9,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +23,14 @@ import (
 // startMinionAt starts a real minion against a master at the given ports.
 func startMinionAt(t *testing.T, id string, pub, ret int) (*minion.Minion, *logBuffer) {
 	t.Helper()
-	dir := t.TempDir()
+	m, lb, _ := startMinionIn(t, t.TempDir(), id, pub, ret)
+	return m, lb
+}
+
+// startMinionIn is startMinionAt with the minion's files in dir; stop ends
+// it (the test's cleanup does too).
+func startMinionIn(t *testing.T, dir, id string, pub, ret int) (*minion.Minion, *logBuffer, func()) {
+	t.Helper()
 	cfg := config.DefaultMinion()
 	cfg.ID, cfg.Master = id, "127.0.0.1"
 	cfg.PublishPort, cfg.RetPort = pub, ret
@@ -37,8 +45,10 @@ func startMinionAt(t *testing.T, id string, pub, ret int) (*minion.Minion, *logB
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = m.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return m, lb
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return m, lb, stop
 }
 
 // TestMinionRefusesBadJobs drives a real minion from a master the test
