@@ -67,6 +67,8 @@ type Master struct {
 	Nodegroups map[string]any `yaml:"nodegroups"`
 	// KeepJobs is how long jobs and their returns are kept.
 	KeepJobs Duration `yaml:"keep_jobs"`
+	// MaxPendingKeys bounds the keys waiting for acceptance (0: no bound).
+	MaxPendingKeys int `yaml:"max_pending_keys"`
 	// KeepAudit is how long audit records are kept.
 	KeepAudit Duration `yaml:"keep_audit"`
 	// PublishKeyRotation is the period of routine publish-key rotation.
@@ -132,6 +134,7 @@ func DefaultMaster() Master {
 		LogLevel:           "info",
 		KeepJobs:           Duration(168 * time.Hour),
 		KeepAudit:          Duration(90 * 24 * time.Hour),
+		MaxPendingKeys:     1000,
 		PublishKeyRotation: Duration(24 * time.Hour),
 		ClockSkew:          Duration(5 * time.Minute),
 		AckTimeout:         Duration(5 * time.Second),

@@ -207,11 +207,14 @@ const (
 	StatusPending  AuthStatus = "pending"
 	StatusRejected AuthStatus = "rejected"
 	StatusDenied   AuthStatus = "denied"
+	// StatusClockSkew: the request's timestamp is too far from the
+	// master's clock; the reply's Timestamp tells the minion by how much.
+	StatusClockSkew AuthStatus = "clock-skew"
 )
 
 func (s AuthStatus) known() bool {
 	switch s {
-	case StatusAccepted, StatusPending, StatusRejected, StatusDenied:
+	case StatusAccepted, StatusPending, StatusRejected, StatusDenied, StatusClockSkew:
 		return true
 	}
 	return false

@@ -66,7 +66,17 @@ func (s State) dir() string {
 type FileRegistry struct {
 	dir        string
 	autoAccept bool
+	maxPending int // 0: no bound
 	mu         sync.Mutex
+}
+
+// LimitPending bounds the pending keys: past n, Check refuses new ids with
+// ErrTooManyPending instead of recording them, so a flood of made-up ids
+// cannot fill the disk or bury the real ones (0: no bound).
+func (r *FileRegistry) LimitPending(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.maxPending = n
 }
 
 var _ Registry = (*FileRegistry)(nil)
@@ -247,6 +257,15 @@ func (r *FileRegistry) check(ctx context.Context, id string, pub crypto.MinionPu
 	}
 	if r.autoAccept {
 		return StateAccepted, r.write(StateAccepted, id, pub)
+	}
+	if r.maxPending > 0 {
+		ents, err := os.ReadDir(filepath.Join(r.dir, StatePending.dir()))
+		if err != nil {
+			return "", err
+		}
+		if len(ents) >= r.maxPending {
+			return "", fmt.Errorf("%w: %d keys wait for acceptance", ErrTooManyPending, len(ents))
+		}
 	}
 	return StatePending, r.write(StatePending, id, pub)
 }

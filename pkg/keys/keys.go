@@ -61,6 +61,9 @@ var (
 	// ErrBadKeyFile means a file in the registry is not a minion public
 	// key in text form. The error names the file.
 	ErrBadKeyFile = errors.New("keys: bad key file")
+	// ErrTooManyPending means a new id was not recorded: the pending keys
+	// are at their bound (max_pending_keys).
+	ErrTooManyPending = errors.New("keys: too many pending keys")
 )
 
 // ValidID reports whether id may name a minion: 1 to 255 bytes of

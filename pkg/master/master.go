@@ -64,6 +64,9 @@ type Master struct {
 	ready chan struct{}
 
 	expected          expectedSets // expected minions of recent jobs
+	nonces            nonceCache   // auth nonces of accepted keys, see handleAuth
+	refusalLog        logLimiter   // refused peer messages, rate-limited
+	pendingRefused    atomic.Int64 // new keys not recorded: max_pending_keys reached
 	unexpectedReturns atomic.Int64 // returns refused from minions a job did not target
 
 	work     chan func()   // message handling, see onWorker
@@ -92,18 +95,22 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 	if err != nil {
 		return nil, fmt.Errorf("key registry: %w", err)
 	}
+	reg.LimitPending(cfg.MaxPendingKeys)
 	store, err := jobstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "halite.db"))
 	if err != nil {
 		return nil, fmt.Errorf("job store: %w", err)
 	}
 	m := &Master{
-		cfg:    cfg,
-		log:    log,
-		key:    key,
-		keys:   reg,
-		store:  store,
-		events: events.New(),
-		files:  fileserver.New(cfg.FileRoots),
+		cfg:  cfg,
+		log:  log,
+		key:  key,
+		keys: reg,
+
+		nonces:     nonceCache{ttl: 2 * cfg.ClockSkew.D()},
+		refusalLog: logLimiter{burst: 10},
+		store:      store,
+		events:     events.New(),
+		files:      fileserver.New(cfg.FileRoots),
 		pillar: pillar.NewCache(pillar.NewCompiler(cfg.PillarRoots, pillar.Options{
 			MergeLists: cfg.PillarMergeLists,
 			Nodegroups: cfg.Nodegroups,

@@ -24,6 +24,9 @@ const (
 	// maxRefusals is how many refused messages a connection may send
 	// before it is closed.
 	maxRefusals = 8
+	// preAuthIdle is how long a connection may stay without sending a
+	// valid auth request; a pending minion waits without limit.
+	preAuthIdle = 10 * time.Second
 )
 
 // peer is one connection on the request channel, from accept to close.
@@ -103,12 +106,14 @@ func (m *Master) servePeer(ctx context.Context, c *transport.Conn) {
 	refusals := 0
 	refuse := func(msg string, args ...any) {
 		refusals++
-		log.Warn(msg, append(args, "remote", c.RemoteAddr(), "announced_id", c.PeerIdentity())...)
+		m.refusalLog.warn(log, msg, append(args, "remote", c.RemoteAddr(), "announced_id", truncate(c.PeerIdentity(), 64))...)
 		if refusals >= maxRefusals {
-			log.Warn("closing connection after repeated refusals", "remote", c.RemoteAddr())
+			m.refusalLog.warn(log, "closing connection after repeated refusals", "remote", c.RemoteAddr())
 			_ = c.Close()
 		}
 	}
+	// Until it authenticates, a connection must speak up or go.
+	_ = c.SetReadDeadline(time.Now().Add(preAuthIdle))
 	defer m.dropPeer(p)
 	// A bug in one handler must not take the master (and every other
 	// minion's session) down: log it loudly and drop this connection.
@@ -160,11 +165,28 @@ func (m *Master) handleAuth(ctx context.Context, p *peer, body []byte) error {
 	}
 	if err := req.Verify(time.Now(), m.cfg.ClockSkew.D()); err != nil {
 		m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": "invalid", "error": err.Error()})
+		// A minion whose clock is off must learn why it is refused (else
+		// it retries forever in silence): answer, if the request is
+		// really signed by its key.
+		if errors.Is(err, crypto.ErrClockSkew) && req.Verify(time.Unix(0, req.Timestamp), m.cfg.ClockSkew.D()) == nil {
+			if rerr := m.replyStatus(p, req, crypto.StatusClockSkew); rerr != nil {
+				return rerr
+			}
+		}
 		return fmt.Errorf("auth request from %q: %w", req.ID, err)
 	}
 	state, err := m.keys.Check(ctx, req.ID, req.Public)
+	if errors.Is(err, keys.ErrTooManyPending) {
+		m.pendingRefused.Add(1)
+		m.events.Publish("halite/key/"+req.ID+"/refused", map[string]any{"id": req.ID, "reason": "too many pending keys", "max_pending_keys": m.cfg.MaxPendingKeys})
+		return fmt.Errorf("new key of %q not recorded: %w", req.ID, err)
+	}
 	if err != nil {
 		return fmt.Errorf("check key of %q: %w", req.ID, err)
+	}
+	if state == keys.StateAccepted && !m.nonces.add(req.Nonce, time.Now()) {
+		m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": "replay"})
+		return fmt.Errorf("auth request from %q: replayed (nonce already used)", req.ID)
 	}
 	m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": string(state), "fingerprint": req.Public.Fingerprint()})
 	log := m.log.Named("auth")
@@ -182,6 +204,7 @@ func (m *Master) handleAuth(ctx context.Context, p *peer, body []byte) error {
 		m.mu.Lock()
 		m.pending[req.ID] = p
 		m.mu.Unlock()
+		_ = p.conn.SetReadDeadline(time.Time{}) // waits for the operator
 		return m.replyStatus(p, req, crypto.StatusPending)
 	case keys.StateDenied:
 		log.Error("DENIED: minion presented a key different from its accepted key; possible impersonation",
@@ -248,6 +271,7 @@ func (m *Master) startSession(p *peer, req *crypto.AuthRequest) error {
 		_ = old.conn.Close()
 	}
 	p.conn.SetMaxMessage(maxAuthedMessage)
+	_ = p.conn.SetReadDeadline(time.Time{})
 	if err := p.conn.Send([]byte(wire.KindAuth), b); err != nil {
 		return err
 	}

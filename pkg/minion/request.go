@@ -91,6 +91,10 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 			keys = k
 		case crypto.StatusPending:
 			m.log.Info("key pending acceptance on the master", "id", m.cfg.ID, "fingerprint", m.key.Public().Fingerprint())
+		case crypto.StatusClockSkew:
+			off := time.Until(time.Unix(0, reply.Timestamp)).Round(time.Second)
+			m.log.Error("master refused authentication: this host's clock is off; fix its time (NTP)", "master_clock_ahead_by", off)
+			return fmt.Errorf("clock off by %v from the master's", off)
 		default:
 			m.log.Error("master refused this minion's key", "status", reply.Status, "fingerprint", m.key.Public().Fingerprint())
 			return errRejected

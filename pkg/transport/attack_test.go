@@ -177,3 +177,34 @@ func TestReadyWithoutSocketType(t *testing.T) {
 		t.Fatalf("%d panics contained; want the READY refused before zmq4 sees it", p)
 	}
 }
+
+// F4: idle connections that never finish their handshake (a slowloris
+// from one address) must not keep an honest peer from another address
+// out: the accept loop never blocks, and one source gets a bounded share.
+func TestSlowlorisDoesNotStarveOthers(t *testing.T) {
+	srv := echoServer(t, DefaultOptions())
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+	var idle []net.Conn
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	for range 600 { // more than every handshake slot
+		c, err := d.Dial("tcp", srv.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, srv.Addr().String(), zmq4.Dealer, "honest", DefaultOptions())
+	if err != nil {
+		t.Fatalf("honest peer kept out by 600 idle connections: %v", err)
+	}
+	c.Close()
+	if srv.TurnedAway() == 0 {
+		t.Error("no connection of the flood was turned away")
+	}
+}

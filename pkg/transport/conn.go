@@ -61,6 +61,9 @@ type Options struct {
 	WriteTimeout time.Duration
 	// HandshakeTimeout bounds the ZMTP greeting and READY exchange.
 	HandshakeTimeout time.Duration
+	// MaxHandshakesPerSource bounds a server's connections in handshake
+	// from one IP address; more are closed at once (0: no bound).
+	MaxHandshakesPerSource int
 }
 
 // DefaultOptions returns options suitable for the master and minion.
@@ -70,7 +73,9 @@ func DefaultOptions() Options {
 		MaxFrames:        4,
 		QueueLen:         1024,
 		WriteTimeout:     10 * time.Second,
-		HandshakeTimeout: 10 * time.Second,
+		HandshakeTimeout: 5 * time.Second,
+
+		MaxHandshakesPerSource: 256,
 	}
 }
 
@@ -295,6 +300,10 @@ func (c *Conn) peerGone() bool {
 		// data: a subscription message; discard and look again
 	}
 }
+
+// SetReadDeadline bounds the wait for the next message (the zero time
+// removes the bound); a Recv past it fails and closes the connection.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
 
 // SetMaxMessage changes the read bound, e.g. raising it once a peer has
 // authenticated.

@@ -32,7 +32,14 @@ type Server struct {
 
 	panics       atomic.Int64
 	panicSources map[string]struct{} // guarded by mu; sources already logged
+
+	inHandshake map[string]int // guarded by mu: connections in handshake per source IP
+	turnedAway  atomic.Int64   // connections closed at accept: no handshake slot
 }
+
+// TurnedAway is how many connections were closed at accept because every
+// handshake slot, or every slot of their source address, was taken.
+func (s *Server) TurnedAway() int64 { return s.turnedAway.Load() }
 
 // maxPanicSources bounds the sources remembered for log-once.
 const maxPanicSources = 1024
@@ -79,6 +86,7 @@ func Listen(ctx context.Context, addr string, typ zmq4.SocketType, opts Options,
 		conns:   map[*Conn]struct{}{},
 
 		panicSources: map[string]struct{}{},
+		inHandshake:  map[string]int{},
 	}
 	s.wg.Add(1)
 	go s.acceptLoop()
@@ -134,18 +142,56 @@ func (s *Server) acceptLoop() {
 			continue
 		}
 		delay = 0
-		select {
-		case s.handshk <- struct{}{}:
-		case <-s.ctx.Done():
+		// The accept loop never waits for a slot: a peer that cannot have
+		// one now is closed at once and retries with backoff, so a flood
+		// of slow handshakes (slowloris) never stops accepting, and one
+		// source cannot take every slot from the others.
+		host := sourceOf(nc.RemoteAddr())
+		if !s.admit(host) {
+			s.turnedAway.Add(1)
 			_ = nc.Close()
-			return
+			continue
 		}
 		s.wg.Add(1)
-		go s.handle(nc)
+		go s.handle(nc, host)
 	}
 }
 
-func (s *Server) handle(nc net.Conn) {
+// admit takes a handshake slot for a connection from host, if one is free.
+func (s *Server) admit(host string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if max := s.opts.MaxHandshakesPerSource; max > 0 && s.inHandshake[host] >= max {
+		return false
+	}
+	select {
+	case s.handshk <- struct{}{}:
+	default:
+		return false
+	}
+	s.inHandshake[host]++
+	return true
+}
+
+// release gives back the slot admit took.
+func (s *Server) release(host string) {
+	<-s.handshk
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inHandshake[host]--; s.inHandshake[host] <= 0 {
+		delete(s.inHandshake, host)
+	}
+}
+
+// sourceOf is the IP address of a peer.
+func sourceOf(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	return a.String()
+}
+
+func (s *Server) handle(nc net.Conn, host string) {
 	defer s.wg.Done()
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetKeepAlive(true)
@@ -154,7 +200,7 @@ func (s *Server) handle(nc net.Conn) {
 	stop := context.AfterFunc(s.ctx, func() { _ = nc.SetDeadline(time.Now()) })
 	c, err := open(nc, s.typ, "", true, s.opts)
 	stop()
-	<-s.handshk
+	s.release(host)
 	if err != nil {
 		if errors.Is(err, ErrPeerPanic) {
 			s.notePanic(nc.RemoteAddr(), err, nil)

@@ -368,3 +368,119 @@ func TestJobOfRestartedMinionIsLost(t *testing.T) {
 		}
 	}
 }
+
+// authWith sends an auth request made at time at on r's connection and
+// returns the reply's status ("" when none comes within d).
+func (r *rogueMinion) authAt(at time.Time, d time.Duration) crypto.AuthStatus {
+	r.t.Helper()
+	req, eph, err := crypto.NewAuthRequest(r.key, r.id, at)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	raw, _ := req.Marshal()
+	if err := r.conn.Send([]byte(wire.KindAuth), raw); err != nil {
+		r.t.Fatal(err)
+	}
+	r.req, r.eph = req, eph
+	frames := r.recv(d)
+	if frames == nil {
+		return ""
+	}
+	reply, err := crypto.UnmarshalAuthReply(frames[1])
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if _, err := reply.Open(req, eph, func(crypto.MasterPublic) error { return nil }); err != nil {
+		r.t.Fatal(err)
+	}
+	return reply.Status
+}
+
+// F21: a minion whose clock is off is told so, in a reply signed by the
+// master.
+func TestClockSkewIsAnswered(t *testing.T) {
+	c := newCluster(t, nil)
+	rogue := newRogueMinion(t, c, "late")
+	if st := rogue.authAt(time.Now().Add(-6*time.Minute), 5*time.Second); st != crypto.StatusClockSkew {
+		t.Fatalf("auth 6 min in the past: status %q, want %q", st, crypto.StatusClockSkew)
+	}
+}
+
+// F17: a captured auth request replayed is refused; the real minion's
+// session is not taken over.
+func TestAuthReplayRefused(t *testing.T) {
+	c := newCluster(t, nil)
+	rm := c.acceptedMinions("r", 1, nil)[0]
+	rogue := newRogueMinion(t, c, "replayed")
+	if st := rogue.auth(); st != crypto.StatusPending {
+		t.Fatalf("auth: %v", st)
+	}
+	if _, err := c.client.KeyAction(context.Background(), "accept", "replayed", false); err != nil {
+		t.Fatal(err)
+	}
+	if st := rogue.readAuthReply(); st != crypto.StatusAccepted {
+		t.Fatalf("auth: %v", st)
+	}
+	// Fresh request, accepted; then the same bytes again from elsewhere.
+	fresh := newRogueMinion(t, c, "replayed")
+	fresh.key = rogue.key
+	if st := fresh.auth(); st != crypto.StatusAccepted {
+		t.Fatalf("fresh auth: %v", st)
+	}
+	raw, _ := fresh.req.Marshal()
+	for range 5 {
+		attacker := newRogueMinion(t, c, "replayed")
+		if err := attacker.conn.Send([]byte(wire.KindAuth), raw); err != nil {
+			t.Fatal(err)
+		}
+		if frames := attacker.recv(time.Second); frames != nil {
+			t.Fatal("replayed auth request answered")
+		}
+	}
+	// The honest minion next door never noticed.
+	if n := strings.Count(rm.log.String(), "authenticated with master"); n != 1 {
+		t.Errorf("honest minion authenticated %d times", n)
+	}
+}
+
+// F16: new ids beyond max_pending_keys are not recorded.
+func TestPendingKeysAreCapped(t *testing.T) {
+	c := newCluster(t, func(cfg *config.Master) { cfg.MaxPendingKeys = 5 })
+	for i := range 12 {
+		r := newRogueMinion(t, c, fmt.Sprintf("flood%d", i))
+		req, _, err := crypto.NewAuthRequest(r.key, r.id, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := req.Marshal()
+		if err := r.conn.Send([]byte(wire.KindAuth), raw); err != nil {
+			t.Fatal(err)
+		}
+		r.recv(300 * time.Millisecond)
+	}
+	ks, err := c.client.Keys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ks) != 5 {
+		t.Fatalf("%d pending keys recorded, want the cap of 5", len(ks))
+	}
+}
+
+// F22: junk costs the log a bounded number of lines, not one per message.
+func TestJunkLoggingIsRateLimited(t *testing.T) {
+	c := newCluster(t, nil)
+	before := strings.Count(c.mlog.String(), "\n")
+	for range 20 {
+		r := newRogueMinion(t, c, "junk")
+		for range 8 {
+			if err := r.conn.Send([]byte("sealed"), []byte("not authenticated")); err != nil {
+				break
+			}
+		}
+		r.recv(200 * time.Millisecond)
+	}
+	if n := strings.Count(c.mlog.String(), "\n") - before; n > 60 {
+		t.Fatalf("160 junk messages wrote %d log lines", n)
+	}
+}
