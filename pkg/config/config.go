@@ -85,6 +85,12 @@ type Master struct {
 	PillarRoots map[string][]string `yaml:"pillar_roots"`
 	// PillarMergeLists appends lists when merging pillar instead of replacing.
 	PillarMergeLists bool `yaml:"pillar_merge_lists"`
+	// PillarTrustGrains lets pillar targeting and templates use the grains
+	// a minion reports about itself, as Salt does. A minion controls its
+	// own grains: with it, a compromised minion can claim `role: db` and
+	// receive the db pillar. false compiles pillar from the minion id (and
+	// nodegroups of ids) only.
+	PillarTrustGrains bool `yaml:"pillar_trust_grains"`
 	// PillarSecretKeys are globs of pillar keys whose values are secret.
 	PillarSecretKeys []string `yaml:"pillar_secret_keys"`
 	// PprofListen, when set, serves net/http/pprof on this loopback address.
@@ -135,6 +141,7 @@ func DefaultMaster() Master {
 		KeepJobs:           Duration(168 * time.Hour),
 		KeepAudit:          Duration(90 * 24 * time.Hour),
 		MaxPendingKeys:     1000,
+		PillarTrustGrains:  true,
 		PublishKeyRotation: Duration(24 * time.Hour),
 		ClockSkew:          Duration(5 * time.Minute),
 		AckTimeout:         Duration(5 * time.Second),

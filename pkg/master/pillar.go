@@ -12,7 +12,13 @@ import (
 )
 
 // pillarFor compiles (or takes from the cache) the pillar of minion id.
+//
+// The grains it compiles with are the minion's own claims; with
+// pillar_trust_grains off, only its id (which its key proves) is used.
 func (m *Master) pillarFor(ctx context.Context, id string) (map[string]any, error) {
+	if !m.cfg.PillarTrustGrains {
+		return m.pillar.Get(ctx, id, map[string]any{"id": id})
+	}
 	return m.pillar.Get(ctx, id, m.grainsOf(id))
 }
 

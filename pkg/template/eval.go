@@ -134,6 +134,48 @@ func (r *renderer) charge(n int) error {
 	return nil
 }
 
+// fits reports ErrLimit, before anything is built, when writing v out as
+// text (repr, JSON, YAML) would take the render past its byte budget.
+// Containers can share values (YAML aliases, a list appended to itself),
+// so a few hundred bytes of data can stand for gigabytes of text: the
+// walk counts the expanded size and stops as soon as it is over.
+func (r *renderer) fits(v any) error {
+	left := r.eng.maxBytes - r.bytes
+	if expandedOver(v, &left, 0) {
+		return fmt.Errorf("writing this value out would produce more than %d bytes: %w", r.eng.maxBytes, ErrLimit)
+	}
+	return nil
+}
+
+// expandedOver subtracts v's written size (strings, plus a few bytes per
+// item for quotes and separators) from *left and reports whether it went
+// below zero.
+func expandedOver(v any, left *int64, depth int) bool {
+	const perItem = 4
+	*left -= perItem
+	if *left < 0 || depth > maxDataDepth {
+		return *left < 0
+	}
+	switch x := v.(type) {
+	case string:
+		*left -= int64(len(x))
+	case *pyList, pyTuple:
+		items, _ := iterate(x)
+		for _, it := range items {
+			if expandedOver(it, left, depth+1) {
+				return true
+			}
+		}
+	case *pyDict:
+		for _, k := range x.keys {
+			if expandedOver(k, left, depth+1) || expandedOver(x.value(k), left, depth+1) {
+				return true
+			}
+		}
+	}
+	return *left < 0
+}
+
 func (r *renderer) enter(sc *scope, pos srcPos) error {
 	r.depth++
 	if r.depth > r.eng.maxDepth {
@@ -172,6 +214,9 @@ func (r *renderer) exec(sc *scope, n node, out *strings.Builder) error {
 		v, err := r.eval(sc, n.x)
 		if err != nil {
 			return err
+		}
+		if err := r.fits(v); err != nil {
+			return r.wrap(sc, n.pos, err)
 		}
 		return r.wrap(sc, n.pos, r.write(out, pyStr(v)))
 	case *ifNode:

@@ -28,19 +28,24 @@ var filters map[string]filterFunc
 
 func init() {
 	filters = map[string]filterFunc{
-		"default":     fDefault,
-		"d":           fDefault,
-		"join":        fJoin,
-		"lower":       strFilter(strings.ToLower),
-		"upper":       strFilter(strings.ToUpper),
-		"capitalize":  strFilter(capitalize),
-		"title":       strFilter(title),
-		"trim":        fTrim,
-		"replace":     fReplace,
-		"center":      fCenter,
-		"int":         fInt,
-		"float":       fFloat,
-		"string":      func(r *renderer, in any, args []any, kw *pyDict) (any, error) { return pyStr(in), nil },
+		"default":    fDefault,
+		"d":          fDefault,
+		"join":       fJoin,
+		"lower":      strFilter(strings.ToLower),
+		"upper":      strFilter(strings.ToUpper),
+		"capitalize": strFilter(capitalize),
+		"title":      strFilter(title),
+		"trim":       fTrim,
+		"replace":    fReplace,
+		"center":     fCenter,
+		"int":        fInt,
+		"float":      fFloat,
+		"string": func(r *renderer, in any, args []any, kw *pyDict) (any, error) {
+			if err := r.fits(in); err != nil {
+				return nil, err
+			}
+			return pyStr(in), nil
+		},
 		"list":        fList,
 		"length":      fLength,
 		"count":       fLength,
@@ -911,6 +916,9 @@ func fToJSON(r *renderer, in any, args []any, kw *pyDict) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.fits(in); err != nil {
+		return nil, err
+	}
 	s, err := jsonDump(in, true, or(a[0], nil))
 	if err != nil {
 		return nil, err
@@ -924,6 +932,9 @@ func fJSON(r *renderer, in any, args []any, kw *pyDict) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.fits(in); err != nil {
+		return nil, err
+	}
 	s, err := jsonDump(in, truth(or(a[0], true)), or(a[1], nil))
 	if err != nil {
 		return nil, err
@@ -934,6 +945,9 @@ func fJSON(r *renderer, in any, args []any, kw *pyDict) (any, error) {
 func fYAML(r *renderer, in any, args []any, kw *pyDict) (any, error) {
 	a, err := bind(args, kw, "flow_style")
 	if err != nil {
+		return nil, err
+	}
+	if err := r.fits(in); err != nil {
 		return nil, err
 	}
 	s, err := yamlDump(in, truth(or(a[0], true)))

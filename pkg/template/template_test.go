@@ -3,6 +3,8 @@ package template
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"os"
 	"path/filepath"
 	"strings"
@@ -582,6 +584,33 @@ func TestDirLoader(t *testing.T) {
 		src, _, err := l.Load(ctx, b.name)
 		if !errors.Is(err, b.want) {
 			t.Errorf("Load(%q) = %q, %v; want %v", b.name, src, err, b.want)
+		}
+	}
+}
+
+// F9: a few hundred bytes of YAML aliases (billion laughs) written out
+// with tojson, yaml, string or plain output must stop at the budget before
+// the text is built, not after.
+func TestBillionLaughsStopsBeforeBuilding(t *testing.T) {
+	var yml strings.Builder
+	yml.WriteString(`a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		fmt.Fprintf(&yml, "%s: &%s [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n", n, n, prev, prev, prev, prev, prev, prev, prev, prev, prev, prev)
+		prev = n
+	}
+	for _, expr := range []string{"x.i | tojson", "x.i | json", "x.i | yaml", "x.i | string", "x.i"} {
+		src := "{% set x = bomb | load_yaml %}{{ " + expr + " }}"
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := New(nil, nil).Render(context.Background(), "bomb.sls", []byte(src), map[string]any{"bomb": yml.String()})
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrLimit) {
+			t.Errorf("%s: got %v, want ErrLimit", expr, err)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 256<<20 {
+			t.Errorf("%s: allocated %d MB before refusing", expr, grew>>20)
 		}
 	}
 }

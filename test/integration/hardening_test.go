@@ -484,3 +484,31 @@ func TestJunkLoggingIsRateLimited(t *testing.T) {
 		t.Fatalf("160 junk messages wrote %d log lines", n)
 	}
 }
+
+// F13: with pillar_trust_grains off, a minion claiming a role in its own
+// grains does not get that role's pillar; with the default (Salt's
+// behaviour) it does.
+func TestPillarTrustGrains(t *testing.T) {
+	files := map[string]string{
+		"top.sls": "base:\n  '*':\n    - common\n  'G@role:db':\n    - match: compound\n    - db\n",
+		"common.sls": "common: true\n",
+		"db.sls":     "db_password: s3cret\n",
+	}
+	for _, trust := range []bool{true, false} {
+		pdir := writeTree(t, files)
+		c := newCluster(t, func(cfg *config.Master) {
+			cfg.PillarRoots = map[string][]string{"base": {pdir}}
+			cfg.PillarTrustGrains = trust
+		})
+		c.acceptedMinions("liar", 1, func(int) map[string]any { return map[string]any{"role": "db"} })
+		jr := c.run(&master.RunRequest{Target: "liar0", Fun: "pillar.items"})
+		p, _ := jr.returns["liar0"].Return.(map[string]any)
+		if p["common"] != true {
+			t.Fatalf("trust=%v: pillar %v", trust, p)
+		}
+		if _, got := p["db_password"]; got != trust {
+			t.Errorf("pillar_trust_grains=%v: db pillar given: %v", trust, got)
+		}
+		c.stop()
+	}
+}
