@@ -23,6 +23,7 @@ type runFlags struct {
 	batchFail  string
 	async      bool
 	explain    bool
+	private    bool
 	fullReturn bool
 	test       bool
 	progress   bool
@@ -89,6 +90,7 @@ func addRunFlags(cmd *cobra.Command, a *app, f *runFlags) {
 	fl.StringVar(&f.batchFail, "batch-fail", "", "with --batch: stop the rollout after N (or P%) failures")
 	fl.BoolVar(&f.async, "async", false, "print the job id and return at once")
 	fl.BoolVar(&f.explain, "explain", false, "show which minions the target matches, without running anything")
+	fl.BoolVar(&f.private, "private", false, "send the job to each targeted minion on its own encrypted channel (jobs targeted by id always are)")
 	fl.BoolVar(&f.fullReturn, "full-return", false, "with --out json|yaml: give ret, retcode, success and state per minion")
 	fl.BoolVar(&f.progress, "progress", true, "show a progress line on a terminal")
 	fl.StringVar(&f.stateOut, "state-output", "full", "state results: full, terse, mixed or changes")
@@ -153,7 +155,7 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 	}
 	req := &master.RunRequest{
 		Target: target, TargetType: f.targetType, Fun: fun, Args: args, Kwargs: kwargs,
-		Timeout: f.timeout, Batch: f.batch, BatchFail: f.batchFail, Async: f.async, Explain: f.explain,
+		Timeout: f.timeout, Batch: f.batch, BatchFail: f.batchFail, Async: f.async, Explain: f.explain, Private: f.private,
 	}
 	w := cmd.OutOrStdout()
 	p := newProgress(f.progress && format == output.Text && isTerminal(os.Stderr))

@@ -30,6 +30,9 @@ type RunRequest struct {
 	// BatchFail is "N" or "P%": the failures that stop a batched rollout.
 	BatchFail string `json:"batch_fail,omitempty"`
 	Async     bool   `json:"async,omitempty"`
+	// Private sends the job to each targeted minion on its own encrypted
+	// channel, whatever the target type (see jobRun.private).
+	Private bool `json:"private,omitempty"`
 	Explain   bool   `json:"explain,omitempty"`
 	// User is set by the API from the caller's credentials.
 	User string `json:"-"`
@@ -306,7 +309,8 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 		return err
 	}
 	r := &jobRun{m: m, req: req, jid: jid, timeout: timeout, emit: emit, lj: lj,
-		states: make(map[string]jobstore.MinionState, len(expected)), started: time.Now()}
+		states: make(map[string]jobstore.MinionState, len(expected)), started: time.Now(),
+		private: req.Private || idTargeted(req.TargetType, req.Target, m.cfg.Nodegroups) && len(expected) < len(all)}
 	if req.Async {
 		// Publish and return; minions' returns are stored as they arrive.
 		return r.publishAll(ctx, expected)
@@ -329,6 +333,10 @@ type jobRun struct {
 	emit    func(RunEvent) error
 	lj      *liveJob
 	started time.Time
+	// private: the job goes to each minion on its request channel, not
+	// on the publish stream (F14). Jobs targeted by id are private unless
+	// they target every accepted minion (nothing to hide from anyone).
+	private bool
 
 	states map[string]jobstore.MinionState // every targeted minion
 	acked  map[string]time.Time            // acked, still running: deadline
@@ -385,7 +393,9 @@ func (r *jobRun) publishAll(ctx context.Context, ids []string) error {
 	}
 	job.Batch = r.batch
 	r.batch++
-	if err := r.m.publish(&job); err != nil {
+	if r.private {
+		r.m.sendPrivate(&job, online)
+	} else if err := r.m.publish(&job); err != nil {
 		return err
 	}
 	ackBy := time.Now().Add(min(r.m.cfg.AckTimeout.D(), r.timeout))
@@ -590,6 +600,67 @@ func (r *jobRun) done(ctx context.Context) error {
 	}
 	s.Failed = r.failed
 	return r.emit(RunEvent{Type: "done", JID: r.jid, Summary: s})
+}
+
+// idTargeted reports whether a target is decided by minion ids alone, so
+// the master's expected set is exactly the minions that would run it.
+func idTargeted(typ, target string, nodegroups map[string]any) bool {
+	switch orDefault(typ, "glob") {
+	case "glob", "pcre", "list":
+		return true
+	case "nodegroup":
+		ng, ok := nodegroups[target]
+		if !ok {
+			return false
+		}
+		switch g := ng.(type) {
+		case []any:
+			return true // a list of ids
+		case string:
+			// A compound of plain ids ("L@a,b or web*") has no grain,
+			// pillar or subnet matcher in it.
+			return onlyIDMatchers(g)
+		}
+	}
+	return false
+}
+
+// onlyIDMatchers reports whether every matcher of a compound expression
+// is on ids (L@, E@, or a plain glob).
+func onlyIDMatchers(expr string) bool {
+	for _, f := range strings.Fields(expr) {
+		if i := strings.Index(f, "@"); i > 0 {
+			switch strings.TrimLeft(f[:i], "(") {
+			case "L", "E":
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sendPrivate gives job to each of ids on its own request channel (sealed
+// under that minion's key), targeted at that id alone: no other minion can
+// read it, unlike a published job, which every holder of the publish key
+// can decrypt. Minions that went away since are reported by the ack
+// deadline as usual.
+func (m *Master) sendPrivate(job *wire.Job, ids []string) {
+	m.mu.RLock()
+	sessions := make([]*session, 0, len(ids))
+	for _, id := range ids {
+		if s := m.sessions[id]; s != nil {
+			sessions = append(sessions, s)
+		}
+	}
+	m.mu.RUnlock()
+	for _, s := range sessions {
+		one := *job
+		one.TargetType, one.Target, one.Nodegroups = "list", s.id, nil
+		if err := s.send(wire.TypeJob, &one); err != nil {
+			m.log.Warn("could not send private job", "jid", job.JID, "id", s.id, "error", err)
+		}
+	}
 }
 
 // publish signs, encrypts once and publishes a job to every subscriber.

@@ -133,23 +133,30 @@ func (m *Minion) handlePublished(ctx context.Context, env []byte) (park bool) {
 		log.Warn("refused published job: malformed", "error", err)
 		return false
 	}
+	m.handleJob(ctx, &job)
+	return false
+}
+
+// handleJob runs a job that arrived, published or private, unless it is
+// outside the clock skew, not for this minion, or already seen.
+func (m *Minion) handleJob(ctx context.Context, job *wire.Job) {
+	log := m.log.Named("publish")
 	skew := m.cfg.ClockSkew.D()
 	if age := time.Since(time.Unix(0, job.Time)); age > skew || age < -skew {
 		log.Warn("refused published job outside the allowed clock skew", "jid", job.JID, "age", age.Round(time.Millisecond))
-		return false
+		return
 	}
-	if !m.targets(&job) {
+	if !m.targets(job) {
 		log.Trace("job does not target this minion", "jid", job.JID)
-		return false
+		return
 	}
 	// Recorded (on disk too) before it runs: a job replayed after a
 	// restart of this minion is refused as well.
 	if !m.seen.add(job.JID, job.Batch, time.Now()) {
 		log.Warn("refused replayed job", "jid", job.JID)
-		return false
+		return
 	}
-	m.startJob(ctx, &job)
-	return false
+	m.startJob(ctx, job)
 }
 
 // pinnedOrZero is the master key jobs must be signed with: the key of the

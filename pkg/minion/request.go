@@ -189,7 +189,7 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 			if msg.Type == wire.TypeHeartbeatAck {
 				lastAck = time.Now()
 			}
-			if err := m.handleMasterMessage(msg); err != nil {
+			if err := m.handleMasterMessage(ctx, msg); err != nil {
 				m.log.Warn("bad message from master", "type", msg.Type, "error", err)
 			}
 		case <-hb.C:
@@ -225,8 +225,17 @@ func (m *Minion) resend(s *session, cutoff time.Time) error {
 	return nil
 }
 
-func (m *Minion) handleMasterMessage(msg wire.Message) error {
+func (m *Minion) handleMasterMessage(ctx context.Context, msg wire.Message) error {
 	switch msg.Type {
+	case wire.TypeJob:
+		// A private job: it came on this minion's own channel, sealed
+		// under its request key, which only the master shares.
+		var job wire.Job
+		if err := msg.DecodeBody(&job); err != nil {
+			return err
+		}
+		m.handleJob(ctx, &job)
+		return nil
 	case wire.TypeHeartbeatAck:
 		return nil
 	case wire.TypePublishKey:

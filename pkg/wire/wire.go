@@ -45,6 +45,9 @@ const (
 	TypeError        = "error"
 	TypeReply        = "reply"
 	TypeRefresh      = "refresh"
+	// TypeJob carries a private job (a Job) to the one minion it is for,
+	// on that minion's request channel instead of the publish stream.
+	TypeJob = "job"
 )
 
 // MaxReturnValue is the budget of one return's encoded value; a minion

@@ -512,3 +512,64 @@ func TestPillarTrustGrains(t *testing.T) {
 		c.stop()
 	}
 }
+
+// F14: a job targeted by id (or --private) is sent to its targets only,
+// sealed to each: a minion holding the publish key sees nothing of it.
+func TestPrivateJobsAreNotPublished(t *testing.T) {
+	c := newCluster(t, nil)
+	c.acceptedMinions("pv", 3, nil)
+	spy := newRogueMinion(t, c, "spy")
+	if st := spy.auth(); st != crypto.StatusPending {
+		t.Fatalf("auth: %v", st)
+	}
+	if _, err := c.client.KeyAction(context.Background(), "accept", "spy", false); err != nil {
+		t.Fatal(err)
+	}
+	if st := spy.readAuthReply(); st != crypto.StatusAccepted {
+		t.Fatalf("auth: %v", st)
+	}
+	sub := subscribe(t, c, "spy")
+	// A public job first: once the spy has it, its subscription is live.
+	waitFor(t, 10*time.Second, "spy subscribed", func() bool {
+		c.run(&master.RunRequest{Target: "*", TargetType: "compound", Fun: "test.ping"})
+		select {
+		case <-sub.msgs:
+			return true
+		case <-time.After(200 * time.Millisecond):
+			return false
+		}
+	})
+	for len(sub.msgs) > 0 {
+		<-sub.msgs
+	}
+	for _, req := range []*master.RunRequest{
+		{Target: "pv0", Fun: "test.echo", Args: []any{"chpasswd root:hunter2"}},
+		{Target: "pv0,pv1", TargetType: "list", Fun: "test.echo", Args: []any{"chpasswd root:hunter2"}},
+		{Target: "G@os:*", TargetType: "compound", Fun: "test.echo", Args: []any{"chpasswd root:hunter2"}, Private: true},
+	} {
+		jr := c.run(req)
+		if len(jr.returns) == 0 || len(jr.returns) != len(jr.expected) {
+			t.Fatalf("%s: %d of %d returned", req.Target, len(jr.returns), len(jr.expected))
+		}
+		for id, r := range jr.returns {
+			if r.Return != "chpasswd root:hunter2" {
+				t.Fatalf("%s: %s returned %v", req.Target, id, r.Return)
+			}
+		}
+	}
+	// A public job after them: the only envelope the spy gets.
+	c.run(&master.RunRequest{Target: "*", TargetType: "compound", Fun: "test.ping"})
+	env := nextEnvelope(t, sub)
+	payload, _, err := crypto.OpenPublished(spy.keyring.Lookup, masterPub(t, c), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(payload), "hunter2") {
+		t.Fatal("a private job was published")
+	}
+	select {
+	case extra := <-sub.msgs:
+		t.Fatalf("spy received %d more bytes published", len(extra))
+	case <-time.After(300 * time.Millisecond):
+	}
+}
