@@ -33,7 +33,7 @@ type RunRequest struct {
 	// Private sends the job to each targeted minion on its own encrypted
 	// channel, whatever the target type (see jobRun.private).
 	Private bool `json:"private,omitempty"`
-	Explain   bool   `json:"explain,omitempty"`
+	Explain bool `json:"explain,omitempty"`
 	// User is set by the API from the caller's credentials.
 	User string `json:"-"`
 }

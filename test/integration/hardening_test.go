@@ -490,7 +490,7 @@ func TestJunkLoggingIsRateLimited(t *testing.T) {
 // behaviour) it does.
 func TestPillarTrustGrains(t *testing.T) {
 	files := map[string]string{
-		"top.sls": "base:\n  '*':\n    - common\n  'G@role:db':\n    - match: compound\n    - db\n",
+		"top.sls":    "base:\n  '*':\n    - common\n  'G@role:db':\n    - match: compound\n    - db\n",
 		"common.sls": "common: true\n",
 		"db.sls":     "db_password: s3cret\n",
 	}

@@ -68,8 +68,9 @@ func TestDeletedMinionCannotReadLaterJobs(t *testing.T) {
 	sub := subscribe(t, c, "m2")
 	time.Sleep(200 * time.Millisecond) // let the subscription settle
 
-	// Before deletion m2 reads jobs.
-	c.run(&master.RunRequest{Target: "m1-0", Fun: "test.ping"})
+	// Before deletion m2 reads published jobs (a compound target is
+	// published; an id target would be private to m1-0).
+	c.run(&master.RunRequest{Target: "m1-0", TargetType: "compound", Fun: "test.ping"})
 	env := nextEnvelope(t, sub)
 	if _, _, err := crypto.OpenPublished(m2.keyring.Lookup, masterPub(t, c), env); err != nil {
 		t.Fatalf("m2 could not read a job before deletion: %v", err)
