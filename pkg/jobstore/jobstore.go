@@ -183,9 +183,9 @@ type Store interface {
 	// AddAudit appends e to the audit log and sets e.ID (and e.Time when it
 	// was zero).
 	AddAudit(ctx context.Context, e *AuditEntry) error
-	// TimedOut lists the jobs in which minion id is timed-out (acked,
-	// never returned), oldest first.
-	TimedOut(ctx context.Context, id string) ([]string, error)
+	// Unfinished lists the jobs in which minion id is pending or
+	// timed-out, without a return, oldest first.
+	Unfinished(ctx context.Context, id string) ([]string, error)
 	// PruneAudit deletes the audit records from before olderThan and
 	// reports how many went.
 	PruneAudit(ctx context.Context, olderThan time.Time) (int, error)

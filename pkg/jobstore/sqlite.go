@@ -84,7 +84,7 @@ var migrations = []string{
 		updated INTEGER NOT NULL -- Unix nanoseconds
 	) WITHOUT ROWID;`,
 	// 2: finding a reconnecting minion's timed-out jobs (lost-job detection).
-	`CREATE INDEX job_minions_timed_out ON job_minions (id) WHERE state = 'timed-out';`,
+	`CREATE INDEX job_minions_unfinished ON job_minions (id) WHERE state IN ('pending', 'timed-out');`,
 }
 
 // ErrSchemaTooNew means the database was migrated by a newer Halite than
@@ -109,7 +109,7 @@ type SQLiteStore struct {
 	insJob, insExpected, insReturn, setState, jobExists *sql.Stmt
 	insAudit, putGrains                                 *sql.Stmt
 	pruneReturns, pruneMinions, pruneJobs, pruneOrphans *sql.Stmt
-	pruneAudit, timedOut                                *sql.Stmt
+	pruneAudit, unfinished                              *sql.Stmt
 	// Reader statements.
 	selJob, selMinions, selReturns, listJobs, listAudit, allGrains *sql.Stmt
 }
@@ -218,18 +218,18 @@ func clipJSON(b []byte, list bool) []byte {
 	return out
 }
 
-// TimedOut implements Store.
-func (s *SQLiteStore) TimedOut(ctx context.Context, id string) ([]string, error) {
-	rows, err := s.timedOut.QueryContext(ctx, id)
+// Unfinished implements Store.
+func (s *SQLiteStore) Unfinished(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.unfinished.QueryContext(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("timed-out jobs of %s: %w", id, err)
+		return nil, fmt.Errorf("unfinished jobs of %s: %w", id, err)
 	}
 	defer rows.Close()
 	var jids []string
 	for rows.Next() {
 		var jid string
 		if err := rows.Scan(&jid); err != nil {
-			return nil, fmt.Errorf("timed-out jobs of %s: %w", id, err)
+			return nil, fmt.Errorf("unfinished jobs of %s: %w", id, err)
 		}
 		jids = append(jids, jid)
 	}
@@ -366,7 +366,7 @@ func (s *SQLiteStore) prepare(ctx context.Context) error {
 		{s.w, &s.pruneOrphans, `DELETE FROM returns WHERE received < ?
 			AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.jid = returns.jid)`},
 		{s.w, &s.pruneAudit, `DELETE FROM audit WHERE time < ?`},
-		{s.r, &s.timedOut, `SELECT jid FROM job_minions WHERE id = ? AND state = 'timed-out'
+		{s.r, &s.unfinished, `SELECT jid FROM job_minions WHERE id = ? AND state IN ('pending', 'timed-out')
 			AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.jid = job_minions.jid AND r.id = job_minions.id)
 			ORDER BY jid`},
 
@@ -408,7 +408,7 @@ func firstLine(s string) string {
 func (s *SQLiteStore) Close() error {
 	for _, st := range []*sql.Stmt{
 		s.insJob, s.insExpected, s.insReturn, s.setState, s.jobExists, s.insAudit, s.putGrains,
-		s.pruneReturns, s.pruneMinions, s.pruneJobs, s.pruneOrphans, s.pruneAudit, s.timedOut,
+		s.pruneReturns, s.pruneMinions, s.pruneJobs, s.pruneOrphans, s.pruneAudit, s.unfinished,
 		s.selJob, s.selMinions, s.selReturns, s.listJobs, s.listAudit, s.allGrains,
 	} {
 		if st != nil {

@@ -96,7 +96,7 @@ type liveJob struct {
 // detectLost runs when minion s starts a session holding jobs: every job
 // it acknowledged earlier and holds no more is lost (it was killed or
 // restarted mid-job), both in jobs whose caller still waits and in the
-// store's timed-out jobs.
+// store's unfinished (pending or timed-out) jobs.
 func (m *Master) detectLost(ctx context.Context, s *session, jobs []string) {
 	holds := make(map[string]bool, len(jobs))
 	for _, j := range jobs {
@@ -114,7 +114,7 @@ func (m *Master) detectLost(ctx context.Context, s *session, jobs []string) {
 		default:
 		}
 	}
-	jids, err := m.store.TimedOut(ctx, s.id)
+	jids, err := m.store.Unfinished(ctx, s.id)
 	if err != nil {
 		m.log.Error("look for lost jobs", "id", s.id, "error", err)
 		return

@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/halite/halite/pkg/master"
+)
+
+// killMaster SIGKILLs the master (no shutdown, no flush) and waits for it.
+func (e *env) killMaster() {
+	e.t.Helper()
+	_ = e.master.cmd.Process.Signal(syscall.SIGKILL)
+	<-e.master.done
+}
+
+// countStored reports, over jids, the returns stored and the returns
+// expected (minions per job).
+func countStored(t *testing.T, c *master.Client, jids []string, minions int) (stored, expected int) {
+	t.Helper()
+	for _, jid := range jids {
+		rec, err := c.Job(context.Background(), jid)
+		if err != nil {
+			return 0, len(jids) * minions
+		}
+		for _, r := range rec.Results {
+			if r.Return != nil {
+				stored++
+			}
+		}
+	}
+	return stored, len(jids) * minions
+}
+
+// F5: the master is SIGKILLed again and again while returns stream in.
+// A return is acknowledged only once committed, and the minions keep and
+// resend everything unacknowledged: not one return may be lost.
+func TestMasterKillLosesNoReturns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20 master kills")
+	}
+	const minions, trials, jobsPerTrial = 50, 20, 6
+	e := newEnv(t, "")
+	start(t, "halite-minion", "swarm", "--count", fmt.Sprint(minions), "--id-prefix", "k", "-c", e.minionConfig("swarm", "log_level: warn\n"))
+	e.acceptAll(minions)
+	e.waitConnected(minions)
+	var jids []string
+	var back time.Duration
+	for trial := range trials {
+		c := e.client()
+		for j := range jobsPerTrial {
+			err := c.Run(context.Background(), &master.RunRequest{Target: "*", Fun: "test.sleep", Args: []any{0.2 + 0.05*float64(j)}, Async: true},
+				func(ev master.RunEvent) error {
+					if ev.Type == "start" {
+						jids = append(jids, ev.JID)
+					}
+					return nil
+				})
+			if err != nil {
+				t.Fatalf("trial %d: %v", trial, err)
+			}
+		}
+		// Kill while the 300 returns of this trial stream in (0.2 s to 0.45 s).
+		time.Sleep(time.Duration(150+rand.IntN(350)) * time.Millisecond)
+		e.killMaster()
+		restarted := time.Now()
+		e.startMaster()
+		e.waitConnected(minions)
+		back += time.Since(restarted)
+	}
+	c := e.client()
+	var stored, expected int
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if stored, expected = countStored(t, c, jids, minions); stored == expected {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Logf("master SIGKILLed %d times during return streams: %d of %d returns stored, %d lost; restart to %d minions connected: %v on average",
+		trials, stored, expected, expected-stored, minions, (back / trials).Round(time.Millisecond))
+	if stored != expected {
+		t.Fatalf("%d returns lost over %d master kills", expected-stored, trials)
+	}
+}
+
+// F23: a minion killed in the middle of a job and started again reports
+// it no longer runs it; the master shows the job lost, not "timed out"
+// forever.
+func TestKilledMinionJobIsLost(t *testing.T) {
+	e := newEnv(t, "")
+	m := e.startMinion("victim", "")
+	e.acceptAll(1)
+	e.waitConnected(1)
+	out, _, code := e.cli("run", "victim", "test.sleep", "60", "--timeout", "1s", "--async")
+	if code != 0 {
+		t.Fatalf("async run: exit %d", code)
+	}
+	jid := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out), "Executed command with job ID:"))
+	if i := strings.LastIndex(jid, " "); i >= 0 {
+		jid = jid[i+1:]
+	}
+	time.Sleep(500 * time.Millisecond) // acknowledged and running
+	_ = m.cmd.Process.Signal(syscall.SIGKILL)
+	<-m.done
+	e.startMinion("victim", "")
+	waitFor(t, 20*time.Second, "job reported lost", func() bool {
+		out, _, _ := e.cli("jobs", "show", jid)
+		return strings.Contains(out, "Lost")
+	})
+}
