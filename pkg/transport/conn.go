@@ -138,7 +138,11 @@ func handshake(g *guardConn, typ zmq4.SocketType, identity string, server bool) 
 // Dial connects to addr (host:port) and performs the ZMTP handshake as a
 // socket of type typ announcing identity.
 func Dial(ctx context.Context, addr string, typ zmq4.SocketType, identity string, opts Options) (*Conn, error) {
-	var d net.Dialer
+	return DialFrom(ctx, &net.Dialer{}, addr, typ, identity, opts)
+}
+
+// DialFrom is Dial through d (to choose the local address, say).
+func DialFrom(ctx context.Context, d *net.Dialer, addr string, typ zmq4.SocketType, identity string, opts Options) (*Conn, error) {
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)

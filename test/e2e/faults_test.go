@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/halite/halite/pkg/master"
+	"github.com/halite/halite/test/attack"
 )
 
 // killMaster SIGKILLs the master (no shutdown, no flush) and waits for it.
@@ -113,4 +114,52 @@ func TestKilledMinionJobIsLost(t *testing.T) {
 		out, _, _ := e.cli("jobs", "show", jid)
 		return strings.Contains(out, "Lost")
 	})
+}
+
+// The thundering herd: 1,000 minions come back after a master restart, on
+// their own and while 2,000 slowloris connections from another address
+// hold the ret port. Prints both times (the README's reliability table).
+func TestHerdAfterRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 minions")
+	}
+	const minions = 1000
+	e := newEnv(t, "")
+	start(t, "halite-minion", "swarm", "--count", fmt.Sprint(minions), "--id-prefix", "herd", "-c",
+		e.minionConfig("swarm", "log_level: warn\n"))
+	e.acceptAll(minions)
+	e.waitConnected(minions)
+	restart := func() time.Duration {
+		e.master.stop(t)
+		began := time.Now()
+		e.startMaster()
+		waitFor(t, 60*time.Second, "1,000 minions back", func() bool {
+			ms, err := e.client().Minions(context.Background())
+			if err != nil {
+				return false
+			}
+			n := 0
+			for _, m := range ms {
+				if m.Connected {
+					n++
+				}
+			}
+			return n == minions
+		})
+		return time.Since(began)
+	}
+	plain := restart()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan attack.Report, 1)
+	go func() {
+		rep, _ := attack.Run(ctx, attack.Config{RetAddr: fmt.Sprintf("127.0.0.1:%d", e.ret), PubAddr: fmt.Sprintf("127.0.0.1:%d", e.pub),
+			Slowloris: 2000, Hold: time.Minute})
+		done <- rep
+	}()
+	time.Sleep(2 * time.Second) // the slowloris is in place before the restart
+	loris := restart()
+	cancel()
+	rep := <-done
+	t.Logf("master restart → all %d minions back: %v; with a slowloris of %d connections: %v",
+		minions, plain.Round(10*time.Millisecond), rep.SlowlorisOpened, loris.Round(10*time.Millisecond))
 }
