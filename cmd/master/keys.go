@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/halite/halite/pkg/cli"
 	"github.com/halite/halite/pkg/config"
+	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/master"
 	"github.com/halite/halite/pkg/output"
 )
@@ -90,7 +94,7 @@ func keysCmd(a *app) *cobra.Command {
 		},
 	}
 	addOut(list, a)
-	var all bool
+	var all, yes bool
 	accept := &cobra.Command{
 		Use:   "accept ID|--all",
 		Short: "Accept a pending minion key (or all of them)",
@@ -105,10 +109,14 @@ func keysCmd(a *app) *cobra.Command {
 			if len(args) == 1 {
 				id = args[0]
 			}
+			if all && !yes {
+				return acceptAllConfirmed(cmd, a)
+			}
 			return keyAction(cmd, a, "accept", id, all)
 		},
 	}
 	accept.Flags().BoolVar(&all, "all", false, "accept every pending key")
+	accept.Flags().BoolVarP(&yes, "yes", "y", false, "with --all: do not ask for confirmation")
 	reject := &cobra.Command{
 		Use: "reject ID", Short: "Reject a minion key", Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return keyAction(cmd, a, "reject", args[0], false) },
@@ -169,6 +177,53 @@ func exactArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// confirmAbove is how many pending keys `keys accept --all` accepts
+// without asking: more may be a flood of made-up ids (or a typo'd
+// auto-deploy), and accepting a key hands it the fleet's jobs.
+const confirmAbove = 10
+
+// acceptAllConfirmed accepts every pending key, asking first when there
+// are more than confirmAbove. It accepts exactly the keys it showed, not
+// keys that arrived while it asked.
+func acceptAllConfirmed(cmd *cobra.Command, a *app) error {
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	ks, err := c.Keys(cmd.Context())
+	if err != nil {
+		return apiErr(err)
+	}
+	var pending []string
+	for _, k := range ks {
+		if k.State == string(keys.StatePending) {
+			pending = append(pending, k.ID)
+		}
+	}
+	if len(pending) <= confirmAbove {
+		return keyAction(cmd, a, "accept", "", true)
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "The following %d keys are going to be accepted:\n", len(pending))
+	for _, id := range pending {
+		fmt.Fprintf(w, "  %s\n", id)
+	}
+	if !isTerminal(os.Stdin) {
+		return cli.Exit(cli.ExitUsage, fmt.Errorf("refusing to accept %d keys without confirmation: run it on a terminal or add --yes", len(pending)))
+	}
+	fmt.Fprint(w, "Proceed? [y/N] ")
+	answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		return cli.Exit(cli.ExitUsage, errors.New("nothing accepted"))
+	}
+	for _, id := range pending {
+		if err := keyAction(cmd, a, "accept", id, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func keyAction(cmd *cobra.Command, a *app, action, id string, all bool) error {

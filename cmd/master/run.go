@@ -1,6 +1,8 @@
 package main
 
 import (
+	"golang.org/x/sys/unix"
+
 	"fmt"
 	"io"
 	"os"
@@ -329,7 +331,9 @@ func (p *progress) clear() {
 	}
 }
 
+// isTerminal reports whether f is a terminal (a character device such as
+// /dev/null is not: it answers no terminal ioctl).
 func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }

@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/halite/halite/pkg/master"
 )
 
 // The operator's first session: a minion shows up pending, gets accepted,
@@ -137,4 +140,38 @@ func TestTimeoutThenJobsShow(t *testing.T) {
 		show, _, code := e.cli("jobs", "show", jobs[0].JID, "--out", "json")
 		return code == 0 && strings.Contains(show, `"slow": true`)
 	})
+}
+
+// F16: accepting more than 10 pending keys at once needs a confirmation
+// (or --yes); without a terminal to ask on, nothing is accepted.
+func TestAcceptAllAsksAboveTen(t *testing.T) {
+	e := newEnv(t, "")
+	start(t, "halite-minion", "swarm", "--count", "12", "--id-prefix", "c", "-c", e.minionConfig("swarm", "log_level: warn\n"))
+	waitFor(t, 30*time.Second, "12 pending keys", func() bool {
+		out, _, _ := e.cli("keys", "list", "--out", "json")
+		return strings.Count(out, `"c`) >= 12
+	})
+	out, errOut, code := e.cli("keys", "accept", "--all")
+	if code != 3 || !strings.Contains(errOut, "--yes") {
+		t.Fatalf("accept --all of 12 without a terminal: exit %d, %q %q", code, out, errOut)
+	}
+	if ks, _ := e.client().Keys(context.Background()); countState(ks, "accepted") != 0 {
+		t.Fatal("keys accepted without confirmation")
+	}
+	if _, _, code := e.cli("keys", "accept", "--all", "--yes"); code != 0 {
+		t.Fatalf("accept --all --yes: exit %d", code)
+	}
+	if ks, _ := e.client().Keys(context.Background()); countState(ks, "accepted") != 12 {
+		t.Fatal("not all 12 accepted with --yes")
+	}
+}
+
+func countState(ks []master.KeyInfo, state string) int {
+	n := 0
+	for _, k := range ks {
+		if k.State == state {
+			n++
+		}
+	}
+	return n
 }

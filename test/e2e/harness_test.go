@@ -208,7 +208,7 @@ func (e *env) acceptAll(want int) {
 		}
 		return n >= want
 	})
-	if out, errOut, code := e.cli("keys", "accept", "--all"); code != 0 {
+	if out, errOut, code := e.cli("keys", "accept", "--all", "--yes"); code != 0 {
 		e.t.Fatalf("keys accept --all: %d %s %s", code, out, errOut)
 	}
 }
