@@ -1,8 +1,6 @@
 package main
 
 import (
-	"golang.org/x/sys/unix"
-
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/halite/halite/pkg/cli"
 	"github.com/halite/halite/pkg/jobstore"
