@@ -202,16 +202,12 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 			}
 			// A return the master took but never acknowledged (its store
 			// failed, or it died between reading and committing) goes again.
-			if err := m.resend(s, time.Now().Add(-resendAfter)); err != nil {
+			if err := m.resend(s, time.Now().Add(-2*m.cfg.HeartbeatInterval.D())); err != nil {
 				return err
 			}
 		}
 	}
 }
-
-// resendAfter is how long a sent return may wait for its ack before it is
-// sent again on the same session.
-const resendAfter = 30 * time.Second
 
 // resend sends the returns still unacknowledged that were last sent
 // before cutoff (all of them for the zero time).
