@@ -47,6 +47,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzChannelOpen -fuzztime=20s ./pkg/crypto
 	$(GO) test -run=NONE -fuzz=FuzzCompile -fuzztime=20s ./pkg/targeting
 	$(GO) test -run=NONE -fuzz=FuzzDecode -fuzztime=20s ./pkg/wire
+	$(GO) test -run=NONE -fuzz=FuzzCheckItems -fuzztime=20s ./pkg/codec
 	$(GO) test -run=NONE -fuzz=FuzzClean -fuzztime=20s ./pkg/fileserver
 	$(GO) test -run=NONE -fuzz=FuzzRender -fuzztime=20s ./pkg/template
 
