@@ -114,6 +114,7 @@ func (m *Master) routes() http.Handler {
 	mux.HandleFunc("GET /v1/events", m.apiEvents)
 	mux.HandleFunc("GET /v1/audit", m.apiAudit)
 	mux.HandleFunc("GET /v1/pillar/{id}", m.apiPillar)
+	mux.Handle("GET /metrics", m.metricsHandler())
 	return m.authenticate(mux)
 }
 

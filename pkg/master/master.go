@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/crypto"
@@ -63,11 +64,13 @@ type Master struct {
 
 	ready chan struct{}
 
-	expected          expectedSets // expected minions of recent jobs
-	nonces            nonceCache   // auth nonces of accepted keys, see handleAuth
-	refusalLog        logLimiter   // refused peer messages, rate-limited
-	pendingRefused    atomic.Int64 // new keys not recorded: max_pending_keys reached
-	unexpectedReturns atomic.Int64 // returns refused from minions a job did not target
+	expected       expectedSets // expected minions of recent jobs
+	nonces         nonceCache   // auth nonces of accepted keys, see handleAuth
+	refusalLog     logLimiter   // refused peer messages, rate-limited
+	pendingRefused atomic.Int64 // new keys not recorded: max_pending_keys reached
+	authReplays    atomic.Int64 // auth requests refused as replays
+	refusedReturns *prometheus.CounterVec
+	metrics        *prometheus.Registry
 
 	work     chan func()   // message handling, see onWorker
 	stopWork chan struct{} // closed after the servers stop
@@ -130,6 +133,7 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		work:     make(chan func()),
 		stopWork: make(chan struct{}),
 	}
+	m.metrics = m.newMetrics()
 	m.batch = jobstore.NewBatcher(store, 1000, 20*time.Millisecond, log.Named("store"))
 	entries, err := reg.List(ctx)
 	if err != nil {

@@ -32,15 +32,14 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 		return errors.New("return without jid")
 	}
 	if !m.isExpected(ctx, head.JID, s.id) {
-		m.unexpectedReturns.Add(1)
 		m.log.Named("returns").Warn("refused a return from a minion the job did not target", "jid", head.JID, "id", s.id)
-		return m.refuseReturn(s, head.JID, "this minion is not targeted by the job")
+		return m.refuseReturn(s, head.JID, refusedUnexpected, "this minion is not targeted by the job")
 	}
 	var value any
 	if len(head.Return) > 0 {
 		if err := codec.Unmarshal(head.Return, &value); err != nil {
 			m.log.Named("returns").Error("refused a return the master cannot decode", "jid", head.JID, "id", s.id, "error", err)
-			return m.refuseReturn(s, head.JID, "the master cannot decode the return: "+err.Error())
+			return m.refuseReturn(s, head.JID, refusedUndecodable, "the master cannot decode the return: "+err.Error())
 		}
 		value = binval.Restore(value) // CBOR byte strings: output that is not UTF-8
 	}
@@ -53,7 +52,7 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 		case err == nil:
 			_ = s.send(wire.TypeReturnAck, wire.ReturnAck{JID: ret.JID})
 		case errors.Is(err, jobstore.ErrInvalid):
-			_ = m.refuseReturn(s, ret.JID, "the master cannot store the return: "+err.Error())
+			_ = m.refuseReturn(s, ret.JID, refusedUnstorable, "the master cannot store the return: "+err.Error())
 		default:
 			// Not stored, not refused: the minion keeps it and sends it
 			// again (it resends unacknowledged returns periodically).
@@ -69,9 +68,18 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 	return nil
 }
 
+// Why a return is refused (the reason label of
+// halite_returns_refused_total).
+const (
+	refusedUnexpected  = "unexpected"  // the minion is not in the job's expected set
+	refusedUndecodable = "undecodable" // its value breaks the decoder's budgets
+	refusedUnstorable  = "unstorable"  // the store refuses it for good
+)
+
 // refuseReturn tells the minion its return for jid will never be stored,
-// and says so on the event bus.
-func (m *Master) refuseReturn(s *session, jid, reason string) error {
+// counts it and says so on the event bus.
+func (m *Master) refuseReturn(s *session, jid, kind, reason string) error {
+	m.refusedReturns.WithLabelValues(kind).Inc()
 	m.events.Publish("halite/job/"+jid+"/refused/"+s.id, map[string]any{"jid": jid, "id": s.id, "reason": reason})
 	return s.send(wire.TypeReturnAck, wire.ReturnAck{JID: jid, Refused: reason})
 }

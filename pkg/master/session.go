@@ -185,6 +185,7 @@ func (m *Master) handleAuth(ctx context.Context, p *peer, body []byte) error {
 		return fmt.Errorf("check key of %q: %w", req.ID, err)
 	}
 	if state == keys.StateAccepted && !m.nonces.add(req.Nonce, time.Now()) {
+		m.authReplays.Add(1)
 		m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": "replay"})
 		return fmt.Errorf("auth request from %q: replayed (nonce already used)", req.ID)
 	}

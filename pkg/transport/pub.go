@@ -130,6 +130,12 @@ func (p *Publisher) NumSubscribers() int {
 	return len(p.subs)
 }
 
+// Panics is the publish server's count (see Server.Panics).
+func (p *Publisher) Panics() int64 { return p.srv.Panics() }
+
+// TurnedAway is the publish server's count (see Server.TurnedAway).
+func (p *Publisher) TurnedAway() int64 { return p.srv.TurnedAway() }
+
 // Addr is the listening address.
 func (p *Publisher) Addr() net.Addr { return p.srv.Addr() }
 

@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,4 +143,32 @@ func TestMasterUnderAttack(t *testing.T) {
 	if strings.Contains(e.master.log.String(), "panic") {
 		t.Error("the master log mentions a panic")
 	}
+	metrics := e.scrape()
+	for _, want := range []string{`halite_connection_panics_total{port="ret"} 0`, `halite_connection_panics_total{port="publish"} 0`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, line := range strings.Split(metrics, "\n") {
+		if strings.HasPrefix(line, "halite_") {
+			t.Log(line)
+		}
+	}
+}
+
+// scrape fetches the master's /metrics over its socket.
+func (e *env) scrape() string {
+	e.t.Helper()
+	sock := filepath.Join(e.dir, "data", "master.sock")
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}}
+	resp, err := hc.Get("http://master/metrics")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

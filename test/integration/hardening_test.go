@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,6 +150,38 @@ func TestReturnFromUntargetedMinionRefused(t *testing.T) {
 			t.Fatalf("forged return stored: %+v", r)
 		}
 	}
+	if m := scrape(t, c); !strings.Contains(m, `halite_returns_refused_total{reason="unexpected"} 1`) {
+		t.Errorf("refusal not counted in /metrics:\n%s", grepLines(m, "halite_"))
+	}
+}
+
+// scrape fetches the master's /metrics over its socket.
+func scrape(t *testing.T, c *cluster) string {
+	t.Helper()
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", c.m.SocketPath())
+	}}}
+	resp, err := hc.Get("http://master/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %d %v", resp.StatusCode, err)
+	}
+	return string(b)
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // F2: a return the master refuses is quarantined by the minion, with a
