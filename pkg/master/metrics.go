@@ -22,19 +22,35 @@ func (m *Master) newMetrics() *prometheus.Registry {
 	for _, r := range []string{refusedUnexpected, refusedUndecodable, refusedUnstorable} {
 		m.refusedReturns.WithLabelValues(r)
 	}
-	perPort := func(name, help string, ret, pub func() int64) {
-		for port, f := range map[string]func() int64{"ret": ret, "publish": pub} {
-			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-				Name: name, Help: help, ConstLabels: prometheus.Labels{"port": port},
-			}, func() float64 { return float64(f()) }))
-		}
+	// The listeners exist only once Run has started them.
+	// (A nil *Server in an interface is not a nil interface: check first.)
+	listeners := map[string]func() connStats{
+		"ret": func() connStats {
+			if m.ret == nil {
+				return nil
+			}
+			return m.ret
+		},
+		"publish": func() connStats {
+			if m.pub == nil {
+				return nil
+			}
+			return m.pub
+		},
 	}
-	perPort("halite_connection_panics_total",
-		"Connections ended by a panic while parsing a peer's bytes (each is a bug found by hostile input; the process lives on).",
-		func() int64 { return servers(m).retPanics() }, func() int64 { return servers(m).pubPanics() })
-	perPort("halite_connections_turned_away_total",
-		"Connections closed at accept: every handshake slot, or the source address's share, was taken.",
-		func() int64 { return servers(m).retAway() }, func() int64 { return servers(m).pubAway() })
+	for port, l := range listeners {
+		labels := prometheus.Labels{"port": port}
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "halite_connection_panics_total", ConstLabels: labels,
+				Help: "Connections ended by a panic while parsing a peer's bytes (each is a bug found by hostile input; the process lives on).",
+			}, func() float64 { return stat(l(), connStats.Panics) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "halite_connections_turned_away_total", ConstLabels: labels,
+				Help: "Connections closed at accept: every handshake slot, or the source address's share, was taken.",
+			}, func() float64 { return stat(l(), connStats.TurnedAway) }),
+		)
+	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -51,37 +67,18 @@ func (m *Master) newMetrics() *prometheus.Registry {
 	return reg
 }
 
-// serverStats reads the listeners' counters, zero before they exist.
-type serverStats struct{ m *Master }
-
-func servers(m *Master) serverStats { return serverStats{m} }
-
-func (s serverStats) retPanics() int64 {
-	if s.m.ret == nil {
-		return 0
-	}
-	return s.m.ret.Panics()
+// connStats is what a listener counts (transport.Server, Publisher).
+type connStats interface {
+	Panics() int64
+	TurnedAway() int64
 }
 
-func (s serverStats) pubPanics() int64 {
-	if s.m.pub == nil {
+// stat reads one count of a listener, zero before it exists.
+func stat(l connStats, f func(connStats) int64) float64 {
+	if l == nil {
 		return 0
 	}
-	return s.m.pub.Panics()
-}
-
-func (s serverStats) retAway() int64 {
-	if s.m.ret == nil {
-		return 0
-	}
-	return s.m.ret.TurnedAway()
-}
-
-func (s serverStats) pubAway() int64 {
-	if s.m.pub == nil {
-		return 0
-	}
-	return s.m.pub.TurnedAway()
+	return float64(f(l))
 }
 
 // metricsHandler serves the registry in the Prometheus text format.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,23 +15,6 @@ import (
 	"github.com/halite/halite/pkg/master"
 	"github.com/halite/halite/test/attack"
 )
-
-// vmHWMKiB is a process's peak resident memory.
-func vmHWMKiB(t *testing.T, pid int) int {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb int
-			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
-			return kb
-		}
-	}
-	return 0
-}
 
 // The attacker's tool kit against a real master, from 127.0.0.2, while 50
 // honest minions on 127.0.0.1 keep answering every job: the master lives,
@@ -65,7 +47,7 @@ func TestMasterUnderAttack(t *testing.T) {
 			return nil
 		})
 	}
-	rssBefore := vmHWMKiB(t, e.master.cmd.Process.Pid)
+	rssBefore := procStatusKiB(t, e.master.cmd.Process.Pid, "VmHWM")
 	done := make(chan struct{})
 	var rep attack.Report
 	var attackErr error
@@ -107,7 +89,7 @@ func TestMasterUnderAttack(t *testing.T) {
 		t.Fatalf("the master died under attack: %v", e.master.err)
 	default:
 	}
-	peak := vmHWMKiB(t, e.master.cmd.Process.Pid)
+	peak := procStatusKiB(t, e.master.cmd.Process.Pid, "VmHWM")
 	t.Logf("under attack (%s): %d honest jobs, %d of %d honest returns, %d lost; master peak RSS %d → %d MiB",
 		rep, jobs, returned, jobs*honest, lostHonest, rssBefore>>10, peak>>10)
 	if lostHonest != 0 {

@@ -161,19 +161,7 @@ func TestHerdAfterRestart(t *testing.T) {
 		e.master.stop(t)
 		began := time.Now()
 		e.startMaster()
-		waitFor(t, 60*time.Second, "1,000 minions back", func() bool {
-			ms, err := e.client().Minions(context.Background())
-			if err != nil {
-				return false
-			}
-			n := 0
-			for _, m := range ms {
-				if m.Connected {
-					n++
-				}
-			}
-			return n == minions
-		})
+		e.waitConnected(minions)
 		return time.Since(began)
 	}
 	plain := restart()

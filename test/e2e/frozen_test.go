@@ -94,14 +94,17 @@ func TestFrozenMinionDoesNotStallFleet(t *testing.T) {
 	})
 }
 
-func rssKiB(t *testing.T, pid int) int {
+func rssKiB(t *testing.T, pid int) int { return procStatusKiB(t, pid, "VmRSS") }
+
+// procStatusKiB reads a kB field (VmRSS, VmHWM, ...) of /proc/PID/status.
+func procStatusKiB(t *testing.T, pid int, field string) int {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field+":" {
 			n, _ := strconv.Atoi(f[1])
 			return n
 		}

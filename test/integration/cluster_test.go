@@ -242,6 +242,31 @@ func (c *cluster) acceptedMinions(prefix string, n int, grains func(i int) map[s
 	return out
 }
 
+// acceptMinion starts a minion with cfg, accepts its key and waits until
+// it is connected.
+func (c *cluster) acceptMinion(cfg config.Minion) *runningMinion {
+	c.t.Helper()
+	rm := c.startMinion(cfg)
+	waitFor(c.t, 10*time.Second, "pending key of "+cfg.ID, func() bool {
+		ks, _ := c.client.Keys(context.Background())
+		for _, k := range ks {
+			if k.ID == cfg.ID && k.State == "pending" {
+				return true
+			}
+		}
+		return false
+	})
+	if _, err := c.client.KeyAction(context.Background(), "accept", cfg.ID, false); err != nil {
+		c.t.Fatal(err)
+	}
+	select {
+	case <-rm.m.Authenticated():
+	case <-time.After(10 * time.Second):
+		c.t.Fatalf("minion %s not authenticated after accept", cfg.ID)
+	}
+	return rm
+}
+
 // waitConnected waits until n minions are connected and have sent grains.
 func (c *cluster) waitConnected(n int) {
 	c.t.Helper()

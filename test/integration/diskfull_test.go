@@ -2,7 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -81,15 +80,7 @@ func TestMinionDiskFull(t *testing.T) {
 	c := newCluster(t, nil)
 	cfg := c.minionConfig("full", nil)
 	cfg.CacheDir = filepath.Join(disk, "cache")
-	rm := c.startMinion(cfg)
-	waitFor(t, 10*time.Second, "pending key", func() bool {
-		ks, _ := c.client.Keys(context.Background())
-		return len(ks) == 1
-	})
-	if _, err := c.client.KeyAction(context.Background(), "accept", "full", false); err != nil {
-		t.Fatal(err)
-	}
-	c.waitConnected(1)
+	rm := c.acceptMinion(cfg)
 	jr := c.run(&master.RunRequest{Target: "full", Fun: "test.sleep", Args: []any{1}, Async: true})
 	fill(t, disk)
 	c.stopMaster()

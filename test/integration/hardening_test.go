@@ -107,16 +107,7 @@ func TestReturnFromUntargetedMinionRefused(t *testing.T) {
 	c := newCluster(t, nil)
 	c.acceptedMinions("t", 1, nil)
 	jr := c.run(&master.RunRequest{Target: "t0", Fun: "test.ping"})
-	rogue := newRogueMinion(t, c, "intruder")
-	if st := rogue.auth(); st != crypto.StatusPending {
-		t.Fatalf("auth: %v", st)
-	}
-	if _, err := c.client.KeyAction(context.Background(), "accept", "intruder", false); err != nil {
-		t.Fatal(err)
-	}
-	if st := rogue.readAuthReply(); st != crypto.StatusAccepted {
-		t.Fatalf("auth after accept: %v", st)
-	}
+	rogue := acceptedRogue(t, c, "intruder")
 	rogue.sendSealed(wire.TypeReturn, wire.Return{JID: jr.jid, Fun: "test.ping", Return: "forged", Success: true})
 	var ack wire.ReturnAck
 	for ack.JID == "" {
@@ -307,15 +298,7 @@ func TestJobsBeyondMaxJobsAreAckedAndRun(t *testing.T) {
 	c := newCluster(t, nil)
 	cfg := c.minionConfig("busy", nil)
 	cfg.MaxJobs = 1
-	c.startMinion(cfg)
-	waitFor(t, 10*time.Second, "pending key", func() bool {
-		ks, _ := c.client.Keys(context.Background())
-		return len(ks) == 1
-	})
-	if _, err := c.client.KeyAction(context.Background(), "accept", "busy", false); err != nil {
-		t.Fatal(err)
-	}
-	c.waitConnected(1)
+	c.acceptMinion(cfg)
 	var wg sync.WaitGroup
 	results := make([]*jobResult, 3)
 	for i := range results {
@@ -343,16 +326,7 @@ func TestJobsBeyondMaxJobsAreAckedAndRun(t *testing.T) {
 func TestJobOfRestartedMinionIsLost(t *testing.T) {
 	c := newCluster(t, nil)
 	c.acceptedMinions("l", 1, nil)
-	rogue := newRogueMinion(t, c, "victim")
-	if st := rogue.auth(); st != crypto.StatusPending {
-		t.Fatalf("auth: %v", st)
-	}
-	if _, err := c.client.KeyAction(context.Background(), "accept", "victim", false); err != nil {
-		t.Fatal(err)
-	}
-	if st := rogue.readAuthReply(); st != crypto.StatusAccepted {
-		t.Fatalf("auth: %v", st)
-	}
+	rogue := acceptedRogue(t, c, "victim")
 	rogue.sendSealed(wire.TypeGrains, wire.Grains{Grains: map[string]any{"os": "Debian"}, Session: true})
 	c.waitConnected(2)
 	events := make(chan master.RunEvent, 16)
@@ -404,19 +378,11 @@ func TestJobOfRestartedMinionIsLost(t *testing.T) {
 	}
 }
 
-// authWith sends an auth request made at time at on r's connection and
+// authAt sends an auth request made at time at on r's connection and
 // returns the reply's status ("" when none comes within d).
 func (r *rogueMinion) authAt(at time.Time, d time.Duration) crypto.AuthStatus {
 	r.t.Helper()
-	req, eph, err := crypto.NewAuthRequest(r.key, r.id, at)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	raw, _ := req.Marshal()
-	if err := r.conn.Send([]byte(wire.KindAuth), raw); err != nil {
-		r.t.Fatal(err)
-	}
-	r.req, r.eph = req, eph
+	r.sendAuth(at)
 	frames := r.recv(d)
 	if frames == nil {
 		return ""
@@ -425,7 +391,7 @@ func (r *rogueMinion) authAt(at time.Time, d time.Duration) crypto.AuthStatus {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	if _, err := reply.Open(req, eph, func(crypto.MasterPublic) error { return nil }); err != nil {
+	if _, err := reply.Open(r.req, r.eph, func(crypto.MasterPublic) error { return nil }); err != nil {
 		r.t.Fatal(err)
 	}
 	return reply.Status
@@ -446,16 +412,7 @@ func TestClockSkewIsAnswered(t *testing.T) {
 func TestAuthReplayRefused(t *testing.T) {
 	c := newCluster(t, nil)
 	rm := c.acceptedMinions("r", 1, nil)[0]
-	rogue := newRogueMinion(t, c, "replayed")
-	if st := rogue.auth(); st != crypto.StatusPending {
-		t.Fatalf("auth: %v", st)
-	}
-	if _, err := c.client.KeyAction(context.Background(), "accept", "replayed", false); err != nil {
-		t.Fatal(err)
-	}
-	if st := rogue.readAuthReply(); st != crypto.StatusAccepted {
-		t.Fatalf("auth: %v", st)
-	}
+	rogue := acceptedRogue(t, c, "replayed")
 	// Fresh request, accepted; then the same bytes again from elsewhere.
 	fresh := newRogueMinion(t, c, "replayed")
 	fresh.key = rogue.key
@@ -553,16 +510,7 @@ func TestPillarTrustGrains(t *testing.T) {
 func TestPrivateJobsAreNotPublished(t *testing.T) {
 	c := newCluster(t, nil)
 	c.acceptedMinions("pv", 3, nil)
-	spy := newRogueMinion(t, c, "spy")
-	if st := spy.auth(); st != crypto.StatusPending {
-		t.Fatalf("auth: %v", st)
-	}
-	if _, err := c.client.KeyAction(context.Background(), "accept", "spy", false); err != nil {
-		t.Fatal(err)
-	}
-	if st := spy.readAuthReply(); st != crypto.StatusAccepted {
-		t.Fatalf("auth: %v", st)
-	}
+	spy := acceptedRogue(t, c, "spy")
 	sub := subscribe(t, c, "spy")
 	// A public job first: once the spy has it, its subscription is live.
 	waitFor(t, 10*time.Second, "spy subscribed", func() bool {

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"io"
 	"net"
 	"sync"
@@ -130,15 +129,7 @@ func TestNetworkCutAndHeal(t *testing.T) {
 	retProxy := newFaultProxy(t, c.m.RetAddr().String())
 	cfg := c.minionConfig("cut", nil)
 	cfg.PublishPort, cfg.RetPort = pubProxy.port(), retProxy.port()
-	c.startMinion(cfg)
-	waitFor(t, 10*time.Second, "pending key", func() bool {
-		ks, _ := c.client.Keys(context.Background())
-		return len(ks) == 2
-	})
-	if _, err := c.client.KeyAction(context.Background(), "accept", "cut", false); err != nil {
-		t.Fatal(err)
-	}
-	c.waitConnected(2)
+	c.acceptMinion(cfg)
 	if jr := c.run(&master.RunRequest{Target: "cut", Fun: "test.ping"}); jr.states["cut"] != "returned" {
 		t.Fatalf("through the proxy: %v", jr.states)
 	}

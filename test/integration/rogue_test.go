@@ -49,7 +49,14 @@ func newRogueMinion(t testing.TB, c *cluster, id string) *rogueMinion {
 // auth sends an auth request and reads the reply.
 func (r *rogueMinion) auth() crypto.AuthStatus {
 	r.t.Helper()
-	req, eph, err := crypto.NewAuthRequest(r.key, r.id, time.Now())
+	r.sendAuth(time.Now())
+	return r.readAuthReply()
+}
+
+// sendAuth sends an auth request made at time at.
+func (r *rogueMinion) sendAuth(at time.Time) {
+	r.t.Helper()
+	req, eph, err := crypto.NewAuthRequest(r.key, r.id, at)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -58,7 +65,22 @@ func (r *rogueMinion) auth() crypto.AuthStatus {
 		r.t.Fatal(err)
 	}
 	r.req, r.eph = req, eph
-	return r.readAuthReply()
+}
+
+// acceptedRogue is a rogue minion whose key the operator accepted.
+func acceptedRogue(t testing.TB, c *cluster, id string) *rogueMinion {
+	t.Helper()
+	r := newRogueMinion(t, c, id)
+	if st := r.auth(); st != crypto.StatusPending {
+		t.Fatalf("%s: auth %v, want pending", id, st)
+	}
+	if _, err := c.client.KeyAction(context.Background(), "accept", id, false); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.readAuthReply(); st != crypto.StatusAccepted {
+		t.Fatalf("%s: after accept %v", id, st)
+	}
+	return r
 }
 
 func (r *rogueMinion) readAuthReply() crypto.AuthStatus {
