@@ -41,6 +41,10 @@ type Minion struct {
 	spool   *spool
 	queued  atomic.Int64 // jobs waiting for a slot (see maxQueued)
 	active  activeJobs   // jobs running or waiting for a slot
+	// jobFloor is the master's clock (Unix nanos) when this process first
+	// authenticated: no job it may run was published before that, so an
+	// older job is a replay from before a restart (see handleJob).
+	jobFloor atomic.Int64
 	env     *modules.Env
 	jobs    chan struct{} // semaphore bounding running jobs
 
@@ -120,16 +124,12 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	seen, err := newSeenJobs(2*cfg.ClockSkew.D(), filepath.Join(cfg.CacheDir, "seen_jobs"), log.Named("publish"))
-	if err != nil {
-		return nil, err
-	}
 	m := &Minion{
 		cfg:      cfg,
 		log:      log,
 		key:      key,
 		keyring:  crypto.NewKeyring(publishKeyGrace),
-		seen:     seen,
+		seen:     newSeenJobs(2 * cfg.ClockSkew.D()),
 		spool:    sp,
 		jobs:     make(chan struct{}, cfg.MaxJobs),
 		keyCh:    make(chan struct{}, 1),

@@ -150,8 +150,15 @@ func (m *Minion) handleJob(ctx context.Context, job *wire.Job) {
 		log.Trace("job does not target this minion", "jid", job.JID)
 		return
 	}
-	// Recorded (on disk too) before it runs: a job replayed after a
-	// restart of this minion is refused as well.
+	// The seen set is in memory; across a restart, the floor refuses a
+	// job recorded off the wire earlier: this process could not have
+	// been sent a job published before it first authenticated (the
+	// master counted it offline then), so such a job is a replay. No
+	// disk write per job.
+	if job.Time < m.jobFloor.Load() {
+		log.Warn("refused replayed job: published before this minion started", "jid", job.JID)
+		return
+	}
 	if !m.seen.add(job.JID, job.Batch, time.Now()) {
 		log.Warn("refused replayed job", "jid", job.JID)
 		return

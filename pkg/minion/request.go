@@ -88,6 +88,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 			}
 			master := reply.Master
 			m.master.Store(&master)
+			m.jobFloor.CompareAndSwap(0, reply.Timestamp)
 			keys = k
 		case crypto.StatusPending:
 			m.log.Info("key pending acceptance on the master", "id", m.cfg.ID, "fingerprint", m.key.Public().Fingerprint())

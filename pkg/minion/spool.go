@@ -35,8 +35,9 @@ type spool struct {
 
 // spooled is one return waiting for the master's ack.
 type spooled struct {
-	r    *wire.Return
-	sent time.Time // last handed to a session
+	r      *wire.Return
+	sent   time.Time // last handed to a session
+	onDisk bool      // persisted: its file must go when it is acked
 }
 
 func openSpool(dir string, log hclog.Logger) (*spool, error) {
@@ -63,7 +64,7 @@ func openSpool(dir string, log hclog.Logger) (*spool, error) {
 			s.toQuarantine(e.Name(), b, "unreadable spool file: "+err.Error())
 			continue
 		}
-		s.m[r.JID] = &spooled{r: &r}
+		s.m[r.JID] = &spooled{r: &r, onDisk: true}
 	}
 	return s, nil
 }
@@ -125,7 +126,13 @@ func (s *spool) persist(jid string) error {
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return fmt.Errorf("write spool: %w", err)
 	}
-	return os.Rename(tmp, s.path(jid))
+	if err := os.Rename(tmp, s.path(jid)); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	e.onDisk = true
+	s.mu.Unlock()
+	return nil
 }
 
 // persistAll writes every unconfirmed return (on shutdown).
@@ -144,12 +151,16 @@ func (s *spool) persistAll() error {
 	return nil
 }
 
-// acked forgets a return the master has stored.
+// acked forgets a return the master has stored. Most returns never
+// touched the disk: only those get an unlink.
 func (s *spool) acked(jid string) {
 	s.mu.Lock()
+	e := s.m[jid]
 	delete(s.m, jid)
 	s.mu.Unlock()
-	_ = os.Remove(s.path(jid))
+	if e != nil && e.onDisk {
+		_ = os.Remove(s.path(jid))
+	}
 }
 
 // refused quarantines a return the master will never store.
