@@ -45,8 +45,8 @@ type Minion struct {
 	// authenticated: no job it may run was published before that, so an
 	// older job is a replay from before a restart (see handleJob).
 	jobFloor atomic.Int64
-	env     *modules.Env
-	jobs    chan struct{} // semaphore bounding running jobs
+	env      *modules.Env
+	jobs     chan struct{} // semaphore bounding running jobs
 
 	grainsMu sync.RWMutex
 	grains   map[string]any
