@@ -55,14 +55,7 @@ func TestTruncatedReadyDoesNotKillServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The server answers with its own greeting and READY, then hangs up.
-		_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		buf := make([]byte, 4096)
-		for {
-			if _, err := nc.Read(buf); err != nil {
-				break
-			}
-		}
-		nc.Close()
+		readUntilClosed(nc)
 	}
 	// Still serving honest peers.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -100,14 +93,7 @@ func fakePeer(t *testing.T, script []byte) string {
 				return
 			}
 			_, _ = nc.Write(script)
-			_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-			buf := make([]byte, 4096)
-			for {
-				if _, err := nc.Read(buf); err != nil {
-					break
-				}
-			}
-			nc.Close()
+			readUntilClosed(nc)
 		}
 	}()
 	t.Cleanup(func() { ln.Close(); <-done })
@@ -169,9 +155,7 @@ func TestReadyWithoutSocketType(t *testing.T) {
 		}
 		_, _ = nc.Write(append(zmtpGreeting(false), readyWith(md)...))
 		_ = nc.(*net.TCPConn).CloseWrite()
-		_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, _ = io.Copy(io.Discard, nc)
-		nc.Close()
+		readUntilClosed(nc)
 	}
 	if p := srv.Panics(); p != 0 {
 		t.Fatalf("%d panics contained; want the READY refused before zmq4 sees it", p)
@@ -207,4 +191,12 @@ func TestSlowlorisDoesNotStarveOthers(t *testing.T) {
 	if srv.TurnedAway() == 0 {
 		t.Error("no connection of the flood was turned away")
 	}
+}
+
+// readUntilClosed reads what the other side sends until it hangs up (or 5
+// s pass), then closes nc.
+func readUntilClosed(nc net.Conn) {
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _ = io.Copy(io.Discard, nc)
+	nc.Close()
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"io"
 	"net"
 	"testing"
 	"time"
@@ -93,8 +92,7 @@ func FuzzServerHandshake(f *testing.F) {
 		defer nc.Close()
 		_, _ = nc.Write(stream)
 		_ = nc.(*net.TCPConn).CloseWrite()
-		_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, _ = io.Copy(io.Discard, nc)
+		readUntilClosed(nc)
 		if p := srv.Panics(); p != 0 {
 			t.Fatalf("server contained %d panics", p)
 		}
@@ -118,11 +116,9 @@ func FuzzClientHandshake(f *testing.F) {
 			if err != nil {
 				return
 			}
-			defer nc.Close()
 			_, _ = nc.Write(stream)
 			_ = nc.(*net.TCPConn).CloseWrite()
-			_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-			_, _ = io.Copy(io.Discard, nc)
+			readUntilClosed(nc)
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
