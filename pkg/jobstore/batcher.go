@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sync/semaphore"
 )
 
 // ErrBatcherClosed is returned by Add once the Batcher has stopped, and by
@@ -20,6 +21,11 @@ const (
 	DefaultMaxBatch = 500
 	DefaultMaxDelay = 10 * time.Millisecond
 )
+
+// DefaultMaxQueuedBytes bounds the encoded size of the returns waiting to
+// be written (see AddThen): the queue's count bound alone would let 2,000
+// returns of 16 MiB each wait in memory.
+const DefaultMaxQueuedBytes = 256 << 20
 
 // queueBatches is the queue length in batches: room for the next few
 // batches while one is being written.
@@ -52,6 +58,10 @@ type Batcher struct {
 
 	in       chan queued
 	flushes  chan chan error
+	bytes    *semaphore.Weighted // bytes of queued returns, see AddThen
+	maxBytes int64
+	stopCtx  context.Context // cancelled when Run starts shutting down
+	stop     context.CancelFunc
 	stopping chan struct{} // closed when Run starts shutting down
 	done     chan struct{} // closed when Run has written everything and returned
 	started  atomic.Bool
@@ -81,6 +91,7 @@ func NewBatcher(store Store, maxBatch int, maxDelay time.Duration, log hclog.Log
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
+	stopCtx, stop := context.WithCancel(context.Background())
 	return &Batcher{
 		store:    store,
 		maxBatch: maxBatch,
@@ -88,21 +99,33 @@ func NewBatcher(store Store, maxBatch int, maxDelay time.Duration, log hclog.Log
 		log:      log,
 		in:       make(chan queued, queueBatches*maxBatch),
 		flushes:  make(chan chan error),
+		bytes:    semaphore.NewWeighted(DefaultMaxQueuedBytes),
+		maxBytes: DefaultMaxQueuedBytes,
+		stopCtx:  stopCtx,
+		stop:     stop,
 		stopping: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 }
 
+// LimitQueuedBytes replaces DefaultMaxQueuedBytes; call it before the
+// first Add.
+func (b *Batcher) LimitQueuedBytes(n int64) {
+	b.bytes, b.maxBytes = semaphore.NewWeighted(n), n
+}
+
 // queued is a return waiting to be written and whom to tell once it is.
 type queued struct {
 	r      Return
+	size   int64 // bytes held in b.bytes until written
 	stored func(error)
 }
 
 // Add queues r for writing; see AddThen.
-func (b *Batcher) Add(r Return) error { return b.AddThen(r, nil) }
+func (b *Batcher) Add(r Return) error { return b.AddThen(r, 0, nil) }
 
-// AddThen queues r for writing and calls stored (when not nil) once the
+// AddThen queues r, whose encoded size is size bytes, for writing and
+// calls stored (when not nil) once the
 // transaction holding r has committed, with nil, or once the Batcher has
 // given up on r, with the reason. It is how the master acknowledges a
 // return only when it is durable: the minion keeps its copy until then.
@@ -117,11 +140,23 @@ func (b *Batcher) Add(r Return) error { return b.AddThen(r, nil) }
 // Add returns ErrBatcherClosed, without queueing r, once Run has begun to
 // shut down. Returns added before that are written by Run before it
 // returns. Before Run starts, Add queues until the queue is full.
-func (b *Batcher) AddThen(r Return, stored func(error)) error {
-	q := queued{r, stored}
+//
+// The queue is bounded in bytes as well as in returns: while the returns
+// waiting hold the byte budget, AddThen waits too (the same back-pressure
+// as Add's).
+func (b *Batcher) AddThen(r Return, size int, stored func(error)) error {
+	q := queued{r: r, size: min(int64(size), b.maxBytes), stored: stored}
+	if q.size > 0 {
+		// Taken before b.mu: a shutdown waits for Adds holding b.mu, and
+		// only writes, which the shutdown does, give bytes back.
+		if err := b.bytes.Acquire(b.stopCtx, q.size); err != nil {
+			return ErrBatcherClosed
+		}
+	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
+		b.release(q)
 		return ErrBatcherClosed
 	}
 	select {
@@ -134,6 +169,7 @@ func (b *Batcher) AddThen(r Return, stored func(error)) error {
 		case b.in <- q:
 			return nil
 		default:
+			b.release(q)
 			return ErrBatcherClosed
 		}
 	}
@@ -213,6 +249,7 @@ func (b *Batcher) Run(ctx context.Context) error {
 			reply <- b.takeErr()
 		case <-ctx.Done():
 			close(b.stopping)
+			b.stop()
 			b.mu.Lock() // waits for Adds in flight; none start after this
 			b.closed = true
 			b.mu.Unlock()
@@ -249,6 +286,7 @@ func (b *Batcher) write(ctx context.Context, batch []queued) {
 	switch {
 	case err == nil:
 		for _, q := range batch {
+			b.release(q)
 			if q.stored != nil {
 				q.stored(nil)
 			}
@@ -263,6 +301,7 @@ func (b *Batcher) write(ctx context.Context, batch []queued) {
 	}
 	for _, q := range batch {
 		b.log.Error("return not stored", "jid", q.r.JID, "id", q.r.ID, "error", err)
+		b.release(q)
 		if q.stored != nil {
 			q.stored(err)
 		}
@@ -273,6 +312,13 @@ func (b *Batcher) write(ctx context.Context, batch []queued) {
 		b.firstErr = err
 	}
 	b.dropped += len(batch)
+}
+
+// release gives back the bytes q held.
+func (b *Batcher) release(q queued) {
+	if q.size > 0 {
+		b.bytes.Release(q.size)
+	}
 }
 
 // takeErr reports and resets the returns dropped since the last call.

@@ -330,7 +330,7 @@ func TestAddThenCallsBackAfterCommit(t *testing.T) {
 	startBatcher(t, b)
 	var stored atomic.Int32
 	for i := range 5 {
-		err := b.AddThen(ret("j", i), func(err error) {
+		err := b.AddThen(ret("j", i), 0, func(err error) {
 			if err != nil {
 				t.Errorf("stored with error %v", err)
 			}
@@ -356,11 +356,46 @@ func TestAddThenCallsBackAfterCommit(t *testing.T) {
 	}
 	// A return the store refuses for good is reported as such.
 	var refused error
-	if err := b.AddThen(Return{JID: "j", Fun: "x"}, func(err error) { refused = err }); err != nil {
+	if err := b.AddThen(Return{JID: "j", Fun: "x"}, 0, func(err error) { refused = err }); err != nil {
 		t.Fatal(err)
 	}
 	_ = b.Flush(context.Background())
 	if !errors.Is(refused, ErrInvalid) {
 		t.Fatalf("refused return reported %v, want ErrInvalid", refused)
+	}
+}
+
+// The queue is bounded in bytes too: while queued returns hold the byte
+// budget, the next AddThen waits for a write to give bytes back.
+func TestBatcherBytesBound(t *testing.T) {
+	s, _ := openStore(t)
+	bs := &blockingStore{Store: s, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	b := NewBatcher(bs, 1, time.Hour, nil)
+	b.LimitQueuedBytes(100)
+	startBatcher(t, b)
+	if err := b.AddThen(ret("j", 0), 60, nil); err != nil {
+		t.Fatal(err)
+	}
+	<-bs.entered // written, and held in the store
+	second := make(chan error, 1)
+	go func() { second <- b.AddThen(ret("j", 1), 60, nil) }()
+	select {
+	case err := <-second:
+		t.Fatalf("a second 60-byte return was queued past a 100-byte budget (err %v)", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(bs.release)
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := returned(t, s, "j"); n != 2 {
+		t.Fatalf("%d of 2 returns stored", n)
+	}
+	// One return larger than the whole budget still goes (alone).
+	if err := b.AddThen(ret("j", 2), 1000, nil); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -47,7 +47,7 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 		JID: head.JID, ID: s.id, Fun: head.Fun, Return: m.scrubSecrets(s.id, value), Retcode: head.Retcode, Success: head.Success,
 		Received: time.Now().UTC(), Duration: time.Duration(head.Duration),
 	}
-	err := m.batch.AddThen(ret, func(err error) {
+	err := m.batch.AddThen(ret, len(head.Return), func(err error) {
 		switch {
 		case err == nil:
 			_ = s.send(wire.TypeReturnAck, wire.ReturnAck{JID: ret.JID})
