@@ -93,6 +93,9 @@ type Master struct {
 	PillarTrustGrains bool `yaml:"pillar_trust_grains"`
 	// PillarSecretKeys are globs of pillar keys whose values are secret.
 	PillarSecretKeys []string `yaml:"pillar_secret_keys"`
+	// MetricsListen, when set, serves Prometheus /metrics (no token) on
+	// this address, e.g. 127.0.0.1:9745.
+	MetricsListen string `yaml:"metrics_listen"`
 	// PprofListen, when set, serves net/http/pprof on this loopback address.
 	PprofListen string `yaml:"pprof_listen"`
 	// PprofAllowRemote lets pprof_listen be a non-loopback address (pprof

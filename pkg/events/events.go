@@ -53,6 +53,13 @@ func (b *Bus) Subscribed() bool {
 	return len(b.subs) > 0
 }
 
+// Subscribers is how many listen now.
+func (b *Bus) Subscribers() int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.subs)
+}
+
 // Publish sends ev to every subscriber without blocking.
 func (b *Bus) Publish(tag string, data map[string]any) {
 	ev := Event{Tag: tag, Time: time.Now().UTC(), Data: data}

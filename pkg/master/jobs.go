@@ -120,7 +120,10 @@ func (m *Master) detectLost(ctx context.Context, s *session, jobs []string) {
 		return
 	}
 	for _, jid := range jids {
-		if holds[jid] || !jobstore.JIDTime(jid).Before(s.connected) {
+		m.mu.RLock()
+		_, live := m.live[jid] // its caller's run marks it (above)
+		m.mu.RUnlock()
+		if live || holds[jid] || !jobstore.JIDTime(jid).Before(s.connected) {
 			continue
 		}
 		if err := m.store.SetStates(ctx, jid, map[string]jobstore.MinionState{s.id: jobstore.StateLost}); err != nil {
@@ -293,6 +296,7 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 		return fmt.Errorf("store job: %w", err)
 	}
 	m.expected.put(jid, toSet(expected))
+	m.mx.published.WithLabelValues(m.mx.funLabel(req.Fun)).Inc()
 	lj := &liveJob{ch: make(chan minionEvent, 2*len(expected)+64)}
 	if !req.Async {
 		m.mu.Lock()
@@ -364,6 +368,7 @@ func (r *jobRun) publishAll(ctx context.Context, ids []string) error {
 	}
 	r.m.mu.RUnlock()
 	if len(offline) > 0 {
+		r.m.mx.ended(r.req.Fun, outcomeOffline, len(offline))
 		if err := r.m.store.SetStates(ctx, r.jid, offline); err != nil {
 			r.m.log.Error("store offline states", "jid", r.jid, "error", err)
 		}
@@ -454,6 +459,7 @@ func (r *jobRun) handle(ev minionEvent) error {
 		delete(r.sent, ev.id)
 		delete(r.acked, ev.id)
 		r.states[ev.id] = jobstore.StateLost
+		r.m.mx.ended(r.req.Fun, outcomeLost, 1)
 		if err := r.m.store.SetStates(context.Background(), r.jid, map[string]jobstore.MinionState{ev.id: jobstore.StateLost}); err != nil {
 			r.m.log.Error("store lost state", "jid", r.jid, "error", err)
 		}
@@ -494,6 +500,13 @@ func (r *jobRun) expire(ctx context.Context, now time.Time) error {
 	}
 	if len(changed) == 0 {
 		return nil
+	}
+	for _, st := range changed {
+		outcome := outcomeTimedOut
+		if st == jobstore.StateNoAck {
+			outcome = outcomeNoAck
+		}
+		r.m.mx.ended(r.req.Fun, outcome, 1)
 	}
 	if err := r.m.store.SetStates(ctx, r.jid, changed); err != nil {
 		r.m.log.Error("store job states", "jid", r.jid, "error", err)
@@ -676,6 +689,7 @@ func (m *Master) publish(job *wire.Job) error {
 		return fmt.Errorf("seal job %s: %w", job.JID, err)
 	}
 	st := m.pub.Publish(env)
+	m.mx.publishedBytes.Add(float64(st.Queued * len(env)))
 	m.log.Named("publish").Debug("job published", "jid", job.JID, "fun", job.Fun, "subscribers", st.Queued, "dropped", st.Dropped, "bytes", len(env))
 	return nil
 }

@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -44,10 +43,12 @@ type Master struct {
 	redactor *pillar.Redactor
 	jids     jidSource
 
-	pub  *transport.Publisher
-	ret  *transport.Server
-	api  *http.Server
-	apiL []net.Listener
+	pub *transport.Publisher
+	ret *transport.Server
+	api *http.Server
+	// metricsSrv serves /metrics on metrics_listen, if set.
+	metricsSrv *http.Server
+	apiL       []net.Listener
 
 	pubMu    sync.Mutex // serializes rotation and publishing
 	keyring  *crypto.Keyring
@@ -67,9 +68,8 @@ type Master struct {
 	expected       expectedSets // expected minions of recent jobs
 	nonces         nonceCache   // auth nonces of accepted keys, see handleAuth
 	refusalLog     logLimiter   // refused peer messages, rate-limited
-	pendingRefused atomic.Int64 // new keys not recorded: max_pending_keys reached
-	authReplays    atomic.Int64 // auth requests refused as replays
 	refusedReturns *prometheus.CounterVec
+	mx             *masterMetrics
 	metrics        *prometheus.Registry
 
 	work     chan func()   // message handling, see onWorker
@@ -220,7 +220,10 @@ func (m *Master) Run(ctx context.Context) (err error) {
 	if err := m.startAPI(ctx, &wg); err != nil {
 		return err
 	}
-	defer m.stopAPI()
+	defer m.stopAPI() // and the metrics listener
+	if err := m.startMetrics(&wg); err != nil {
+		return err
+	}
 
 	wg.Add(1)
 	go func() { defer wg.Done(); m.housekeeping(ctx) }()

@@ -1,7 +1,10 @@
 package master
 
 import (
+	"context"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -15,6 +18,22 @@ import (
 // at scrape time.
 func (m *Master) newMetrics() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
+	m.mx = newMasterMetrics(reg)
+	reg.MustRegister(
+		keyStates{m},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "halite_minions_connected",
+			Help: "Minions with an authenticated session now.",
+		}, func() float64 {
+			m.mu.RLock()
+			defer m.mu.RUnlock()
+			return float64(len(m.sessions))
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "halite_event_subscribers",
+			Help: "Listeners on the event bus (halite-master events, the API's SSE).",
+		}, func() float64 { return float64(m.events.Subscribers()) }),
+	)
 	m.refusedReturns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "halite_returns_refused_total",
 		Help: "Returns the master will never store, by reason (unexpected, undecodable, unstorable); the minion quarantines them.",
@@ -55,14 +74,6 @@ func (m *Master) newMetrics() *prometheus.Registry {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.refusedReturns,
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "halite_keys_refused_total",
-			Help: "New minion keys not recorded because max_pending_keys were pending.",
-		}, func() float64 { return float64(m.pendingRefused.Load()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "halite_auth_replays_total",
-			Help: "Auth requests refused because their nonce was used before.",
-		}, func() float64 { return float64(m.authReplays.Load()) }),
 	)
 	return reg
 }
@@ -84,4 +95,117 @@ func stat(l connStats, f func(connStats) int64) float64 {
 // metricsHandler serves the registry in the Prometheus text format.
 func (m *Master) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(m.metrics, promhttp.HandlerOpts{})
+}
+
+// masterMetrics are the job, return and auth counters of DESIGN §8. The fun label
+// takes the function names users run; funLabel bounds how many.
+type masterMetrics struct {
+	published      *prometheus.CounterVec
+	publishedBytes prometheus.Counter
+	returns        *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+	auth           *prometheus.CounterVec
+
+	mu   sync.Mutex
+	funs map[string]struct{}
+}
+
+// maxFunLabels bounds the distinct fun label values; further functions
+// share fun="other" (a typo'd function name must not mint a series each).
+const maxFunLabels = 256
+
+// Return outcomes (halite_returns_total's outcome label).
+const (
+	outcomeOK       = "ok"
+	outcomeFailed   = "failed"
+	outcomeOffline  = "offline"
+	outcomeNoAck    = "no_ack"
+	outcomeTimedOut = "timed_out"
+	outcomeLost     = "lost"
+)
+
+func newMasterMetrics(reg *prometheus.Registry) *masterMetrics {
+	jm := &masterMetrics{
+		published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "halite_jobs_published_total", Help: "Jobs published, by function.",
+		}, []string{"fun"}),
+		publishedBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "halite_published_bytes_total", Help: "Bytes of job envelopes queued to subscribers.",
+		}),
+		returns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "halite_returns_total",
+			Help: "Targeted minions' outcomes, by function: ok, failed (returned), offline, no_ack, timed_out, lost (did not).",
+		}, []string{"fun", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "halite_return_latency_seconds",
+			Help:    "Time from a job's creation to each minion's return, by function.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
+		}, []string{"fun"}),
+		auth: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "halite_auth_attempts_total",
+			Help: "Authentication attempts, by result: accepted, pending, rejected, denied; invalid, clock_skew; replay (nonce used before); refused (over max_pending_keys).",
+		}, []string{"result"}),
+		funs: map[string]struct{}{},
+	}
+	reg.MustRegister(jm.published, jm.publishedBytes, jm.returns, jm.latency, jm.auth)
+	return jm
+}
+
+// funLabel is fun, or "other" once maxFunLabels names are in use.
+func (jm *masterMetrics) funLabel(fun string) string {
+	jm.mu.Lock()
+	defer jm.mu.Unlock()
+	if _, ok := jm.funs[fun]; ok {
+		return fun
+	}
+	if len(jm.funs) >= maxFunLabels {
+		return "other"
+	}
+	jm.funs[fun] = struct{}{}
+	return fun
+}
+
+// returned counts a return and its latency from the job's creation.
+func (jm *masterMetrics) returned(fun string, success bool, created time.Time) {
+	f := jm.funLabel(fun)
+	outcome := outcomeOK
+	if !success {
+		outcome = outcomeFailed
+	}
+	jm.returns.WithLabelValues(f, outcome).Inc()
+	if !created.IsZero() {
+		jm.latency.WithLabelValues(f).Observe(time.Since(created).Seconds())
+	}
+}
+
+// ended counts minions that ended a job without returning.
+func (jm *masterMetrics) ended(fun, outcome string, n int) {
+	if n > 0 {
+		jm.returns.WithLabelValues(jm.funLabel(fun), outcome).Add(float64(n))
+	}
+}
+
+// keyStates exports halite_minions{state}: the key registry read at
+// scrape time.
+type keyStates struct{ m *Master }
+
+var minionsDesc = prometheus.NewDesc("halite_minions", "Minion keys, by state (accepted, pending, rejected, denied).", []string{"state"}, nil)
+
+func (k keyStates) Describe(ch chan<- *prometheus.Desc) { ch <- minionsDesc }
+
+func (k keyStates) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	entries, err := k.m.keys.List(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(minionsDesc, err)
+		return
+	}
+	counts := map[string]int{"accepted": 0, "pending": 0, "rejected": 0, "denied": 0}
+	for _, e := range entries {
+		counts[string(e.State)]++
+	}
+	for st, n := range counts {
+		ch <- prometheus.MustNewConstMetric(minionsDesc, prometheus.GaugeValue, float64(n), st)
+	}
 }

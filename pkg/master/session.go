@@ -160,11 +160,17 @@ func truncate(s string, n int) string {
 func (m *Master) handleAuth(ctx context.Context, p *peer, body []byte) error {
 	req, err := crypto.UnmarshalAuthRequest(body)
 	if err != nil {
+		m.mx.auth.WithLabelValues("invalid").Inc()
 		m.events.Publish("halite/auth/invalid", map[string]any{"remote": p.conn.RemoteAddr().String(), "error": err.Error()})
 		return fmt.Errorf("decode auth request: %w", err)
 	}
 	if err := req.Verify(time.Now(), m.cfg.ClockSkew.D()); err != nil {
-		m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": "invalid", "error": err.Error()})
+		result := "invalid"
+		if errors.Is(err, crypto.ErrClockSkew) {
+			result = "clock_skew"
+		}
+		m.mx.auth.WithLabelValues(result).Inc()
+		m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": result, "error": err.Error()})
 		// A minion whose clock is off must learn why it is refused (else
 		// it retries forever in silence): answer, if the request is
 		// really signed by its key.
@@ -177,7 +183,7 @@ func (m *Master) handleAuth(ctx context.Context, p *peer, body []byte) error {
 	}
 	state, err := m.keys.Check(ctx, req.ID, req.Public)
 	if errors.Is(err, keys.ErrTooManyPending) {
-		m.pendingRefused.Add(1)
+		m.mx.auth.WithLabelValues("refused").Inc()
 		m.events.Publish("halite/key/"+req.ID+"/refused", map[string]any{"id": req.ID, "reason": "too many pending keys", "max_pending_keys": m.cfg.MaxPendingKeys})
 		return fmt.Errorf("new key of %q not recorded: %w", req.ID, err)
 	}
@@ -185,10 +191,11 @@ func (m *Master) handleAuth(ctx context.Context, p *peer, body []byte) error {
 		return fmt.Errorf("check key of %q: %w", req.ID, err)
 	}
 	if state == keys.StateAccepted && !m.nonces.add(req.Nonce, time.Now()) {
-		m.authReplays.Add(1)
+		m.mx.auth.WithLabelValues("replay").Inc()
 		m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": "replay"})
 		return fmt.Errorf("auth request from %q: replayed (nonce already used)", req.ID)
 	}
+	m.mx.auth.WithLabelValues(string(state)).Inc()
 	m.events.Publish("halite/auth/"+req.ID, map[string]any{"id": req.ID, "result": string(state), "fingerprint": req.Public.Fingerprint()})
 	log := m.log.Named("auth")
 	switch state {
