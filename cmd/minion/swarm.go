@@ -77,6 +77,7 @@ func swarmCmd(a *app) *cobra.Command {
 				mc.ID = id
 				mc.CacheDir = filepath.Join(cfg.CacheDir, "swarm", id)
 				mc.PKIDir = filepath.Join(keyDir, id)
+				mc.MetricsListen = "" // one port cannot serve thousands of minions
 				if err := os.MkdirAll(mc.PKIDir, 0o700); err != nil {
 					return cli.Exit(1, err)
 				}

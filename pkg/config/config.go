@@ -123,7 +123,9 @@ type Minion struct {
 	ReconnectMin Duration `yaml:"reconnect_min"`
 	ReconnectMax Duration `yaml:"reconnect_max"`
 	// MaxJobs bounds the jobs running at once.
-	MaxJobs          int    `yaml:"max_jobs"`
+	MaxJobs int `yaml:"max_jobs"`
+	// MetricsListen, when set, serves the minion's Prometheus /metrics.
+	MetricsListen    string `yaml:"metrics_listen"`
 	PprofListen      string `yaml:"pprof_listen"`
 	PprofAllowRemote bool   `yaml:"pprof_allow_remote"`
 	// FileRoots and PillarRoots serve `halite-minion call --local`

@@ -131,6 +131,7 @@ func (m *Minion) execute(ctx context.Context, job *wire.Job, acked bool) {
 		Started: started.UnixNano(), Duration: int64(time.Since(started)),
 	}
 	fitReturn(&ret, maxReturnBytes, log)
+	m.metrics.ran(ret.Success, time.Since(started))
 	if ctx.Err() != nil && !res.Success {
 		// Cancelled by shutdown: the result is not what the function would
 		// have returned; keep it anyway so the master learns what happened.

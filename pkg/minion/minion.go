@@ -45,6 +45,7 @@ type Minion struct {
 	// authenticated: no job it may run was published before that, so an
 	// older job is a replay from before a restart (see handleJob).
 	jobFloor atomic.Int64
+	metrics  *minionMetrics
 	env      *modules.Env
 	jobs     chan struct{} // semaphore bounding running jobs
 
@@ -136,6 +137,11 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 		authed:   make(chan struct{}),
 		matchers: map[string]targeting.Matcher{},
 	}
+	if cfg.MetricsListen != "" {
+		// Only when served: a swarm of thousands in one process would
+		// otherwise carry thousands of registries.
+		m.metrics = newMinionMetrics(m)
+	}
 	g := opts.Grains
 	if g == nil {
 		if g, err = grains.Collect(ctx, cfg.ID, cfg.Grains); err != nil {
@@ -214,6 +220,13 @@ func (m *Minion) KeyState() string {
 func (m *Minion) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if m.cfg.MetricsListen != "" {
+		stopped, err := m.serveMetrics(ctx, m.cfg.MetricsListen)
+		if err != nil {
+			return err
+		}
+		defer func() { cancel(); <-stopped }()
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); m.requestLoop(ctx) }()

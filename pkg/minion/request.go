@@ -31,6 +31,7 @@ func (m *Minion) requestLoop(ctx context.Context) {
 		if errors.Is(err, errRejected) {
 			delay = max(delay, min(60*time.Second, 6*m.cfg.ReconnectMax.D()))
 		}
+		m.metrics.reconnected()
 		log.Warn("request channel down; reconnecting", "error", err, "retry_in", delay.Round(time.Millisecond))
 		if !waitOrDone(ctx, delay) {
 			return

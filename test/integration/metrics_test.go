@@ -1,6 +1,9 @@
 package integration
 
 import (
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -46,5 +49,45 @@ func TestMetricsCountJobsAndOutcomes(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("halite lines:\n%s", grepLines(m, "halite_"))
+	}
+}
+
+// A minion with metrics_listen serves its own jobs, job seconds, spool
+// depth and reconnects.
+func TestMinionMetrics(t *testing.T) {
+	c := newCluster(t, nil)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cfg := c.minionConfig("mm", nil)
+	cfg.MetricsListen = addr
+	c.acceptMinion(cfg)
+	c.run(&master.RunRequest{Target: "mm", Fun: "test.ping"})
+	c.run(&master.RunRequest{Target: "mm", Fun: "cmd.run", Args: []any{"exit 3"}})
+	var body string
+	waitFor(t, 10e9, "minion metrics", func() bool {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		// The last return leaves the spool once the master has committed it.
+		return strings.Contains(body, `halite_minion_jobs_total{result="failed"} 1`) &&
+			strings.Contains(body, `halite_minion_spool_returns 0`)
+	})
+	for _, want := range []string{
+		`halite_minion_jobs_total{result="ok"} 1`,
+		`halite_minion_job_seconds_count 2`,
+		`halite_minion_spool_returns 0`,
+		`halite_minion_reconnects_total 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("minion /metrics lacks %s", want)
+		}
 	}
 }
