@@ -162,9 +162,16 @@ func DialFrom(ctx context.Context, d *net.Dialer, addr string, typ zmq4.SocketTy
 
 // enqueue adds msg to the send queue unless it is full, starting a writer
 // if none runs.
+//
+// On a closed connection it queues nothing and starts no writer: Close
+// takes qmu after closing (see Close), so a writer is either started
+// before Close waits for writers, or never.
 func (c *Conn) enqueue(msg zmq4.Msg) (queued bool, drained <-chan struct{}) {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
+	if c.isClosed() {
+		return false, nil
+	}
 	if len(c.queue) >= c.opts.QueueLen {
 		return false, c.drained
 	}
@@ -221,6 +228,9 @@ func (c *Conn) Send(frames ...[]byte) error {
 		return c.Err()
 	}
 	if ok, _ := c.enqueue(zmq4.NewMsgFrom(frames...)); !ok {
+		if c.isClosed() {
+			return c.Err()
+		}
 		c.closeWith(ErrSlowPeer)
 		return ErrSlowPeer
 	}
@@ -240,6 +250,9 @@ func (c *Conn) SendWait(ctx context.Context, frames ...[]byte) error {
 		ok, drained := c.enqueue(msg)
 		if ok {
 			return nil
+		}
+		if c.isClosed() {
+			return c.Err()
 		}
 		select {
 		case <-drained:
@@ -333,6 +346,10 @@ func (c *Conn) Err() error {
 // Close closes the connection and waits for its writer to end.
 func (c *Conn) Close() error {
 	c.closeWith(ErrClosed)
+	// A Send racing with Close has either started its writer by now or
+	// will see the connection closed (enqueue checks under qmu).
+	c.qmu.Lock()
+	c.qmu.Unlock()
 	c.writers.Wait()
 	return nil
 }
