@@ -200,3 +200,34 @@ func readUntilClosed(nc net.Conn) {
 	_, _ = io.Copy(io.Discard, nc)
 	nc.Close()
 }
+
+// Sends racing with Close (acks sent from another goroutine while the
+// server shuts down) must not start a writer Close does not wait for: the
+// race detector flagged WaitGroup.Add racing with Wait.
+func TestSendRacingClose(t *testing.T) {
+	srv := echoServer(t, DefaultOptions())
+	for range 50 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		c, err := Dial(ctx, srv.Addr().String(), zmq4.Dealer, "racer", DefaultOptions())
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 2000 {
+				if c.Send([]byte("x")) != nil {
+					return
+				}
+				time.Sleep(time.Microsecond) // let the writer drain and end
+			}
+		}()
+		time.Sleep(time.Millisecond)
+		_ = c.Close()
+		<-done
+		if err := c.Send([]byte("after")); err == nil {
+			t.Fatal("Send after Close succeeded")
+		}
+	}
+}
