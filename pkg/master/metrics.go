@@ -106,7 +106,7 @@ type masterMetrics struct {
 	latency        *prometheus.HistogramVec
 	auth           *prometheus.CounterVec
 
-	mu   sync.Mutex
+	mu   sync.RWMutex
 	funs map[string]struct{}
 }
 
@@ -152,7 +152,15 @@ func newMasterMetrics(reg *prometheus.Registry) *masterMetrics {
 }
 
 // funLabel is fun, or "other" once maxFunLabels names are in use.
+// It runs once per return: the common case, a known name, takes only the
+// read lock.
 func (jm *masterMetrics) funLabel(fun string) string {
+	jm.mu.RLock()
+	_, known := jm.funs[fun]
+	jm.mu.RUnlock()
+	if known {
+		return fun
+	}
 	jm.mu.Lock()
 	defer jm.mu.Unlock()
 	if _, ok := jm.funs[fun]; ok {
