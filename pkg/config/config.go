@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/halite/halite/pkg/schedule"
 )
 
 // Duration is a time.Duration written as "10s", "168h" in YAML.
@@ -101,6 +103,18 @@ type Master struct {
 	// PprofAllowRemote lets pprof_listen be a non-loopback address (pprof
 	// has no authentication: it shows memory and command lines).
 	PprofAllowRemote bool `yaml:"pprof_allow_remote"`
+	// MetricsMinionValues bounds halite_minion_value (scheduled host data).
+	MetricsMinionValues MinionValues `yaml:"metrics_minion_values"`
+}
+
+// MinionValues selects the scheduled functions whose numeric results are
+// exported as halite_minion_value, and bounds the series.
+type MinionValues struct {
+	// Funs are globs of function names; empty exports every function.
+	Funs []string `yaml:"funs"`
+	// MaxSeries bounds the series across the fleet (default 50000);
+	// excess is counted in halite_minion_values_dropped_total.
+	MaxSeries int `yaml:"max_series"`
 }
 
 // Minion is halite-minion's configuration.
@@ -132,6 +146,13 @@ type Minion struct {
 	// (masterless), as in Salt.
 	FileRoots   map[string][]string `yaml:"file_roots"`
 	PillarRoots map[string][]string `yaml:"pillar_roots"`
+	// Schedule is Salt's minion schedule: NAME → {function, args, kwargs,
+	// seconds|minutes|hours|days, splay}. Entries under the pillar key
+	// `schedule` are added to these.
+	Schedule map[string]any `yaml:"schedule"`
+	// Beacons is Salt's beacons: NAME → options (login, service,
+	// diskusage, load).
+	Beacons map[string]any `yaml:"beacons"`
 }
 
 // DefaultMaster returns the master defaults (Salt's where Salt has one).
@@ -304,6 +325,9 @@ func (c Minion) Validate() error {
 		between("reconnect_min", c.ReconnectMin, 10*time.Millisecond, time.Hour),
 		between("reconnect_max", c.ReconnectMax, c.ReconnectMin.D(), time.Hour),
 		pprofAddr(c.PprofListen, c.PprofAllowRemote))
+	if _, err := schedule.Parse(c.Schedule); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -92,6 +92,10 @@ type Return struct {
 	// current time when it is zero. Stored and returned in UTC.
 	Received time.Time     `json:"received"`
 	Duration time.Duration `json:"duration_ns"`
+	// Job, when set, is recorded in the same transaction as the return
+	// (unless its jid is already recorded): a return the minion produced
+	// on its own, from its schedule or an exec run, brings its job along.
+	Job *Job `json:"-"`
 }
 
 // MinionResult is one targeted (or answering) minion's standing in a job.

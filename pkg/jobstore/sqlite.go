@@ -441,12 +441,31 @@ func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error
 
 // CreateJob implements Store. A zero j.Created is set to the current time.
 func (s *SQLiteStore) CreateJob(ctx context.Context, j *Job) error {
+	row, err := encodeJob(j)
+	if err != nil {
+		return err
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error { return s.insertJob(ctx, tx, row) })
+	if err != nil {
+		return fmt.Errorf("create job %s: %w", j.JID, err)
+	}
+	return nil
+}
+
+// jobRow is a Job encoded for its table.
+type jobRow struct {
+	j                  *Job
+	args, kwargs, meta []byte
+	created            int64
+}
+
+func encodeJob(j *Job) (jobRow, error) {
 	if j == nil || j.JID == "" {
-		return invalidf("create job: empty jid")
+		return jobRow{}, invalidf("create job: empty jid")
 	}
 	for _, id := range j.Expected {
 		if id == "" {
-			return invalidf("create job %s: empty minion id in expected", j.JID)
+			return jobRow{}, invalidf("create job %s: empty minion id in expected", j.JID)
 		}
 	}
 	if j.Created.IsZero() {
@@ -454,47 +473,45 @@ func (s *SQLiteStore) CreateJob(ctx context.Context, j *Job) error {
 	}
 	created, err := toNanos(j.Created)
 	if err != nil {
-		return fmt.Errorf("create job %s: %w", j.JID, err)
+		return jobRow{}, fmt.Errorf("create job %s: %w", j.JID, err)
 	}
-	args, err := encodeValue(j.Args)
+	row := jobRow{j: j, created: created}
+	if row.args, err = encodeValue(j.Args); err != nil {
+		return jobRow{}, fmt.Errorf("create job %s: args: %w", j.JID, err)
+	}
+	if row.kwargs, err = encodeValue(j.Kwargs); err != nil {
+		return jobRow{}, fmt.Errorf("create job %s: kwargs: %w", j.JID, err)
+	}
+	if row.meta, err = encodeValue(j.Meta); err != nil {
+		return jobRow{}, fmt.Errorf("create job %s: meta: %w", j.JID, err)
+	}
+	return row, nil
+}
+
+// insertJob writes a job and its expected minions inside tx; ErrJobExists
+// when the jid is taken.
+func (s *SQLiteStore) insertJob(ctx context.Context, tx *sql.Tx, row jobRow) error {
+	j := row.j
+	res, err := tx.StmtContext(ctx, s.insJob).ExecContext(ctx,
+		j.JID, j.Fun, row.args, row.kwargs, j.TargetType, j.Target, j.User, row.created, row.meta)
 	if err != nil {
-		return fmt.Errorf("create job %s: args: %w", j.JID, err)
+		return err
 	}
-	kwargs, err := encodeValue(j.Kwargs)
-	if err != nil {
-		return fmt.Errorf("create job %s: kwargs: %w", j.JID, err)
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrJobExists
 	}
-	meta, err := encodeValue(j.Meta)
-	if err != nil {
-		return fmt.Errorf("create job %s: meta: %w", j.JID, err)
-	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, s.insJob).ExecContext(ctx,
-			j.JID, j.Fun, args, kwargs, j.TargetType, j.Target, j.User, created, meta)
-		if err != nil {
+	ins := tx.StmtContext(ctx, s.insExpected)
+	for _, id := range j.Expected {
+		if _, err := ins.ExecContext(ctx, j.JID, id); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrJobExists
-		}
-		ins := tx.StmtContext(ctx, s.insExpected)
-		for _, id := range j.Expected {
-			if _, err := ins.ExecContext(ctx, j.JID, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("create job %s: %w", j.JID, err)
 	}
 	return nil
 }
 
-// AddReturns implements Store. Every return is checked and encoded before
-// the transaction starts, so a bad one fails the call without writing any.
+// AddReturns implements Store.
 func (s *SQLiteStore) AddReturns(ctx context.Context, rs []Return) error {
 	if len(rs) == 0 {
 		return nil
@@ -502,6 +519,7 @@ func (s *SQLiteStore) AddReturns(ctx context.Context, rs []Return) error {
 	type row struct {
 		ret      []byte
 		received int64
+		job      *jobRow
 	}
 	rows := make([]row, len(rs))
 	now := time.Now()
@@ -522,12 +540,24 @@ func (s *SQLiteStore) AddReturns(ctx context.Context, rs []Return) error {
 		if err != nil {
 			return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
 		}
-		rows[i] = row{b, ns}
+		rows[i] = row{ret: b, received: ns}
+		if r.Job != nil {
+			jr, err := encodeJob(r.Job)
+			if err != nil {
+				return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
+			}
+			rows[i].job = &jr
+		}
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		ins := tx.StmtContext(ctx, s.insReturn)
 		for i := range rs {
 			r := &rs[i]
+			if rows[i].job != nil {
+				if err := s.insertJob(ctx, tx, *rows[i].job); err != nil && !errors.Is(err, ErrJobExists) {
+					return fmt.Errorf("job %s: %w", r.JID, err)
+				}
+			}
 			if _, err := ins.ExecContext(ctx, r.JID, r.ID, r.Fun, rows[i].ret, r.Retcode,
 				r.Success, rows[i].received, int64(r.Duration)); err != nil {
 				return fmt.Errorf("jid %s id %s: %w", r.JID, r.ID, err)

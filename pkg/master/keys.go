@@ -89,6 +89,8 @@ func (m *Master) forget(id, action string, wasAccepted bool) {
 		_ = p.conn.Close()
 	}
 	m.mu.Unlock()
+	m.presence.forget(id)
+	m.hostdata.Forget(id)
 	m.events.Publish("halite/key/"+id+"/"+action, map[string]any{"id": id})
 	m.log.Info("minion key removed", "id", id, "action", action)
 	if wasAccepted {

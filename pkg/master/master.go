@@ -23,6 +23,7 @@ import (
 	"github.com/halite/halite/pkg/crypto"
 	"github.com/halite/halite/pkg/events"
 	"github.com/halite/halite/pkg/fileserver"
+	"github.com/halite/halite/pkg/hostdata"
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/pillar"
@@ -71,6 +72,10 @@ type Master struct {
 	refusedReturns *prometheus.CounterVec
 	mx             *masterMetrics
 	metrics        *prometheus.Registry
+
+	presence presence        // minions up and down
+	hostdata *hostdata.Table // scheduled values, exec runs, logins
+	reported reportKeys      // keys of stored reports, see handleReport
 
 	work     chan func()   // message handling, see onWorker
 	stopWork chan struct{} // closed after the servers stop
@@ -130,6 +135,7 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		secrets:  map[string][]string{},
 		live:     map[string]*liveJob{},
 		ready:    make(chan struct{}),
+		hostdata: hostdata.New(hostdata.Limits{Funs: cfg.MetricsMinionValues.Funs, MaxSeries: cfg.MetricsMinionValues.MaxSeries}),
 		work:     make(chan func()),
 		stopWork: make(chan struct{}),
 	}
@@ -227,6 +233,8 @@ func (m *Master) Run(ctx context.Context) (err error) {
 
 	wg.Add(1)
 	go func() { defer wg.Done(); m.housekeeping(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); m.watchFleet(ctx) }()
 
 	m.log.Info("master ready", "publish", m.pub.Addr(), "ret", m.ret.Addr(), "socket", m.SocketPath(), "fingerprint", m.Fingerprint())
 	close(m.ready)

@@ -21,6 +21,8 @@ func (m *Master) newMetrics() *prometheus.Registry {
 	m.mx = newMasterMetrics(reg)
 	reg.MustRegister(
 		keyStates{m},
+		minionUp{m},
+		m.hostdata,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "halite_minions_connected",
 			Help: "Minions with an authenticated session now.",

@@ -31,6 +31,9 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 	if head.JID == "" {
 		return errors.New("return without jid")
 	}
+	if head.Source != nil {
+		return m.handleReport(ctx, s, &head)
+	}
 	if !m.isExpected(ctx, head.JID, s.id) {
 		m.log.Named("returns").Warn("refused a return from a minion the job did not target", "jid", head.JID, "id", s.id)
 		return m.refuseReturn(s, head.JID, refusedUnexpected, "this minion is not targeted by the job")

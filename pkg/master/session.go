@@ -52,6 +52,7 @@ type session struct {
 	connected time.Time
 	lastSeen  atomic.Int64 // unix nanos
 	version   atomic.Value // string
+	heartbeat atomic.Int64 // the minion's heartbeat interval (ns), 0 until told
 }
 
 func (s *session) send(typ string, body any) error {
@@ -284,7 +285,10 @@ func (m *Master) startSession(p *peer, req *crypto.AuthRequest) error {
 		return err
 	}
 	m.log.Named("auth").Info("minion authenticated", "id", req.ID, "remote", p.conn.RemoteAddr())
-	m.events.Publish("halite/minion/"+req.ID+"/start", map[string]any{"id": req.ID})
+	m.events.Publish("halite/minion/"+req.ID+"/connect", map[string]any{"id": req.ID, "remote": p.conn.RemoteAddr().String()})
+	if m.presence.connected(req.ID) {
+		m.events.Publish("halite/minion/"+req.ID+"/up", map[string]any{"id": req.ID})
+	}
 	return nil
 }
 
@@ -296,6 +300,8 @@ func (m *Master) dropPeer(p *peer) {
 	if s != nil && m.sessions[s.id] == s {
 		delete(m.sessions, s.id)
 		m.log.Info("minion disconnected", "id", s.id, "error", p.conn.Err())
+		m.events.Publish("halite/minion/"+s.id+"/disconnect", map[string]any{"id": s.id})
+		m.presence.disconnected(s.id, time.Duration(s.heartbeat.Load()))
 	}
 	for id, q := range m.pending {
 		if q == p {
@@ -330,6 +336,9 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		if hb.Version != "" {
 			s.version.Store(hb.Version)
 		}
+		if hb.Interval > 0 {
+			s.heartbeat.Store(hb.Interval)
+		}
 		return s.send(wire.TypeHeartbeatAck, wire.Heartbeat{Time: wire.Now()})
 	case wire.TypeGrains:
 		var g wire.Grains
@@ -355,6 +364,12 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		}
 		if g.Session {
 			m.detectLost(ctx, s, g.Jobs)
+		}
+		if g.Heartbeat > 0 {
+			s.heartbeat.Store(g.Heartbeat)
+		}
+		if g.Start {
+			m.events.Publish("halite/minion/"+s.id+"/start", map[string]any{"id": s.id, "version": g.Version})
 		}
 		return nil
 	case wire.TypeAck:

@@ -64,6 +64,7 @@ type Minion struct {
 	pillar  *pillarState
 	bg      sync.WaitGroup // background requests (pillar refresh)
 	running atomic.Int64
+	started atomic.Bool // a session has started since this process began
 
 	matchersMu sync.Mutex
 	matchers   map[string]targeting.Matcher
@@ -228,9 +229,10 @@ func (m *Minion) Run(ctx context.Context) error {
 		defer func() { cancel(); <-stopped }()
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); m.requestLoop(ctx) }()
 	go func() { defer wg.Done(); m.publishLoop(ctx) }()
+	go func() { defer wg.Done(); m.runSchedule(ctx) }()
 	<-ctx.Done()
 	wg.Wait()
 	m.jobWG.Wait()

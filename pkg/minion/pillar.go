@@ -58,6 +58,13 @@ func (p *pillarState) get() (map[string]any, error) {
 	return p.data, p.err
 }
 
+// current is the pillar now, without waiting for the first one.
+func (p *pillarState) current() (map[string]any, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.data, p.err
+}
+
 // Pillar returns the minion's pillar, or an empty map when there is none
 // (PillarError says why).
 func (m *Minion) Pillar() map[string]any {

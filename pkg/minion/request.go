@@ -112,9 +112,10 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 	defer m.setSession(nil)
 	m.log.Info("authenticated with master", "master", m.addr(m.cfg.RetPort), "epoch", keys.Publish.Epoch)
 
-	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version, Jobs: m.heldJobs(), Session: true}); err != nil {
+	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version, Jobs: m.heldJobs(), Session: true, Start: !m.started.Load(), Heartbeat: int64(m.cfg.HeartbeatInterval.D())}); err != nil {
 		return err
 	}
+	m.started.Store(true)
 	if err := m.resend(s, time.Time{}); err != nil {
 		return err
 	}
@@ -199,7 +200,7 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 				_ = conn.Close()
 				return errors.New("master stopped answering heartbeats")
 			}
-			if err := s.send(wire.TypeHeartbeat, wire.Heartbeat{Time: wire.Now(), Version: version.Version, Running: int(m.running.Load())}); err != nil {
+			if err := s.send(wire.TypeHeartbeat, wire.Heartbeat{Time: wire.Now(), Version: version.Version, Running: int(m.running.Load()), Interval: int64(m.cfg.HeartbeatInterval.D())}); err != nil {
 				return err
 			}
 			// A return the master took but never acknowledged (its store

@@ -124,6 +124,9 @@ type Heartbeat struct {
 	Time    int64  `cbor:"1,keyasint"`
 	Version string `cbor:"2,keyasint,omitempty"`
 	Running int    `cbor:"3,keyasint,omitempty"`
+	// Interval (nanoseconds) is the minion's heartbeat interval: the
+	// master takes a session silent for three of them as down.
+	Interval int64 `cbor:"4,keyasint,omitempty"`
 }
 
 // Grains carries a minion's grains, sent after auth and on grains.refresh.
@@ -135,6 +138,13 @@ type Grains struct {
 	// job missing from it was lost (the minion restarted).
 	Jobs    []string `cbor:"3,keyasint,omitempty"`
 	Session bool     `cbor:"4,keyasint,omitempty"`
+	// Start marks the first session of this minion process: the master
+	// raises halite/minion/<id>/start for it (and .../connect for every
+	// session), so a reactor on start does not fire on every reconnect.
+	Start bool `cbor:"5,keyasint,omitempty"`
+	// Heartbeat (nanoseconds) is the minion's heartbeat interval, told
+	// at once so the master's down clock is right from the start.
+	Heartbeat int64 `cbor:"6,keyasint,omitempty"`
 }
 
 // Ack tells the master a minion has started a job that is still running.
@@ -153,7 +163,46 @@ type Return struct {
 	// Started is Unix nanoseconds; Duration nanoseconds.
 	Started  int64 `cbor:"6,keyasint"`
 	Duration int64 `cbor:"7,keyasint"`
+	// Source is set on a return the minion produced on its own rather
+	// than for a master's job: a scheduled function, an exec run, a
+	// beacon. Its JID is then the minion's own key for it (what the ack
+	// names); the master records it under a jid of its own.
+	Source *Source `cbor:"8,keyasint,omitempty"`
 }
+
+// Source says where a minion-originated return came from.
+type Source struct {
+	// Kind is one of the Source* constants.
+	Kind string `cbor:"1,keyasint"`
+	// Name is the schedule entry, exec name or beacon.
+	Name string `cbor:"2,keyasint"`
+	// ExpectEvery (nanoseconds) is how often an exec run is expected to
+	// report; 0 when it has no deadman.
+	ExpectEvery int64 `cbor:"3,keyasint,omitempty"`
+}
+
+// CheckSourceName is the rule for schedule, exec and beacon names: they
+// end up in event tags and metric labels. 1–128 of [A-Za-z0-9._:@-].
+func CheckSourceName(name string) error {
+	if name == "" || len(name) > 128 {
+		return fmt.Errorf("name %q: must be 1 to 128 characters", name[:min(len(name), 64)])
+	}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-', r == ':', r == '@':
+		default:
+			return fmt.Errorf("name %q: only letters, digits and . _ - : @ are allowed", name[:min(len(name), 64)])
+		}
+	}
+	return nil
+}
+
+// Kinds of minion-originated returns.
+const (
+	SourceSchedule = "schedule"
+	SourceExec     = "exec"
+	SourceBeacon   = "beacon"
+)
 
 // ReturnAck answers a return. Without Refused it says the return is
 // durably stored and the minion may forget it. With Refused the master
@@ -175,6 +224,7 @@ type ReturnHead struct {
 	Success  bool            `cbor:"5,keyasint"`
 	Started  int64           `cbor:"6,keyasint"`
 	Duration int64           `cbor:"7,keyasint"`
+	Source   *Source         `cbor:"8,keyasint,omitempty"`
 }
 
 // Error is the master's answer to a message it refused.

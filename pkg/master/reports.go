@@ -1,0 +1,216 @@
+package master
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/halite/halite/pkg/codec"
+	"github.com/halite/halite/pkg/hostdata"
+	"github.com/halite/halite/pkg/jobstore"
+	binval "github.com/halite/halite/pkg/value"
+	"github.com/halite/halite/pkg/wire"
+)
+
+// handleReport takes a return the minion produced on its own: a scheduled
+// function, an exec run or a beacon (DESIGN §8). It is stored as a job of
+// its own, targeted at that minion alone, under a jid of the master's, and
+// acknowledged by the minion's key once committed. A report sent again
+// because its ack was lost is recognised and acknowledged without being
+// stored twice.
+func (m *Master) handleReport(_ context.Context, s *session, head *wire.ReturnHead) error {
+	src := head.Source
+	if err := checkReport(head); err != nil {
+		return m.refuseReturn(s, head.JID, refusedUndecodable, err.Error())
+	}
+	if jid, ok := m.reported.get(s.id, head.JID); ok {
+		m.log.Named("returns").Debug("report sent again; already stored", "id", s.id, "key", head.JID, "jid", jid)
+		return s.send(wire.TypeReturnAck, wire.ReturnAck{JID: head.JID})
+	}
+	var value any
+	if len(head.Return) > 0 {
+		if err := codec.Unmarshal(head.Return, &value); err != nil {
+			return m.refuseReturn(s, head.JID, refusedUndecodable, "the master cannot decode the report: "+err.Error())
+		}
+		value = binval.Restore(value)
+	}
+	jid := m.jids.next()
+	now := time.Now().UTC()
+	ret := jobstore.Return{
+		JID: jid, ID: s.id, Fun: head.Fun, Return: m.scrubSecrets(s.id, value), Retcode: head.Retcode, Success: head.Success,
+		Received: now, Duration: time.Duration(head.Duration),
+		Job: &jobstore.Job{
+			JID: jid, Fun: head.Fun, TargetType: "list", Target: s.id, User: src.Kind + ":" + src.Name,
+			Created: reportTime(head.Started, now), Expected: []string{s.id},
+			Meta: map[string]any{"source": src.Kind, "name": src.Name, "key": head.JID},
+		},
+	}
+	key := head.JID
+	err := m.batch.AddThen(ret, len(head.Return), func(err error) {
+		if err != nil {
+			return // not stored: the minion sends it again
+		}
+		m.reported.put(s.id, key, jid)
+		_ = s.send(wire.TypeReturnAck, wire.ReturnAck{JID: key})
+		m.applyReport(s.id, src, &ret, now)
+	})
+	if err != nil {
+		return fmt.Errorf("queue report: %w", err)
+	}
+	return nil
+}
+
+// applyReport updates the host data from a stored report and announces it.
+func (m *Master) applyReport(id string, src *wire.Source, ret *jobstore.Return, now time.Time) {
+	switch src.Kind {
+	case wire.SourceSchedule:
+		if ret.Success {
+			m.hostdata.PutValue(id, ret.Fun, ret.Return)
+		}
+	case wire.SourceExec:
+		run := execRun(src, ret)
+		m.hostdata.PutExec(id, run, now)
+		m.events.Publish("halite/exec/"+id+"/"+src.Name, map[string]any{
+			"id": id, "name": src.Name, "jid": ret.JID, "exit_code": run.ExitCode, "duration": run.Duration.Seconds(),
+		})
+	case wire.SourceBeacon:
+		m.applyBeacon(id, src.Name, ret.Return)
+	}
+	if m.events.Subscribed() {
+		m.events.Publish("halite/job/"+ret.JID+"/ret/"+id, map[string]any{
+			"jid": ret.JID, "id": id, "fun": ret.Fun, "retcode": ret.Retcode, "success": ret.Success, "source": src.Kind, "name": src.Name,
+		})
+	}
+}
+
+// applyBeacon takes what a beacon reported: counters into the host data,
+// and an event when the beacon says something happened.
+func (m *Master) applyBeacon(id, beacon string, v any) {
+	data, _ := v.(map[string]any)
+	if data == nil {
+		return
+	}
+	if beacon == "login" {
+		counts, _ := data["counts"].([]any)
+		for _, c := range counts {
+			row, _ := c.(map[string]any)
+			service, _ := row["service"].(string)
+			result, _ := row["result"].(string)
+			n, ok := asFloat(row["count"])
+			if service == "" || (result != "failed" && result != "ok") || !ok {
+				continue
+			}
+			m.hostdata.AddLogins(id, truncate(service, 64), result, n)
+		}
+	}
+	if fire, _ := data["fire"].(bool); fire {
+		m.events.Publish("halite/beacon/"+id+"/"+beacon, map[string]any{"id": id, "beacon": beacon, "data": data})
+	}
+}
+
+func asFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
+// execRun reads an exec report's value (see the minion's exec command).
+func execRun(src *wire.Source, ret *jobstore.Return) hostdata.ExecRun {
+	run := hostdata.ExecRun{Name: src.Name, Duration: ret.Duration, ExitCode: ret.Retcode, ExpectEvery: time.Duration(src.ExpectEvery), JID: ret.JID}
+	v, _ := ret.Return.(map[string]any)
+	if s, ok := v["start"].(string); ok {
+		run.Start, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	if run.Start.IsZero() {
+		run.Start = ret.Received
+	}
+	if n, ok := asFloat(v["output_bytes"]); ok {
+		run.OutputBytes = int64(n)
+	}
+	if sizes, ok := v["sizes"].(map[string]any); ok {
+		run.Sizes = map[string]int64{}
+		for p, n := range sizes {
+			if f, ok := asFloat(n); ok && len(run.Sizes) < 64 {
+				run.Sizes[truncate(p, 256)] = int64(f)
+			}
+		}
+	}
+	return run
+}
+
+// reportTime is the report's start as told by the minion, unless it is
+// absurd (more than a day off the master's clock).
+func reportTime(started int64, now time.Time) time.Time {
+	t := time.Unix(0, started).UTC()
+	if started <= 0 || t.Sub(now).Abs() > 24*time.Hour {
+		return now
+	}
+	return t
+}
+
+// checkReport validates the parts of a report the master files it under.
+func checkReport(h *wire.ReturnHead) error {
+	switch h.Source.Kind {
+	case wire.SourceSchedule, wire.SourceExec, wire.SourceBeacon:
+	default:
+		return fmt.Errorf("unknown report kind %q", truncate(h.Source.Kind, 32))
+	}
+	if err := wire.CheckSourceName(h.Source.Name); err != nil {
+		return err
+	}
+	if h.Fun == "" || len(h.Fun) > 128 || !utf8.ValidString(h.Fun) {
+		return fmt.Errorf("report function %q is not a function name", truncate(h.Fun, 64))
+	}
+	if h.Source.ExpectEvery < 0 {
+		return fmt.Errorf("negative expect_every")
+	}
+	return nil
+}
+
+// maxReported bounds the remembered report keys (see reportKeys).
+const maxReported = 1 << 16
+
+// reportKeys remembers the keys of recently stored reports per minion, so
+// a report resent after a lost ack is not stored twice. Past the bound
+// (or a master restart) a resend is stored again: a duplicate, never a
+// loss.
+type reportKeys struct {
+	mu    sync.Mutex
+	m     map[string]string
+	order []string
+}
+
+func (r *reportKeys) get(id, key string) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	jid, ok := r.m[id+"\x00"+key]
+	return jid, ok
+}
+
+func (r *reportKeys) put(id, key, jid string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]string{}
+	}
+	k := id + "\x00" + key
+	if _, ok := r.m[k]; ok {
+		return
+	}
+	r.m[k] = jid
+	r.order = append(r.order, k)
+	if len(r.order) > maxReported {
+		delete(r.m, r.order[0])
+		r.order = r.order[1:]
+	}
+}
