@@ -102,7 +102,7 @@ func jobsCmd(a *app) *cobra.Command {
 	}
 	show.Flags().BoolVar(&full, "full-return", false, "with --out json|yaml: give ret, retcode, success and state per minion")
 	addOut(show, a)
-	jobs.AddCommand(list, show)
+	jobs.AddCommand(list, show, searchCmd(a))
 	return jobs
 }
 

@@ -56,6 +56,7 @@ func newRoot() *cobra.Command {
 		eventsCmd(a),
 		auditCmd(a),
 		pillarCmd(a),
+		execCmd(a),
 	)
 	return root
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,7 +48,7 @@ func newRoot() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.Exit(cli.ExitUsage, err) })
 	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "/etc/halite/minion.yaml", "minion configuration file")
-	root.AddCommand(serveCmd(a), callCmd(a), fingerprintCmd(a), swarmCmd(a))
+	root.AddCommand(serveCmd(a), callCmd(a), execCmd(a), fingerprintCmd(a), swarmCmd(a))
 	return root
 }
 
@@ -62,6 +63,13 @@ func serveCmd(a *app) *cobra.Command {
 				return err
 			}
 			log := cli.Logger("minion", cfg.LogLevel, nil)
+			// One daemon per cache_dir; an exec delivering its report
+			// holds the lock for a few seconds at most.
+			unlock, err := minion.LockWait(cmd.Context(), cfg, 15*time.Second)
+			if err != nil {
+				return cli.Exit(1, fmt.Errorf("%w (%s)", err, cfg.CacheDir))
+			}
+			defer unlock()
 			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, cfg.PprofAllowRemote, log.Named("pprof")); err != nil {
 				return cli.Exit(1, err)
 			}

@@ -85,6 +85,32 @@ var migrations = []string{
 	) WITHOUT ROWID;`,
 	// 2: finding a reconnecting minion's timed-out jobs (lost-job detection).
 	`CREATE INDEX job_minions_unfinished ON job_minions (id) WHERE state IN ('pending', 'timed-out');`,
+	// 3: full-text search of returns (jobs search). The index reads a view
+	// that turns JSON's escapes back into separators ("a\nb" is two
+	// words, not "a" and "nb"); triggers keep it in step.
+	`CREATE VIEW returns_text AS SELECT rowid AS rid, ` + ftsBody("ret") + ` AS body FROM returns;
+	CREATE VIRTUAL TABLE returns_fts USING fts5(body, content='returns_text', content_rowid='rid');
+	CREATE TRIGGER returns_fts_ai AFTER INSERT ON returns BEGIN
+		INSERT INTO returns_fts (rowid, body) VALUES (new.rowid, ` + ftsBody("new.ret") + `);
+	END;
+	CREATE TRIGGER returns_fts_ad AFTER DELETE ON returns BEGIN
+		INSERT INTO returns_fts (returns_fts, rowid, body) VALUES ('delete', old.rowid, ` + ftsBody("old.ret") + `);
+	END;
+	CREATE TRIGGER returns_fts_au AFTER UPDATE OF ret ON returns BEGIN
+		INSERT INTO returns_fts (returns_fts, rowid, body) VALUES ('delete', old.rowid, ` + ftsBody("old.ret") + `);
+		INSERT INTO returns_fts (rowid, body) VALUES (new.rowid, ` + ftsBody("new.ret") + `);
+	END;
+	INSERT INTO returns_fts (returns_fts) VALUES ('rebuild');`,
+}
+
+// ftsBody is the SQL expression the search index reads a return's JSON
+// through: escaped newlines, tabs and quotes become spaces.
+func ftsBody(col string) string {
+	e := "CAST(" + col + " AS TEXT)"
+	for _, esc := range []string{`\n`, `\r`, `\t`, `\"`, `\\`} {
+		e = "replace(" + e + ", '" + esc + "', ' ')"
+	}
+	return e
 }
 
 // ErrSchemaTooNew means the database was migrated by a newer Halite than

@@ -141,6 +141,8 @@ func (m *Master) routes() http.Handler {
 	mux.HandleFunc("GET /v1/events", m.apiEvents)
 	mux.HandleFunc("GET /v1/audit", m.apiAudit)
 	mux.HandleFunc("GET /v1/pillar/{id}", m.apiPillar)
+	mux.HandleFunc("GET /v1/exec", m.apiExecs)
+	mux.HandleFunc("GET /v1/search", m.apiSearch)
 	mux.Handle("GET /metrics", m.metricsHandler())
 	return m.authenticate(mux)
 }

@@ -161,6 +161,10 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 			m.grains[id] = c
 		}
 	}
+	if err := m.restoreExecs(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
 	// The pillar tree is walked for changes at most once a second, not on
 	// every lookup.
 	m.pillar.SetTreeCheckInterval(time.Second)
@@ -334,6 +338,9 @@ const storeCheckEvery = 10 * time.Second
 type Store interface {
 	jobstore.Store
 	CheckFile() error
+	ReturnsOf(ctx context.Context, fun string, since time.Time) ([]jobstore.Return, error)
+	Search(ctx context.Context, f jobstore.SearchFilter) ([]jobstore.Hit, error)
+	Stats(ctx context.Context) (jobstore.Stats, error)
 }
 
 func (m *Master) slowSubscriber(identity string, addr net.Addr) {

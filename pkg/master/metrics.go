@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/halite/halite/pkg/jobstore"
 )
 
 // newMetrics builds the master's Prometheus registry: Go and process
@@ -23,6 +25,7 @@ func (m *Master) newMetrics() *prometheus.Registry {
 		keyStates{m},
 		minionUp{m},
 		m.hostdata,
+		&storeStats{m: m},
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "halite_minions_connected",
 			Help: "Minions with an authenticated session now.",
@@ -218,4 +221,48 @@ func (k keyStates) Collect(ch chan<- prometheus.Metric) {
 	for st, n := range counts {
 		ch <- prometheus.MustNewConstMetric(minionsDesc, prometheus.GaugeValue, float64(n), st)
 	}
+}
+
+// storeStats exports the job store's size and rows. Counting rows scans
+// an index, so a scrape reuses a count younger than storeStatsTTL.
+type storeStats struct {
+	m *Master
+
+	mu   sync.Mutex
+	at   time.Time
+	last jobstore.Stats
+	err  error
+}
+
+const storeStatsTTL = 15 * time.Second
+
+var (
+	storeBytesDesc   = prometheus.NewDesc("halite_jobstore_size_bytes", "Size of the job store's database file.", nil, nil)
+	storeJobsDesc    = prometheus.NewDesc("halite_jobstore_jobs", "Jobs in the job store.", nil, nil)
+	storeReturnsDesc = prometheus.NewDesc("halite_jobstore_returns", "Returns in the job store.", nil, nil)
+)
+
+func (s *storeStats) Describe(ch chan<- *prometheus.Desc) {
+	ch <- storeBytesDesc
+	ch <- storeJobsDesc
+	ch <- storeReturnsDesc
+}
+
+func (s *storeStats) Collect(ch chan<- prometheus.Metric) {
+	s.mu.Lock()
+	if time.Since(s.at) > storeStatsTTL {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.last, s.err = s.m.store.Stats(ctx)
+		cancel()
+		s.at = time.Now()
+	}
+	st, err := s.last, s.err
+	s.mu.Unlock()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(storeBytesDesc, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(storeBytesDesc, prometheus.GaugeValue, float64(st.Bytes))
+	ch <- prometheus.MustNewConstMetric(storeJobsDesc, prometheus.GaugeValue, float64(st.Jobs))
+	ch <- prometheus.MustNewConstMetric(storeReturnsDesc, prometheus.GaugeValue, float64(st.Returns))
 }

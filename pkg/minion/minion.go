@@ -65,6 +65,9 @@ type Minion struct {
 	bg      sync.WaitGroup // background requests (pillar refresh)
 	running atomic.Int64
 	started atomic.Bool // a session has started since this process began
+	// deliverOnly: a short-lived connection that only sends the spool
+	// (see Deliver); it is not the minion's start.
+	deliverOnly bool
 
 	matchersMu sync.Mutex
 	matchers   map[string]targeting.Matcher

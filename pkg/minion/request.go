@@ -112,12 +112,15 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 	defer m.setSession(nil)
 	m.log.Info("authenticated with master", "master", m.addr(m.cfg.RetPort), "epoch", keys.Publish.Epoch)
 
-	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version, Jobs: m.heldJobs(), Session: true, Start: !m.started.Load(), Heartbeat: int64(m.cfg.HeartbeatInterval.D())}); err != nil {
+	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version, Jobs: m.heldJobs(), Session: true, Start: !m.started.Load() && !m.deliverOnly, Heartbeat: int64(m.cfg.HeartbeatInterval.D())}); err != nil {
 		return err
 	}
 	m.started.Store(true)
 	if err := m.resend(s, time.Time{}); err != nil {
 		return err
+	}
+	if m.deliverOnly {
+		return m.serveSession(ctx, conn, s)
 	}
 	// The pillar is fetched on every new session (the master may have
 	// changed it while we were away); its answer is read by serveSession.
@@ -202,6 +205,11 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 			}
 			if err := s.send(wire.TypeHeartbeat, wire.Heartbeat{Time: wire.Now(), Version: version.Version, Running: int(m.running.Load()), Interval: int64(m.cfg.HeartbeatInterval.D())}); err != nil {
 				return err
+			}
+			// Reports `halite-minion exec` left in the spool go out with
+			// the rest.
+			if err := m.spool.rescan(); err != nil {
+				m.log.Error("rescan spool", "error", err)
 			}
 			// A return the master took but never acknowledged (its store
 			// failed, or it died between reading and committing) goes again.

@@ -1,6 +1,7 @@
 package minion
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,28 +46,57 @@ func openSpool(dir string, log hclog.Logger) (*spool, error) {
 		return nil, fmt.Errorf("create spool %s: %w", dir, err)
 	}
 	s := &spool{dir: dir, quarantine: filepath.Join(dir, "quarantine"), log: log, m: map[string]*spooled{}}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("read spool %s: %w", dir, err)
-	}
-	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), ".ret") {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("read spooled return %s: %w", p, err)
-		}
-		var r wire.Return
-		if err := codec.Unmarshal(b, &r); err != nil {
-			// Keep it for inspection, out of the way of the others.
-			s.toQuarantine(e.Name(), b, "unreadable spool file: "+err.Error())
-			continue
-		}
-		s.m[r.JID] = &spooled{r: &r, onDisk: true}
+	if err := s.rescan(); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// rescan takes in the spool files not held yet: at start, and later the
+// reports `halite-minion exec` leaves for the running daemon.
+func (s *spool) rescan() error {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("read spool %s: %w", s.dir, err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".ret") {
+			continue
+		}
+		s.mu.Lock()
+		_, held := s.m[strings.TrimSuffix(name, ".ret")]
+		s.mu.Unlock()
+		if held {
+			continue
+		}
+		p := filepath.Join(s.dir, name)
+		b, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // delivered meanwhile by whoever wrote it
+		}
+		if err != nil {
+			return fmt.Errorf("read spooled return %s: %w", p, err)
+		}
+		var r wire.Return
+		if err := codec.Unmarshal(b, &r); err != nil || s.path(r.JID) != p {
+			// Keep it for inspection, out of the way of the others.
+			reason := "unreadable spool file"
+			if err != nil {
+				reason += ": " + err.Error()
+			} else {
+				reason += ": its name does not match its jid " + r.JID
+			}
+			s.toQuarantine(name, b, reason)
+			continue
+		}
+		s.mu.Lock()
+		if _, held := s.m[r.JID]; !held {
+			s.m[r.JID] = &spooled{r: &r, onDisk: true}
+		}
+		s.mu.Unlock()
+	}
+	return nil
 }
 
 // toQuarantine keeps b (a return, or what was left of one) as name in the

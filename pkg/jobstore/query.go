@@ -1,0 +1,189 @@
+package jobstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ReturnsOf returns the stored returns of function fun received at or
+// after since, oldest first (the master rebuilds its exec table from
+// them at start).
+func (s *SQLiteStore) ReturnsOf(ctx context.Context, fun string, since time.Time) ([]Return, error) {
+	from, err := toNanos(since)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT jid, id, fun, ret, retcode, success, received, duration
+		FROM returns WHERE fun = ? AND received >= ? ORDER BY received`, fun, from)
+	if err != nil {
+		return nil, fmt.Errorf("returns of %s: %w", fun, err)
+	}
+	defer rows.Close()
+	return scanReturns(rows)
+}
+
+func scanReturns(rows *sql.Rows) ([]Return, error) {
+	var out []Return
+	for rows.Next() {
+		var r Return
+		var ret []byte
+		var received, duration int64
+		if err := rows.Scan(&r.JID, &r.ID, &r.Fun, &ret, &r.Retcode, &r.Success, &received, &duration); err != nil {
+			return nil, err
+		}
+		v, err := decodeValue(ret)
+		if err != nil {
+			return nil, fmt.Errorf("return of %s in %s: %w", r.ID, r.JID, err)
+		}
+		r.Return = v
+		r.Received = fromNanos(received)
+		r.Duration = time.Duration(duration)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SearchFilter narrows a full-text search of stored returns.
+type SearchFilter struct {
+	// Text is what to look for: words (all must appear, in any order, as
+	// words or word prefixes) or a "quoted phrase".
+	Text   string
+	Minion string
+	Fun    string
+	Since  time.Time
+	// Limit caps the hits; 0 means 100.
+	Limit int
+}
+
+// Hit is one stored return that matched, with an excerpt around the match.
+type Hit struct {
+	JID      string    `json:"jid"`
+	ID       string    `json:"id"`
+	Fun      string    `json:"fun"`
+	Received time.Time `json:"received"`
+	Success  bool      `json:"success"`
+	Snippet  string    `json:"snippet"`
+}
+
+// Search finds stored returns whose output contains the text (SQLite
+// FTS5 over every return's JSON, kept in step by triggers), newest first.
+func (s *SQLiteStore) Search(ctx context.Context, f SearchFilter) ([]Hit, error) {
+	q := ftsQuery(f.Text)
+	if q == "" {
+		return nil, invalidf("search: nothing to search for")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	where := []string{"returns_fts MATCH ?"}
+	args := []any{q}
+	if f.Minion != "" {
+		where = append(where, "r.id = ?")
+		args = append(args, f.Minion)
+	}
+	if f.Fun != "" {
+		where = append(where, "r.fun = ?")
+		args = append(args, f.Fun)
+	}
+	if !f.Since.IsZero() {
+		ns, err := toNanos(f.Since)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, "r.received >= ?")
+		args = append(args, ns)
+	}
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT r.jid, r.id, r.fun, r.received, r.success,
+			snippet(returns_fts, 0, '[', ']', '…', 16)
+		FROM returns_fts JOIN returns r ON r.rowid = returns_fts.rowid
+		WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY r.received DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", f.Text, err)
+	}
+	defer rows.Close()
+	var out []Hit
+	for rows.Next() {
+		var h Hit
+		var received int64
+		if err := rows.Scan(&h.JID, &h.ID, &h.Fun, &received, &h.Success, &h.Snippet); err != nil {
+			return nil, err
+		}
+		h.Received = fromNanos(received)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// ftsQuery turns what a user typed into an FTS5 query that cannot be a
+// syntax error: every word becomes a quoted prefix term, a quoted phrase
+// stays a phrase. Operators are not offered: "which host printed this
+// error" is a search for words, and an error line is full of characters
+// FTS5 would read as syntax.
+func ftsQuery(text string) string {
+	var terms []string
+	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+	rest := text
+	for {
+		i := strings.IndexByte(rest, '"')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(rest[i+1:], '"')
+		if j < 0 {
+			break
+		}
+		for _, w := range words(rest[:i]) {
+			terms = append(terms, quote(w)+"*")
+		}
+		if phrase := strings.Join(words(rest[i+1:i+1+j]), " "); phrase != "" {
+			terms = append(terms, quote(phrase))
+		}
+		rest = rest[i+2+j:]
+	}
+	for _, w := range words(rest) {
+		terms = append(terms, quote(w)+"*")
+	}
+	return strings.Join(terms, " ")
+}
+
+// words splits on what FTS5's unicode61 tokenizer treats as separators
+// (anything not a letter or digit), so a term matches as the index has it.
+func words(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= 0x80)
+	})
+}
+
+// Stats is the size of the store for halite_jobstore_* metrics.
+type Stats struct {
+	Bytes   int64
+	Jobs    int64
+	Returns int64
+}
+
+// Stats reports the database's size and row counts. The counts read
+// SQLite's own tables, so they cost a scan of an index, not of the data.
+func (s *SQLiteStore) Stats(ctx context.Context) (Stats, error) {
+	var st Stats
+	var pages, size int64
+	if err := s.r.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		return st, err
+	}
+	if err := s.r.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
+		return st, err
+	}
+	st.Bytes = pages * size
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM jobs`).Scan(&st.Jobs); err != nil {
+		return st, err
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM returns`).Scan(&st.Returns); err != nil {
+		return st, err
+	}
+	return st, nil
+}
