@@ -2,6 +2,7 @@ package master
 
 import (
 	"context"
+	"strings"
 	"net/http"
 	"sync"
 	"time"
@@ -20,7 +21,14 @@ import (
 // at scrape time.
 func (m *Master) newMetrics() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	m.mx = newMasterMetrics(reg)
+	m.mx = newMasterMetrics(reg, m.cfg.MetricsStateIDs)
+	m.pillar.Observe(func(d time.Duration, err error) {
+		result := "ok"
+		if err != nil {
+			result = "error"
+		}
+		m.mx.pillarCompile.WithLabelValues(result).Observe(d.Seconds())
+	})
 	reg.MustRegister(
 		keyStates{m},
 		minionUp{m},
@@ -105,14 +113,18 @@ func (m *Master) metricsHandler() http.Handler {
 // masterMetrics are the job, return and auth counters of DESIGN §8. The fun label
 // takes the function names users run; funLabel bounds how many.
 type masterMetrics struct {
+	pillarCompile  *prometheus.HistogramVec
+	stateResults   *prometheus.CounterVec
+	stateIDs       bool // stateResults has a state label (metrics_state_ids)
 	published      *prometheus.CounterVec
 	publishedBytes prometheus.Counter
 	returns        *prometheus.CounterVec
 	latency        *prometheus.HistogramVec
 	auth           *prometheus.CounterVec
 
-	mu   sync.RWMutex
-	funs map[string]struct{}
+	mu     sync.RWMutex
+	funs   map[string]struct{}
+	states map[string]struct{}
 }
 
 // maxFunLabels bounds the distinct fun label values; further functions
@@ -129,8 +141,22 @@ const (
 	outcomeLost     = "lost"
 )
 
-func newMasterMetrics(reg *prometheus.Registry) *masterMetrics {
+func newMasterMetrics(reg *prometheus.Registry, stateIDs bool) *masterMetrics {
+	stateLabels := []string{"outcome"}
+	if stateIDs {
+		stateLabels = append(stateLabels, "state")
+	}
 	jm := &masterMetrics{
+		pillarCompile: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "halite_pillar_compile_seconds",
+			Help:    "Time to compile one minion's pillar (cache misses only), by result (ok, error).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+		}, []string{"result"}),
+		stateResults: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "halite_state_results_total",
+			Help: "Results of states in returned state runs, by outcome (changed, unchanged, failed); dry runs (test=True) are not counted. With metrics_state_ids, also by state ID.",
+		}, stateLabels),
+		stateIDs: stateIDs,
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "halite_jobs_published_total", Help: "Jobs published, by function.",
 		}, []string{"fun"}),
@@ -152,7 +178,12 @@ func newMasterMetrics(reg *prometheus.Registry) *masterMetrics {
 		}, []string{"result"}),
 		funs: map[string]struct{}{},
 	}
-	reg.MustRegister(jm.published, jm.publishedBytes, jm.returns, jm.latency, jm.auth)
+	reg.MustRegister(jm.published, jm.publishedBytes, jm.returns, jm.latency, jm.auth, jm.pillarCompile, jm.stateResults)
+	if !stateIDs {
+		for _, o := range []string{"changed", "unchanged", "failed"} {
+			jm.stateResults.WithLabelValues(o)
+		}
+	}
 	return jm
 }
 
@@ -265,4 +296,65 @@ func (s *storeStats) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(storeBytesDesc, prometheus.GaugeValue, float64(st.Bytes))
 	ch <- prometheus.MustNewConstMetric(storeJobsDesc, prometheus.GaugeValue, float64(st.Jobs))
 	ch <- prometheus.MustNewConstMetric(storeReturnsDesc, prometheus.GaugeValue, float64(st.Returns))
+}
+
+// maxStateIDs bounds the state label of halite_state_results_total when
+// metrics_state_ids is on.
+const maxStateIDs = 1000
+
+// stateRun counts the outcomes of a state run's return: a map of
+// Salt-style keys (mod_|-id_|-name_|-fun) to results. Anything else
+// (a function's return, a list of render errors) counts nothing.
+func (jm *masterMetrics) stateRun(fun string, v any) {
+	if !strings.HasPrefix(fun, "state.") {
+		return
+	}
+	states, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	for key, r := range states {
+		res, ok := r.(map[string]any)
+		if !ok || !strings.Contains(key, "_|-") {
+			continue
+		}
+		var outcome string
+		switch res["result"] {
+		case false:
+			outcome = "failed"
+		case true:
+			outcome = "unchanged"
+			if ch, ok := res["changes"].(map[string]any); ok && len(ch) > 0 {
+				outcome = "changed"
+			}
+		default:
+			continue // a dry run: nothing happened
+		}
+		if !jm.stateIDs {
+			jm.stateResults.WithLabelValues(outcome).Inc()
+			continue
+		}
+		id := key
+		if parts := strings.SplitN(key, "_|-", 3); len(parts) >= 2 {
+			id = parts[1]
+		}
+		jm.stateResults.WithLabelValues(outcome, jm.stateLabel(id)).Inc()
+	}
+}
+
+// stateLabel is id, or "other" past maxStateIDs distinct ids.
+func (jm *masterMetrics) stateLabel(id string) string {
+	jm.mu.Lock()
+	defer jm.mu.Unlock()
+	if jm.states == nil {
+		jm.states = map[string]struct{}{}
+	}
+	if _, ok := jm.states[id]; ok {
+		return id
+	}
+	if len(jm.states) >= maxStateIDs {
+		return "other"
+	}
+	jm.states[id] = struct{}{}
+	return id
 }

@@ -66,6 +66,7 @@ func (m *Master) handleReport(_ context.Context, s *session, head *wire.ReturnHe
 func (m *Master) applyReport(id string, src *wire.Source, ret *jobstore.Return, now time.Time) {
 	switch src.Kind {
 	case wire.SourceSchedule:
+		m.mx.stateRun(ret.Fun, ret.Return) // a scheduled highstate
 		if ret.Success {
 			m.hostdata.PutValue(id, ret.Fun, ret.Return)
 		}

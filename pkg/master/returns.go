@@ -65,6 +65,7 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 		return fmt.Errorf("queue return: %w", err)
 	}
 	m.mx.returned(ret.Fun, ret.Success, jobstore.JIDTime(ret.JID))
+	m.mx.stateRun(ret.Fun, ret.Return)
 	m.deliver(ret.JID, minionEvent{id: s.id, ret: &ret})
 	if m.events.Subscribed() { // the return path runs once per minion per job
 		m.events.Publish("halite/job/"+ret.JID+"/ret/"+s.id, map[string]any{"jid": ret.JID, "id": s.id, "fun": ret.Fun, "retcode": ret.Retcode, "success": ret.Success})

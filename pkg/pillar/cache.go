@@ -31,6 +31,8 @@ type Cache struct {
 	entries map[string]*cacheEntry
 
 	tree treeWatch
+
+	observe func(time.Duration, error) // see Observe
 }
 
 // cacheEntry is one minion's compiled pillar, or a compile in flight.
@@ -45,6 +47,10 @@ type cacheEntry struct {
 func NewCache(c *Compiler) *Cache {
 	return &Cache{comp: c, entries: map[string]*cacheEntry{}, tree: treeWatch{comp: c}}
 }
+
+// Observe has f called after every compile (not cache hit) with its
+// duration and error, for metrics. Set it before the first Get.
+func (c *Cache) Observe(f func(time.Duration, error)) { c.observe = f }
 
 // SetTreeCheckInterval lets Get reuse a check of the pillar tree made up
 // to d before it was called, instead of walking the tree on every call.
@@ -88,7 +94,11 @@ func (c *Cache) Get(ctx context.Context, id string, grains map[string]any) (map[
 		c.entries[id] = e
 		c.mu.Unlock()
 
+		began := time.Now()
 		p, err := c.comp.Compile(ctx, id, grains)
+		if c.observe != nil {
+			c.observe(time.Since(began), err)
+		}
 		e.pillar, e.err = p, err
 		close(e.done)
 		if err != nil {

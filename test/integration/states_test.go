@@ -209,6 +209,19 @@ unrelated:
 	if b, _ := os.ReadFile(filepath.Join(roots[0], "unrelated")); strings.TrimSpace(string(b)) != "fine" {
 		t.Error("unrelated state did not run")
 	}
+	// /metrics counts the states by outcome: the broken one and its
+	// dependent failed, the handler and the unrelated file changed.
+	m := scrape(t, c)
+	for _, want := range []string{
+		`halite_state_results_total{outcome="failed"} 2`,
+		`halite_state_results_total{outcome="changed"} 2`,
+		`halite_state_results_total{outcome="unchanged"} 0`,
+		`halite_pillar_compile_seconds_count{result="ok"} 1`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(m, "halite_state|halite_pillar"))
+		}
+	}
 }
 
 // Traversal attempts on the file server are refused and logged; the
