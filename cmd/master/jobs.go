@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"text/tabwriter"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/halite/halite/pkg/cli"
 	"github.com/halite/halite/pkg/events"
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/master"
@@ -150,15 +152,24 @@ func orDash(s string) string {
 }
 
 func eventsCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use: "events", Short: "Stream the master's events as JSON lines until interrupted", Args: cobra.NoArgs,
+	var tag, explain, data string
+	cmd := &cobra.Command{
+		Use:   "events [--tag GLOB] | --explain TAG [--data JSON]",
+		Short: "Stream the master's events as JSON lines until interrupted, or show which reactor rules an event would fire",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if explain != "" {
+				return explainEvent(cmd, a, explain, data)
+			}
+			if data != "" {
+				return cli.Usagef("--data goes with --explain")
+			}
 			c, err := a.client()
 			if err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
-			err = c.Events(cmd.Context(), func(raw []byte, _ events.Event) error {
+			err = c.EventsMatching(cmd.Context(), tag, func(raw []byte, _ events.Event) error {
 				_, err := fmt.Fprintf(w, "%s\n", raw)
 				return err
 			})
@@ -168,6 +179,59 @@ func eventsCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&tag, "tag", "", "only events whose tag matches this glob (* spans /), e.g. 'halite/job/*'")
+	cmd.Flags().StringVar(&explain, "explain", "", "show the reactor rules an event with this tag would fire, rendered, without firing them")
+	cmd.Flags().StringVar(&data, "data", "", "with --explain: the event's data as a JSON object")
+	addOut(cmd, a)
+	return cmd
+}
+
+func explainEvent(cmd *cobra.Command, a *app, tag, data string) error {
+	f, c, err := a.formatAndClient()
+	if err != nil {
+		return err
+	}
+	var d map[string]any
+	if data != "" {
+		if err := json.Unmarshal([]byte(data), &d); err != nil {
+			return cli.Usagef("--data: %v", err)
+		}
+	}
+	xs, err := c.ExplainEvent(cmd.Context(), tag, d)
+	if err != nil {
+		return apiErr(err)
+	}
+	w := cmd.OutOrStdout()
+	if f != output.Text {
+		return writeAs(w, f, xs)
+	}
+	if len(xs) == 0 {
+		fmt.Fprintf(w, "No reactor rule matches %s.\n", tag)
+		return nil
+	}
+	for _, x := range xs {
+		fmt.Fprintf(w, "rule %d (tag %s) matches:\n", x.Rule.Index, x.Rule.Tag)
+		switch {
+		case x.Error != "":
+			fmt.Fprintf(w, "    it would fail: %s\n", x.Error)
+		case x.Action.Kind == "webhook":
+			fmt.Fprintf(w, "    it would POST the event to %s\n", x.Action.URL)
+		default:
+			tt := x.Action.TargetType
+			if tt == "" {
+				tt = "glob"
+			}
+			fmt.Fprintf(w, "    it would run %s", x.Action.Fun)
+			for _, arg := range x.Action.Args {
+				fmt.Fprintf(w, " %v", arg)
+			}
+			for k, v := range x.Action.Kwargs {
+				fmt.Fprintf(w, " %s=%v", k, v)
+			}
+			fmt.Fprintf(w, " on %s %q\n", tt, x.Action.Target)
+		}
+	}
+	return nil
 }
 
 func auditCmd(a *app) *cobra.Command {

@@ -103,6 +103,9 @@ type Master struct {
 	// PprofAllowRemote lets pprof_listen be a non-loopback address (pprof
 	// has no authentication: it shows memory and command lines).
 	PprofAllowRemote bool `yaml:"pprof_allow_remote"`
+	// Reactor maps event tag globs to actions: {tag, run: {tgt, tgt_type,
+	// fun, arg, kwarg}}, {tag, apply: {tgt, sls}} or {tag, webhook: URL}.
+	Reactor []map[string]any `yaml:"reactor"`
 	// MetricsStateIDs adds the state ID as a label of
 	// halite_state_results_total (bounded to 1000 IDs).
 	MetricsStateIDs bool `yaml:"metrics_state_ids"`

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
+	"github.com/halite/halite/pkg/targeting"
 )
 
 type ctxKey int
@@ -142,6 +144,7 @@ func (m *Master) routes() http.Handler {
 	mux.HandleFunc("GET /v1/audit", m.apiAudit)
 	mux.HandleFunc("GET /v1/pillar/{id}", m.apiPillar)
 	mux.HandleFunc("GET /v1/exec", m.apiExecs)
+	mux.HandleFunc("GET /v1/reactor/explain", m.apiExplainEvent)
 	mux.HandleFunc("GET /v1/search", m.apiSearch)
 	mux.Handle("GET /metrics", m.metricsHandler())
 	return m.authenticate(mux)
@@ -435,30 +438,64 @@ func (m *Master) apiMinions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, list)
 }
 
+// apiEvents streams the event bus: JSON lines, or Server-Sent Events when
+// the client accepts text/event-stream; ?tag=GLOB keeps matching tags.
 func (m *Master) apiEvents(w http.ResponseWriter, r *http.Request) {
+	var match func(string) bool
+	if t := r.URL.Query().Get("tag"); t != "" {
+		p := targeting.CompilePattern(t)
+		match = p.Match
+	}
+	sse := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 	sub := m.events.Subscribe(1024)
 	defer sub.Close()
-	w.Header().Set("Content-Type", "application/x-ndjson")
+	if sse {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+	} else {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+	}
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
-	if flusher != nil {
-		flusher.Flush()
+	flush := func() {
+		if flusher != nil {
+			flusher.Flush()
+		}
 	}
-	enc := json.NewEncoder(w)
+	flush()
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-keepalive.C:
+			if sse {
+				if _, err := io.WriteString(w, ": keepalive\n\n"); err != nil {
+					return
+				}
+				flush()
+			}
 		case ev, ok := <-sub.C:
 			if !ok {
 				return
 			}
-			if err := enc.Encode(ev); err != nil {
+			if match != nil && !match(ev.Tag) {
+				continue
+			}
+			b, err := json.Marshal(ev)
+			if err != nil {
+				continue
+			}
+			if sse {
+				_, err = fmt.Fprintf(w, "data: %s\n\n", b)
+			} else {
+				_, err = fmt.Fprintf(w, "%s\n", b)
+			}
+			if err != nil {
 				return
 			}
-			if flusher != nil {
-				flusher.Flush()
-			}
+			flush()
 		}
 	}
 }

@@ -194,7 +194,17 @@ func (c *Client) Audit(ctx context.Context, limit int) ([]jobstore.AuditEntry, e
 
 // Events streams the event bus until ctx ends or fn returns an error.
 func (c *Client) Events(ctx context.Context, fn func(raw []byte, ev events.Event) error) error {
-	resp, err := c.do(ctx, http.MethodGet, "/v1/events", nil)
+	return c.EventsMatching(ctx, "", fn)
+}
+
+// EventsMatching streams the events whose tag matches the glob tag (all
+// for "").
+func (c *Client) EventsMatching(ctx context.Context, tag string, fn func(raw []byte, ev events.Event) error) error {
+	path := "/v1/events"
+	if tag != "" {
+		path += "?tag=" + url.QueryEscape(tag)
+	}
+	resp, err := c.do(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return err
 	}

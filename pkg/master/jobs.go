@@ -36,6 +36,9 @@ type RunRequest struct {
 	Explain bool `json:"explain,omitempty"`
 	// User is set by the API from the caller's credentials.
 	User string `json:"-"`
+	// Cause, set by the reactor, says which event and rule started the
+	// job; it is kept in the job's meta and audited.
+	Cause map[string]any `json:"-"`
 }
 
 // RunEvent is one line of the streamed answer to a run request.
@@ -289,6 +292,13 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 		Time: time.Now().UTC(), User: req.User, Action: "run", Target: req.Target,
 		Fun: req.Fun, Args: req.Args, Kwargs: req.Kwargs, JID: jid, Outcome: "published",
 	}
+	if req.Cause != nil {
+		if job.Meta == nil {
+			job.Meta = map[string]any{}
+		}
+		job.Meta["cause"] = req.Cause
+		audit.Action = fmt.Sprintf("reactor rule %v on %v", req.Cause["rule"], req.Cause["tag"])
+	}
 	if err := m.store.AddAudit(ctx, audit); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -308,7 +318,11 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 			m.mu.Unlock()
 		}()
 	}
-	m.events.Publish("halite/job/"+jid+"/new", map[string]any{"jid": jid, "fun": req.Fun, "tgt": req.Target, "tgt_type": job.TargetType, "minions": expected, "user": req.User})
+	newEv := map[string]any{"jid": jid, "fun": req.Fun, "tgt": req.Target, "tgt_type": job.TargetType, "minions": expected, "user": req.User}
+	if req.Cause != nil {
+		newEv["cause"] = req.Cause
+	}
+	m.events.Publish("halite/job/"+jid+"/new", newEv)
 	if err := emit(RunEvent{Type: "start", JID: jid, Expected: expected}); err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/pillar"
+	"github.com/halite/halite/pkg/reactor"
 	"github.com/halite/halite/pkg/transport"
 )
 
@@ -73,6 +74,7 @@ type Master struct {
 	mx             *masterMetrics
 	metrics        *prometheus.Registry
 
+	reactor  *reactorState   // reactor rules, see react
 	presence presence        // minions up and down
 	hostdata *hostdata.Table // scheduled values, exec runs, logins
 	reported reportKeys      // keys of stored reports, see handleReport
@@ -139,6 +141,12 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		work:     make(chan func()),
 		stopWork: make(chan struct{}),
 	}
+	rules, err := reactor.Parse(cfg.Reactor)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	m.reactor = newReactorState(rules)
 	m.metrics = m.newMetrics()
 	m.batch = jobstore.NewBatcher(store, 1000, 20*time.Millisecond, log.Named("store"))
 	entries, err := reg.List(ctx)
@@ -239,6 +247,10 @@ func (m *Master) Run(ctx context.Context) (err error) {
 	go func() { defer wg.Done(); m.housekeeping(ctx) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); m.watchFleet(ctx) }()
+	if len(m.reactor.rules) > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); m.react(ctx) }()
+	}
 
 	m.log.Info("master ready", "publish", m.pub.Addr(), "ret", m.ret.Addr(), "socket", m.SocketPath(), "fingerprint", m.Fingerprint())
 	close(m.ready)

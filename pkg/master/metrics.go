@@ -34,6 +34,7 @@ func (m *Master) newMetrics() *prometheus.Registry {
 		minionUp{m},
 		m.hostdata,
 		&storeStats{m: m},
+		m.reactor.count,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "halite_minions_connected",
 			Help: "Minions with an authenticated session now.",

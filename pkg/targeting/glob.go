@@ -262,3 +262,14 @@ func (t *globTok) matches(r rune) bool {
 	}
 	return in != t.negate
 }
+
+// Pattern is a compiled fnmatch pattern (Salt's glob) for names other
+// than minion ids: event tags in the reactor and `events --tag`, where
+// '*' spans '/' as it does in Salt's reactor.
+type Pattern struct{ g *glob }
+
+// CompilePattern compiles p; every string is a valid pattern.
+func CompilePattern(p string) Pattern { return Pattern{compileGlob(p, false)} }
+
+// Match reports whether s matches the whole pattern.
+func (p Pattern) Match(s string) bool { return p.g.MatchString(s) }
