@@ -103,6 +103,9 @@ type Master struct {
 	// PprofAllowRemote lets pprof_listen be a non-loopback address (pprof
 	// has no authentication: it shows memory and command lines).
 	PprofAllowRemote bool `yaml:"pprof_allow_remote"`
+	// Returners send every return (and, opt-in, every event) on to a
+	// JSON-lines file, Elasticsearch or syslog.
+	Returners []Returner `yaml:"returners"`
 	// Reactor maps event tag globs to actions: {tag, run: {tgt, tgt_type,
 	// fun, arg, kwarg}}, {tag, apply: {tgt, sls}} or {tag, webhook: URL}.
 	Reactor []map[string]any `yaml:"reactor"`
@@ -111,6 +114,27 @@ type Master struct {
 	MetricsStateIDs bool `yaml:"metrics_state_ids"`
 	// MetricsMinionValues bounds halite_minion_value (scheduled host data).
 	MetricsMinionValues MinionValues `yaml:"metrics_minion_values"`
+}
+
+// Returner is one `returners:` entry (see package returner).
+type Returner struct {
+	Type string `yaml:"type"`
+	// Name keys the sink's cursor; default type:path|url|address.
+	Name string `yaml:"name"`
+	// Events also sends every event (not only returns).
+	Events bool `yaml:"events"`
+	// jsonl
+	Path     string `yaml:"path"`
+	MaxBytes int64  `yaml:"max_bytes"` // rotate above this size (default 100 MiB)
+	MaxFiles int    `yaml:"max_files"` // rotated files kept (default 5)
+	// elasticsearch
+	URL      string `yaml:"url"`
+	Index    string `yaml:"index"` // with %Y %m %d (default halite-%Y.%m.%d)
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	// syslog: address "udp://host:514", "tcp://host:514" or "" (local)
+	Address string `yaml:"address"`
+	Tag     string `yaml:"tag"`
 }
 
 // MinionValues selects the scheduled functions whose numeric results are

@@ -3,6 +3,7 @@ package jobstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -186,4 +187,71 @@ func (s *SQLiteStore) Stats(ctx context.Context) (Stats, error) {
 		return st, err
 	}
 	return st, nil
+}
+
+// Fed is a stored return in the order returns were stored, with what its
+// job says about it, for returners.
+type Fed struct {
+	// Seq orders returns as they were stored; a returner's cursor is the
+	// Seq of the last return it delivered.
+	Seq int64 `json:"-"`
+	Return
+	Target     string `json:"tgt,omitempty"`
+	TargetType string `json:"tgt_type,omitempty"`
+	User       string `json:"user,omitempty"`
+}
+
+// ReturnsAfter returns up to limit stored returns with Seq above seq, in
+// order.
+func (s *SQLiteStore) ReturnsAfter(ctx context.Context, seq int64, limit int) ([]Fed, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT r.rowid, r.jid, r.id, r.fun, r.ret, r.retcode, r.success, r.received, r.duration,
+			coalesce(j.target, ''), coalesce(j.target_type, ''), coalesce(j.username, '')
+		FROM returns r LEFT JOIN jobs j ON j.jid = r.jid
+		WHERE r.rowid > ? ORDER BY r.rowid LIMIT ?`, seq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("returns after %d: %w", seq, err)
+	}
+	defer rows.Close()
+	var out []Fed
+	for rows.Next() {
+		var f Fed
+		var ret []byte
+		var received, duration int64
+		if err := rows.Scan(&f.Seq, &f.JID, &f.ID, &f.Fun, &ret, &f.Retcode, &f.Success, &received, &duration,
+			&f.Target, &f.TargetType, &f.User); err != nil {
+			return nil, err
+		}
+		if f.Return.Return, err = decodeValue(ret); err != nil {
+			return nil, fmt.Errorf("return of %s in %s: %w", f.ID, f.JID, err)
+		}
+		f.Received = fromNanos(received)
+		f.Duration = time.Duration(duration)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// LastSeq is the Seq of the newest stored return (0 when none).
+func (s *SQLiteStore) LastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.r.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM returns`).Scan(&seq)
+	return seq, err
+}
+
+// Cursor returns returner name's position, and false when it has none
+// yet.
+func (s *SQLiteStore) Cursor(ctx context.Context, name string) (int64, bool, error) {
+	var seq int64
+	err := s.r.QueryRowContext(ctx, `SELECT seq FROM returner_cursors WHERE name = ?`, name).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return seq, err == nil, err
+}
+
+// SetCursor records returner name's position.
+func (s *SQLiteStore) SetCursor(ctx context.Context, name string, seq int64) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO returner_cursors (name, seq) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, seq)
+	return err
 }

@@ -101,6 +101,12 @@ var migrations = []string{
 		INSERT INTO returns_fts (rowid, body) VALUES (new.rowid, ` + ftsBody("new.ret") + `);
 	END;
 	INSERT INTO returns_fts (returns_fts) VALUES ('rebuild');`,
+	// 4: where each returner (jsonl, Elasticsearch, syslog) is in the
+	// stream of returns: the job store is their lossless queue.
+	`CREATE TABLE returner_cursors (
+		name TEXT PRIMARY KEY,
+		seq  INTEGER NOT NULL -- rowid in returns of the last return sent
+	) WITHOUT ROWID;`,
 }
 
 // ftsBody is the SQL expression the search index reads a return's JSON

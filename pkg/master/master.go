@@ -28,6 +28,7 @@ import (
 	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/pillar"
 	"github.com/halite/halite/pkg/reactor"
+	"github.com/halite/halite/pkg/returner"
 	"github.com/halite/halite/pkg/transport"
 )
 
@@ -74,10 +75,11 @@ type Master struct {
 	mx             *masterMetrics
 	metrics        *prometheus.Registry
 
-	reactor  *reactorState   // reactor rules, see react
-	presence presence        // minions up and down
-	hostdata *hostdata.Table // scheduled values, exec runs, logins
-	reported reportKeys      // keys of stored reports, see handleReport
+	reactor    *reactorState         // reactor rules, see react
+	forwarders []*returner.Forwarder // returners, see runReturners
+	presence   presence              // minions up and down
+	hostdata   *hostdata.Table       // scheduled values, exec runs, logins
+	reported   reportKeys            // keys of stored reports, see handleReport
 
 	work     chan func()   // message handling, see onWorker
 	stopWork chan struct{} // closed after the servers stop
@@ -148,6 +150,10 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 	}
 	m.reactor = newReactorState(rules)
 	m.metrics = m.newMetrics()
+	if err := m.newForwarders(); err != nil {
+		store.Close()
+		return nil, err
+	}
 	m.batch = jobstore.NewBatcher(store, 1000, 20*time.Millisecond, log.Named("store"))
 	entries, err := reg.List(ctx)
 	if err != nil {
@@ -251,6 +257,10 @@ func (m *Master) Run(ctx context.Context) (err error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); m.react(ctx) }()
 	}
+	if len(m.forwarders) > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); m.runReturners(ctx) }()
+	}
 
 	m.log.Info("master ready", "publish", m.pub.Addr(), "ret", m.ret.Addr(), "socket", m.SocketPath(), "fingerprint", m.Fingerprint())
 	close(m.ready)
@@ -353,6 +363,7 @@ type Store interface {
 	ReturnsOf(ctx context.Context, fun string, since time.Time) ([]jobstore.Return, error)
 	Search(ctx context.Context, f jobstore.SearchFilter) ([]jobstore.Hit, error)
 	Stats(ctx context.Context) (jobstore.Stats, error)
+	returner.Source
 }
 
 func (m *Master) slowSubscriber(identity string, addr net.Addr) {

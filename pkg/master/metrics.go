@@ -2,8 +2,8 @@ package master
 
 import (
 	"context"
-	"strings"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 

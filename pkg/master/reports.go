@@ -53,6 +53,7 @@ func (m *Master) handleReport(_ context.Context, s *session, head *wire.ReturnHe
 			return // not stored: the minion sends it again
 		}
 		m.reported.put(s.id, key, jid)
+		m.nudgeReturners()
 		_ = s.send(wire.TypeReturnAck, wire.ReturnAck{JID: key})
 		m.applyReport(s.id, src, &ret, now)
 	})

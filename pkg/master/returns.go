@@ -54,6 +54,7 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 		switch {
 		case err == nil:
 			_ = s.send(wire.TypeReturnAck, wire.ReturnAck{JID: ret.JID})
+			m.nudgeReturners()
 		case errors.Is(err, jobstore.ErrInvalid):
 			_ = m.refuseReturn(s, ret.JID, refusedUnstorable, "the master cannot store the return: "+err.Error())
 		default:
