@@ -71,7 +71,10 @@ func parseRule(index int, m map[string]any) (Rule, error) {
 	tag, ok := m["tag"].(string)
 	if !ok || tag == "" {
 		if len(m) == 1 {
-			for k := range m {
+			for k, v := range m {
+				if _, isList := v.([]any); !isList {
+					break
+				}
 				return r, fmt.Errorf("%q maps a tag to reactor SLS files (Salt's shape); write {tag: %q, run: {...}} or apply: or webhook:", k, k)
 			}
 		}

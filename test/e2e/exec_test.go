@@ -84,10 +84,10 @@ func TestExecReportsAndDeadman(t *testing.T) {
 	}
 	text := e.scrape()
 	for series, want := range map[string]float64{
-		`halite_exec_last_exit_code{minion="ex1",name="backup"}`:                     3,
+		`halite_exec_last_exit_code{minion="ex1",name="backup"}`:                        3,
 		fmt.Sprintf(`halite_exec_size_bytes{minion="ex1",name="backup",path=%q}`, dump): 123456,
-		`halite_exec_overdue{minion="ex1",name="backup"}`:                            0,
-		`halite_exec_output_bytes{minion="ex1",name="backup"}`:                       13,
+		`halite_exec_overdue{minion="ex1",name="backup"}`:                               0,
+		`halite_exec_output_bytes{minion="ex1",name="backup"}`:                          13,
 	} {
 		if v, ok := metric(text, series); !ok || v != want {
 			t.Errorf("%s = %v (present %v), want %v", series, v, ok, want)
