@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/halite/halite/pkg/beacons"
 	"github.com/halite/halite/pkg/schedule"
 )
 
@@ -356,6 +357,9 @@ func (c Minion) Validate() error {
 		between("reconnect_max", c.ReconnectMax, c.ReconnectMin.D(), time.Hour),
 		pprofAddr(c.PprofListen, c.PprofAllowRemote))
 	if _, err := schedule.Parse(c.Schedule); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := beacons.Parse(c.Beacons, beacons.Env{}); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

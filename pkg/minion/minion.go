@@ -232,10 +232,11 @@ func (m *Minion) Run(ctx context.Context) error {
 		defer func() { cancel(); <-stopped }()
 	}
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); m.requestLoop(ctx) }()
 	go func() { defer wg.Done(); m.publishLoop(ctx) }()
 	go func() { defer wg.Done(); m.runSchedule(ctx) }()
+	go func() { defer wg.Done(); m.runBeacons(ctx) }()
 	<-ctx.Done()
 	wg.Wait()
 	m.jobWG.Wait()

@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync"
@@ -138,5 +140,43 @@ func TestScheduledHostDataAndMinionDown(t *testing.T) {
 	})
 	if v, _ := metric(e.scrape(), `halite_minion_up{minion="hd2"}`); v != 1 {
 		t.Errorf("halite_minion_up after the restart = %v; want 1", v)
+	}
+}
+
+// Failed SSH logins appended to the auth log show up as a counter on the
+// master and, past the burst threshold, as an event.
+func TestLoginBeacon(t *testing.T) {
+	e := newEnv(t, "")
+	authLog := filepath.Join(t.TempDir(), "auth.log")
+	if err := os.WriteFile(authLog, []byte("old line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.startMinion("lb1", fmt.Sprintf("beacons:\n  login:\n    - files: [%s]\n    - interval: 1\n    - burst: 5\n", authLog))
+	e.acceptAll(1)
+	e.waitConnected(1)
+	evs := e.watchEvents()
+	time.Sleep(1500 * time.Millisecond) // the beacon notes where the log ends
+	f, err := os.OpenFile(authLog, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		fmt.Fprintf(f, "Dec  2 10:00:%02d lb1 sshd[4242]: Failed password for invalid user admin%d from 203.0.113.7 port %d ssh2\n", i, i, 40000+i)
+	}
+	fmt.Fprintf(f, "Dec  2 10:00:09 lb1 sshd[4243]: Accepted publickey for deploy from 198.51.100.2 port 50000 ssh2: ED25519 SHA256:x\n")
+	f.Close()
+	waitFor(t, 10*time.Second, "the login counters", func() bool {
+		text := e.scrape()
+		failed, _ := metric(text, `halite_logins_total{minion="lb1",result="failed",service="sshd"}`)
+		ok, _ := metric(text, `halite_logins_total{minion="lb1",result="ok",service="sshd"}`)
+		return failed == 6 && ok == 1
+	})
+	ev, ok := evs.find(`^halite/beacon/lb1/login$`)
+	if !ok {
+		t.Fatal("no burst event")
+	}
+	data, _ := ev.Data["data"].(map[string]any)
+	if fmt.Sprint(data["failed"]) != "6" {
+		t.Errorf("burst event data: %v", ev.Data)
 	}
 }
