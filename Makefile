@@ -50,6 +50,9 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzCheckItems -fuzztime=20s ./pkg/codec
 	$(GO) test -run=NONE -fuzz=FuzzClean -fuzztime=20s ./pkg/fileserver
 	$(GO) test -run=NONE -fuzz=FuzzRender -fuzztime=20s ./pkg/template
+	$(GO) test -run=NONE -fuzz=FuzzFTSQuery -fuzztime=20s ./pkg/jobstore
+	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=20s ./pkg/schedule
+	$(GO) test -run=NONE -fuzz=FuzzLoginBeacon -fuzztime=20s ./pkg/beacons
 
 clean:
 	rm -rf $(BIN)

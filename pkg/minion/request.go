@@ -183,6 +183,11 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 	}()
 	hb := time.NewTicker(m.cfg.HeartbeatInterval.D())
 	defer hb.Stop()
+	// Reports `halite-minion exec` leaves in the spool go out within
+	// spoolWatchEvery: a stat of the spool directory, read when it changed.
+	watch := time.NewTicker(spoolWatchEvery)
+	defer watch.Stop()
+	spoolMtime := m.spool.mtime()
 	lastAck := time.Now()
 	for {
 		select {
@@ -197,6 +202,16 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 			}
 			if err := m.handleMasterMessage(ctx, msg); err != nil {
 				m.log.Warn("bad message from master", "type", msg.Type, "error", err)
+			}
+		case <-watch.C:
+			if mt := m.spool.mtime(); !mt.Equal(spoolMtime) {
+				spoolMtime = mt
+				if err := m.spool.rescan(); err != nil {
+					m.log.Error("rescan spool", "error", err)
+				}
+				if err := m.resend(s, neverSent); err != nil {
+					return err
+				}
 			}
 		case <-hb.C:
 			if time.Since(lastAck) > 3*m.cfg.HeartbeatInterval.D() {
@@ -219,6 +234,14 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 		}
 	}
 }
+
+// spoolWatchEvery is how often the spool directory is checked for
+// reports other processes left there.
+const spoolWatchEvery = 500 * time.Millisecond
+
+// neverSent as resend's cutoff picks the returns no session was handed
+// yet (their sent time is zero).
+var neverSent = time.Time{}.Add(time.Nanosecond)
 
 // resend sends the returns still unacknowledged that were last sent
 // before cutoff (all of them for the zero time).

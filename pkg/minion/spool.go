@@ -52,6 +52,16 @@ func openSpool(dir string, log hclog.Logger) (*spool, error) {
 	return s, nil
 }
 
+// mtime is the spool directory's modification time (zero if unreadable):
+// it changes when a file is added or removed.
+func (s *spool) mtime() time.Time {
+	st, err := os.Stat(s.dir)
+	if err != nil {
+		return time.Time{}
+	}
+	return st.ModTime()
+}
+
 // rescan takes in the spool files not held yet: at start, and later the
 // reports `halite-minion exec` leaves for the running daemon.
 func (s *spool) rescan() error {

@@ -9,7 +9,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -51,7 +53,7 @@ func run(bin string, keep bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	pub, ret := freePort(), freePort()
+	pub, ret, metricsPort := freePort(), freePort(), freePort()
 	d.masterCfg = filepath.Join(dir, "master", "master.yaml")
 	root, _ := os.Getwd()
 	masterYAML := fmt.Sprintf(`interface: 127.0.0.1
@@ -60,9 +62,16 @@ ret_port: %d
 pki_dir: pki
 data_dir: data
 log_level: warn
+metrics_listen: 127.0.0.1:%d
 nodegroups:
   webservers: 'G@roles:web'
-`, pub, ret)
+reactor:
+  - tag: 'halite/minion/*/start'
+    run:
+      tgt: '{{ data.id }}'
+      fun: grains.item
+      arg: [os]
+`, pub, ret, metricsPort)
 	if stateDir := filepath.Join(root, "states"); exists(stateDir) {
 		masterYAML += fmt.Sprintf("file_roots:\n  base:\n    - %s\n", stateDir)
 	}
@@ -87,7 +96,9 @@ nodegroups:
 	for _, m := range minions {
 		cfg := filepath.Join(dir, m.id, "minion.yaml")
 		// The example state tree writes only below example_root.
-		y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: pki\ncache_dir: cache\nlog_level: warn\ngrains:\n    %s\n    example_root: %s\n",
+		// Host data: load and disk every 2 seconds, returned to the master.
+		y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: pki\ncache_dir: cache\nlog_level: warn\ngrains:\n    %s\n    example_root: %s\n"+
+			"schedule:\n  load:\n    function: status.loadavg\n    seconds: 2\n  disk:\n    function: disk.usage\n    seconds: 2\n    splay: 1\n",
 			m.id, pub, ret, m.grains, filepath.Join(dir, m.id, "root"))
 		if err := writeFile(cfg, y); err != nil {
 			return err
@@ -126,7 +137,19 @@ nodegroups:
 		d.show("apply", "*", "--state-output", "mixed")
 		d.show("apply", "*", "--state-verbose=false")
 	}
-	d.show("jobs", "list", "--limit", "5")
+	// A backup wrapped by halite-minion exec: timing, exit code, size.
+	dump := filepath.Join(dir, "db1", "dump.sql")
+	d.showMinion(filepath.Join(dir, "db1", "minion.yaml"), "exec", "--name", "backup", "--expect-every", "24h", "--size", dump, "--",
+		"sh", "-c", "echo dumping; seq 1 20000 > "+dump)
+	_ = waitFor(ctx, 10*time.Second, func() bool {
+		out, _ := d.output("exec", "list", "--out", "json")
+		return strings.Contains(out, `"backup"`)
+	})
+	d.show("exec", "list")
+	d.show("jobs", "search", "Linux")
+	d.show("events", "--explain", "halite/minion/web1/start", "--data", `{"id": "web1"}`)
+	d.show("jobs", "list", "--limit", "8")
+	d.showMetrics(metricsPort, "halite_minion_value{fun=\"status.loadavg\",key=\"1-min\"", "halite_minion_up", "halite_exec_last", "halite_exec_size", "halite_returns_total", "halite_state_results_total")
 	fmt.Println("# stopping master and minions")
 	return nil
 }
@@ -185,6 +208,40 @@ func (d *demo) show(args ...string) {
 	err := cmd.Run()
 	if ee, ok := err.(*exec.ExitError); ok {
 		fmt.Printf("(exit code %d)\n", ee.ExitCode())
+	}
+	fmt.Println()
+}
+
+// showMinion runs a halite-minion command as a user would.
+func (d *demo) showMinion(cfg string, args ...string) {
+	fmt.Printf("$ halite-minion %s\n", strings.Join(args, " "))
+	cmd := exec.Command(filepath.Join(d.bin, "halite-minion"), append(args[:1:1], append([]string{"-c", cfg}, args[1:]...)...)...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+	if err := cmd.Run(); err != nil {
+		fmt.Printf("(%v)\n", err)
+	}
+	fmt.Println()
+}
+
+// showMetrics prints the lines of the master's /metrics that start with
+// one of prefixes.
+func (d *demo) showMetrics(port int, prefixes ...string) {
+	url := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	fmt.Printf("$ curl -s %s | grep ...\n", url)
+	resp, err := http.Get(url)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(line, p) {
+				fmt.Println(line)
+				break
+			}
+		}
 	}
 	fmt.Println()
 }
