@@ -132,3 +132,53 @@ func TestThresholdBeaconsReportChanges(t *testing.T) {
 		t.Errorf("after changes: %+v", got)
 	}
 }
+
+// utmpRecord builds a login record as glibc writes it.
+func utmpRecord(typ int16, line, user, host string) []byte {
+	rec := make([]byte, utmpSize)
+	rec[0], rec[1] = byte(typ), byte(typ>>8)
+	copy(rec[utLineOffset:utLineOffset+utLineLen], line)
+	copy(rec[44:76], user)
+	copy(rec[utHostOffset:utHostOffset+utHostLen], host)
+	return rec
+}
+
+// On a host without a text auth log (journald only), btmp and wtmp are
+// read instead.
+func TestLoginBeaconReadsBtmpWithoutAuthLog(t *testing.T) {
+	dir := t.TempDir()
+	btmp, wtmp := filepath.Join(dir, "btmp"), filepath.Join(dir, "wtmp")
+	os.WriteFile(btmp, utmpRecord(6, "ssh:notty", "old", "192.0.2.1"), 0o600)
+	os.WriteFile(wtmp, nil, 0o600)
+	bs, err := Parse(map[string]any{"login": map[string]any{"files": []any{filepath.Join(dir, "auth.log")}, "btmp": btmp, "wtmp": wtmp, "sources": "keep", "burst": 2}}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bs[0].Beacon
+	if r, _ := b.Check(context.Background()); r.Send {
+		t.Fatalf("history reported: %+v", r.Data)
+	}
+	appendTo := func(p string, recs ...[]byte) {
+		f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+		defer f.Close()
+		for _, r := range recs {
+			f.Write(r)
+		}
+	}
+	appendTo(btmp, utmpRecord(6, "ssh:notty", "admin", "203.0.113.5"), utmpRecord(6, "ssh:notty", "root", "203.0.113.5"))
+	appendTo(wtmp, utmpRecord(7, "pts/0", "deploy", "198.51.100.2"), utmpRecord(8, "pts/0", "", ""), utmpRecord(7, "tty1", "root", "")[:100])
+	r, _ := b.Check(context.Background())
+	if !r.Fire || r.Data["failed"] != 2 || r.Data["ok"] != 1 {
+		t.Fatalf("%+v", r.Data)
+	}
+	first := r.Data["counts"].([]any)[0].(map[string]any)
+	if first["service"] != "sshd" || first["source"] != "203.0.113.5" {
+		t.Errorf("%+v", first)
+	}
+	// The rest of the half-written record arrives: counted once, whole.
+	appendTo(wtmp, utmpRecord(7, "tty1", "root", "")[100:])
+	r, _ = b.Check(context.Background())
+	if r.Data["ok"] != 1 || r.Data["counts"].([]any)[0].(map[string]any)["service"] != "login" {
+		t.Errorf("after the record was completed: %+v", r.Data)
+	}
+}

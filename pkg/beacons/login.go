@@ -1,6 +1,7 @@
 package beacons
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -21,12 +23,15 @@ func init() { register("login", newLogin) }
 // source address; `burst` failed logins in one check raise an event.
 //
 // Options: files (default /var/log/auth.log and /var/log/secure, those
-// that exist), burst (default 10), sources: hash (default: the first 16
+// that exist); btmp and wtmp (default /var/log/btmp and /var/log/wtmp,
+// read only when none of the files exists, as on hosts that log to
+// journald alone); burst (default 10), sources: hash (default: the first 16
 // hex digits of the address's SHA-256, the same on every host, so one
 // attacker can be followed across the fleet without storing addresses),
 // keep, or drop.
 type loginBeacon struct {
-	files   []string
+	files      []string
+	btmp, wtmp string
 	burst   int
 	sources string
 	tails   map[string]*tailPos
@@ -45,7 +50,7 @@ var defaultAuthLogs = []string{"/var/log/auth.log", "/var/log/secure"}
 const maxReadPerCheck = 16 << 20
 
 func newLogin(opts map[string]any, _ Env) (Beacon, error) {
-	b := &loginBeacon{files: defaultAuthLogs, burst: 10, sources: "hash", tails: map[string]*tailPos{}}
+	b := &loginBeacon{files: defaultAuthLogs, btmp: defaultBtmpPath, wtmp: defaultWtmpPath, burst: 10, sources: "hash", tails: map[string]*tailPos{}}
 	for k, v := range opts {
 		switch k {
 		case "files":
@@ -61,6 +66,16 @@ func newLogin(opts map[string]any, _ Env) (Beacon, error) {
 				}
 				b.files = append(b.files, s)
 			}
+		case "btmp", "wtmp":
+			p, ok := v.(string)
+			if !ok || p == "" {
+				return nil, fmt.Errorf("%s: want a path", k)
+			}
+			if k == "btmp" {
+				b.btmp = p
+			} else {
+				b.wtmp = p
+			}
 		case "burst":
 			n, ok := number(v)
 			if !ok || n < 1 {
@@ -74,7 +89,7 @@ func newLogin(opts map[string]any, _ Env) (Beacon, error) {
 			}
 			b.sources = s
 		default:
-			return nil, fmt.Errorf("unknown option %q (files, burst, sources, interval)", k)
+			return nil, fmt.Errorf("unknown option %q (files, btmp, wtmp, burst, sources, interval)", k)
 		}
 	}
 	return b, nil
@@ -112,15 +127,29 @@ func parseAuthLine(line string) (loginKey, bool) {
 
 func (b *loginBeacon) Check(context.Context) (Report, error) {
 	counts := map[loginKey]int{}
+	count := func(k loginKey) {
+		k.source = b.source(k.source)
+		counts[k]++
+	}
 	var errs []error
+	textLog := false
 	for _, path := range b.files {
+		if _, err := os.Stat(path); err == nil {
+			textLog = true
+		}
 		if err := b.read(path, func(line string) {
 			if k, ok := parseAuthLine(line); ok {
-				k.source = b.source(k.source)
-				counts[k]++
+				count(k)
 			}
 		}); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if !textLog {
+		for path, result := range map[string]string{b.btmp: "failed", b.wtmp: "ok"} {
+			if err := b.readUtmp(path, result, count); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if len(counts) == 0 {
@@ -170,10 +199,29 @@ func (b *loginBeacon) source(addr string) string {
 }
 
 // read calls fn with every complete line appended to path since the last
-// call. The first call only notes where the file ends: history before the
-// beacon started is not reported. A file that was replaced (rotation) or
-// shrank (truncated) is read from its start.
+// call (see appended).
 func (b *loginBeacon) read(path string, fn func(string)) error {
+	return b.appended(path, func(data []byte) int {
+		start := 0
+		for i, c := range data {
+			if c == '\n' {
+				fn(string(data[start:i]))
+				start = i + 1
+			}
+		}
+		if len(data)-start > 64<<10 { // not a log line: drop it
+			return len(data)
+		}
+		return start
+	})
+}
+
+// appended hands take the bytes appended to path since the last call
+// (with what take left unconsumed last time in front); take returns how
+// many it consumed. The first call only notes where the file ends:
+// history before the beacon started is not reported. A file that was
+// replaced (rotation) or shrank (truncated) is read from its start.
+func (b *loginBeacon) appended(path string, take func([]byte) int) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		delete(b.tails, path)
@@ -209,16 +257,60 @@ func (b *loginBeacon) read(path string, fn func(string)) error {
 	}
 	pos.off += int64(n)
 	data := append(pos.partial, buf[:n]...)
-	start := 0
-	for i, c := range data {
-		if c == '\n' {
-			fn(string(data[start:i]))
-			start = i + 1
-		}
-	}
-	pos.partial = append([]byte(nil), data[start:]...)
-	if len(pos.partial) > 64<<10 { // not a log line: drop it
-		pos.partial = nil
-	}
+	used := take(data)
+	pos.partial = append([]byte(nil), data[used:]...)
 	return nil
+}
+
+// Login accounting records (utmp(5), glibc's layout on Linux): btmp holds
+// failed logins, wtmp the ones that succeeded. Read only on hosts without
+// a text auth log (journald-only systems), where sshd and login still
+// write them; with a text log they would count every login twice.
+const (
+	utmpSize        = 384
+	utLoginProcess  = 6
+	utUserProcess   = 7
+	utLineOffset    = 8
+	utLineLen       = 32
+	utHostOffset    = 76
+	utHostLen       = 256
+	defaultBtmpPath = "/var/log/btmp"
+	defaultWtmpPath = "/var/log/wtmp"
+)
+
+// readUtmp calls fn for each login record appended to path.
+func (b *loginBeacon) readUtmp(path, result string, fn func(loginKey)) error {
+	return b.appended(path, func(data []byte) int {
+		n := len(data) / utmpSize * utmpSize
+		for off := 0; off < n; off += utmpSize {
+			if k, ok := parseUtmp(data[off:off+utmpSize], result); ok {
+				fn(k)
+			}
+		}
+		return n
+	})
+}
+
+func parseUtmp(rec []byte, result string) (loginKey, bool) {
+	typ := int16(rec[0]) | int16(rec[1])<<8
+	switch {
+	case result == "failed" && (typ == utLoginProcess || typ == utUserProcess):
+	case result == "ok" && typ == utUserProcess:
+	default:
+		return loginKey{}, false
+	}
+	line := cString(rec[utLineOffset : utLineOffset+utLineLen])
+	host := cString(rec[utHostOffset : utHostOffset+utHostLen])
+	service := "login"
+	if strings.HasPrefix(line, "ssh") || (strings.HasPrefix(line, "pts/") && host != "") {
+		service = "sshd"
+	}
+	return loginKey{service, result, host}, true
+}
+
+func cString(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return strings.ToValidUTF8(string(b), "?")
 }
