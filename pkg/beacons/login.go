@@ -32,9 +32,9 @@ func init() { register("login", newLogin) }
 type loginBeacon struct {
 	files      []string
 	btmp, wtmp string
-	burst   int
-	sources string
-	tails   map[string]*tailPos
+	burst      int
+	sources    string
+	tails      map[string]*tailPos
 }
 
 type tailPos struct {
