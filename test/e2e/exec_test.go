@@ -105,6 +105,11 @@ func TestExecReportsAndDeadman(t *testing.T) {
 		t.Errorf("stored output %q", v["output"])
 	}
 
+	// Its output is searchable.
+	if out, _, code := e.cli("jobs", "search", "oops", "--minion", "ex1", "--out", "json"); code != 0 || !strings.Contains(out, `"jid": "`+run.JID+`"`) {
+		t.Errorf("jobs search oops: %d %s", code, out)
+	}
+
 	// No run for 2s + 10%: the deadman fires, once.
 	waitFor(t, 6*time.Second, "the deadman event", func() bool {
 		_, ok := evs.find(`^halite/deadman/ex1/backup$`)
