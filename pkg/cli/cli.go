@@ -4,10 +4,10 @@ package cli
 
 import (
 	"context"
+	"github.com/halite/halite/pkg/value"
 	"os/signal"
 	"syscall"
 
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/spf13/cobra"
@@ -17,10 +17,10 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
-	"gopkg.in/yaml.v3"
 
 	"github.com/halite/halite/pkg/output"
 	"github.com/halite/halite/pkg/state"
+	"github.com/halite/halite/pkg/yamlvalue"
 )
 
 // Exit codes of run and apply (DESIGN §9).
@@ -86,15 +86,27 @@ func ParseArgs(raw []string) (args []any, kwargs map[string]any) {
 	return args, kwargs
 }
 
-// YAMLValue reads s as a YAML scalar or flow collection, falling back to
-// the string itself.
+// YAMLValue reads s as a YAML scalar or flow collection the way Salt's
+// command line does (Salt's YAML loader: yes/no are booleans, 0644 is
+// 644), falling back to the string itself.
 func YAMLValue(s string) any {
 	if s == "" {
 		return ""
 	}
+	root, err := yamlvalue.Parse([]byte(s))
+	if err != nil || root == nil {
+		if strings.TrimSpace(s) == "" {
+			return s
+		}
+		if err != nil {
+			return s
+		}
+	}
 	var v any
-	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-		return s
+	if root != nil {
+		if v, err = yamlvalue.NewConverter().Value(root); err != nil {
+			return s
+		}
 	}
 	switch v.(type) {
 	case nil:
@@ -102,7 +114,7 @@ func YAMLValue(s string) any {
 			return nil
 		}
 		return s
-	case string, bool, int, float64, []any, map[string]any:
+	case string, bool, int, uint64, float64, []any, map[string]any:
 		return v
 	}
 	return s
@@ -123,7 +135,7 @@ func Logger(name, level string, w io.Writer) hclog.Logger {
 // highstate layout for state runs, the nested layout otherwise.
 func PrintReturn(w io.Writer, id, fun string, ret any, success bool, opts state.OutputOptions) error {
 	if strings.HasPrefix(fun, "state.") {
-		ret = plainNumbers(ret)
+		ret = value.Numbers(ret)
 		if rets, ok := state.AsReturns(ret); ok {
 			return state.FormatHighstate(w, id, rets, opts)
 		}
@@ -148,32 +160,6 @@ func stringList(v any) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, true
-}
-
-// plainNumbers turns json.Number (from a client decoding with UseNumber)
-// into int64 or float64, as the state outputter expects.
-func plainNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = plainNumbers(x[i])
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = plainNumbers(e)
-		}
-		return out
-	}
-	return v
 }
 
 // Main runs a binary's root command until done or interrupted (SIGINT,

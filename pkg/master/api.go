@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	binval "github.com/halite/halite/pkg/value"
 	"io"
 	"net"
 	"net/http"
@@ -295,9 +296,9 @@ func (m *Master) apiRun(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("bad run request: %w", err))
 		return
 	}
-	req.Args = normalizeNumbers(req.Args).([]any)
+	req.Args, _ = binval.Numbers(req.Args).([]any)
 	if req.Kwargs != nil {
-		req.Kwargs = normalizeNumbers(req.Kwargs).(map[string]any)
+		req.Kwargs = binval.Numbers(req.Kwargs).(map[string]any)
 	}
 	req.User, _ = r.Context().Value(callerKey).(string)
 	w.Header().Set("Content-Type", "application/x-ndjson")
@@ -322,38 +323,6 @@ func (m *Master) apiRun(w http.ResponseWriter, r *http.Request) {
 		}
 		m.audit(r, req.User, "error: "+err.Error())
 	}
-}
-
-// normalizeNumbers turns json.Number into int64 or float64.
-func normalizeNumbers(v any) any {
-	switch x := v.(type) {
-	case nil:
-		return []any(nil)
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = normalizeValue(x[i])
-		}
-		return x
-	case map[string]any:
-		for k := range x {
-			x[k] = normalizeValue(x[k])
-		}
-		return x
-	}
-	return v
-}
-
-func normalizeValue(v any) any {
-	if v == nil {
-		return nil
-	}
-	return normalizeNumbers(v)
 }
 
 func (m *Master) apiListJobs(w http.ResponseWriter, r *http.Request) {

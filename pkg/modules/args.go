@@ -3,6 +3,7 @@ package modules
 import (
 	"errors"
 	"fmt"
+	"github.com/halite/halite/pkg/value"
 	"math"
 	"sort"
 	"strconv"
@@ -464,20 +465,8 @@ func toFloat(name string, v any) (float64, error) {
 }
 
 func toBool(name string, v any) (bool, error) {
-	switch t := v.(type) {
-	case bool:
-		return t, nil
-	case string:
-		switch strings.ToLower(strings.TrimSpace(t)) {
-		case "true", "yes", "on", "1", "y":
-			return true, nil
-		case "false", "no", "off", "0", "n", "":
-			return false, nil
-		}
-	default:
-		if n, err := toInt(name, v); err == nil && (n == 0 || n == 1) {
-			return n == 1, nil
-		}
+	if b, ok := value.Bool(v); ok {
+		return b, nil
 	}
 	return false, argErr(name, "want true or false, got %s", describe(v))
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"github.com/halite/halite/pkg/value"
 	"math"
 	"reflect"
 	"sort"
@@ -430,7 +431,7 @@ func finishChunk(c Chunk, low map[string]any, name string, nameOrder int) (Chunk
 		case k == "order":
 			c.orderRaw = v
 		case k == "failhard":
-			c.Failhard = truthy(v)
+			c.Failhard = value.IsTrue(v)
 		default:
 			c.Args[k] = deepCopy(v)
 		}
@@ -533,24 +534,6 @@ func intOrder(v any) (float64, bool) {
 func containsValue(list []any, v any) bool {
 	for _, x := range list {
 		if reflect.DeepEqual(x, v) {
-			return true
-		}
-	}
-	return false
-}
-
-// truthy reads a flag the way Salt users write it (True, "true", 1).
-func truthy(v any) bool {
-	switch v := v.(type) {
-	case bool:
-		return v
-	case int:
-		return v != 0
-	case float64:
-		return v != 0
-	case string:
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "true", "yes", "1", "on":
 			return true
 		}
 	}

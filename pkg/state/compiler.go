@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/halite/halite/pkg/value"
 	"strings"
 )
 
@@ -150,7 +151,7 @@ func (c *Compiler) Single(ctx context.Context, fun, name string, args map[string
 		switch {
 		case isReqList(k), isRequisiteIn(k), isUnsupportedReq(k), k == "name", k == "names", k == "order", strings.HasPrefix(k, "__"):
 		case k == "failhard":
-			ch.Failhard = truthy(v)
+			ch.Failhard = value.IsTrue(v)
 		default:
 			ch.Args[k] = deepCopy(v)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/halite/halite/pkg/value"
 	"sort"
 	"strings"
 
@@ -92,8 +93,8 @@ type callArgs struct {
 func parseCall(call *modules.Call) (*callArgs, error) {
 	a := &callArgs{kwargs: map[string]any{}}
 	if call.Env != nil {
-		a.test = truthy(call.Env.Opts["test"])
-		a.failhard = truthy(call.Env.Opts["failhard"])
+		a.test = value.IsTrue(call.Env.Opts["test"])
+		a.failhard = value.IsTrue(call.Env.Opts["failhard"])
 		if s, ok := call.Env.Opts["saltenv"].(string); ok {
 			a.saltenv = s
 		}
@@ -108,9 +109,9 @@ func parseCall(call *modules.Call) (*callArgs, error) {
 	for k, v := range call.Kwargs {
 		switch k {
 		case "test":
-			a.test = truthy(v)
+			a.test = value.IsTrue(v)
 		case "failhard":
-			a.failhard = truthy(v)
+			a.failhard = value.IsTrue(v)
 		case "saltenv":
 			s, ok := v.(string)
 			if !ok {

@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"github.com/halite/halite/pkg/value"
 	"math"
 	"reflect"
 	"sort"
@@ -217,34 +218,4 @@ func pyFloat(f float64) string {
 
 // pyRepr renders plain data like Python's repr, for messages that quote
 // the user's input.
-func pyRepr(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		return pyBool(v)
-	case string:
-		return "'" + strings.ReplaceAll(v, "'", "\\'") + "'"
-	case []any:
-		parts := make([]string, len(v))
-		for i, x := range v {
-			parts[i] = pyRepr(x)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = pyRepr(k) + ": " + pyRepr(v[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	if s, ok := pyNumber(v); ok {
-		return s
-	}
-	return fmt.Sprint(v)
-}
+func pyRepr(v any) string { return value.Repr(v) }

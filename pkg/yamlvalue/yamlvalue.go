@@ -247,6 +247,11 @@ func Scalar(n *yaml.Node) any {
 			return b
 		}
 	case "!!int":
+		if n.Style == 0 {
+			if v, ok := leadingZeroInt(n.Value); ok {
+				return v
+			}
+		}
 		var i int64
 		if n.Decode(&i) == nil {
 			return int(i)
@@ -268,4 +273,30 @@ func Scalar(n *yaml.Node) any {
 		}
 	}
 	return n.Value
+}
+
+// leadingZeroInt reads a plain integer written with leading zeros the way
+// Salt's YAML loader does: it drops the zeros and reads the rest as a
+// decimal number, so `mode: 0644` is 644, whose digits every Salt mode
+// argument reads as octal. PyYAML alone would make it 420, and a file
+// created 0420. Hex (0x), binary (0b) and 0o forms are left to YAML.
+func leadingZeroInt(s string) (int, bool) {
+	t := strings.TrimLeft(s, "+-")
+	if len(t) < 2 || t[0] != '0' {
+		return 0, false
+	}
+	for _, c := range t {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimLeft(t, "0")+"0", 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	n /= 10 // the appended 0 keeps an all-zero value parseable
+	if strings.HasPrefix(s, "-") {
+		n = -n
+	}
+	return int(n), true
 }

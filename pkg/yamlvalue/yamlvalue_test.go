@@ -84,7 +84,10 @@ func TestValue(t *testing.T) {
 		{"a: yes\nb: No\nc: ON\nd: off\ne: true\nf: False", map[string]any{"a": true, "b": false, "c": true, "d": false, "e": true, "f": false}},
 		{"a: 'yes'\nb: \"off\"\nc: !!str on\nd: yesterday\ne: y\nf: |\n  no\n", map[string]any{"a": "yes", "b": "off", "c": "on", "d": "yesterday", "e": "y", "f": "no\n"}},
 		{"{yes: 1, 'no': 2, 3: c, 0x10: d}", map[string]any{"True": 1, "no": 2, "3": "c", "0x10": "d"}},
-		{"[0644, 12, -3, 18446744073709551615, 0.5, .inf, 2024-01-31]", []any{420, 12, -3, uint64(18446744073709551615), 0.5, posInf(), "2024-01-31"}},
+		// Leading zeros are dropped as Salt's loader does (0644 is 644,
+		// a mode's octal digits), not read as YAML 1.1 octal (420).
+		{"[0644, 12, -3, 18446744073709551615, 0.5, .inf, 2024-01-31]", []any{644, 12, -3, uint64(18446744073709551615), 0.5, posInf(), "2024-01-31"}},
+		{"[0700, 00, 007, -0600, '0644', 0x1F, 0o17]", []any{700, 0, 7, -600, "0644", 31, 15}},
 		{"base: &b {x: 1, y: 1}\nd:\n  <<: *b\n  y: 2", map[string]any{"base": map[string]any{"x": 1, "y": 1}, "d": map[string]any{"x": 1, "y": 2}}},
 		{"a: &a {x: 1}\nb: &b {x: 2, z: 3}\nc:\n  <<: [*a, *b]", map[string]any{"a": map[string]any{"x": 1}, "b": map[string]any{"x": 2, "z": 3}, "c": map[string]any{"x": 1, "z": 3}}},
 	}

@@ -406,17 +406,13 @@ func mkdir(_ context.Context, c *modules.Call) (any, error) {
 }
 
 // parseMode reads a mode the way Salt users write it: the text "0750" or
-// "750", or the YAML integer 750 whose digits are meant as octal (Salt's
-// rule). An unquoted 0750 is the number 488 to YAML and is refused.
+// "750", or the integer 750 whose digits are meant as octal (Salt's rule;
+// an unquoted 0750 arrives as 750, see yamlvalue).
 func parseMode(v any) (fs.FileMode, error) {
 	s := strings.TrimSpace(fmt.Sprint(v))
 	n, err := strconv.ParseUint(s, 8, 32)
 	if err != nil || n > 0o7777 {
-		msg := fmt.Sprintf("%q is not an octal mode like 0755", s)
-		if _, isStr := v.(string); !isStr {
-			msg += " (quote modes that start with 0: YAML reads 0750 as the number 488)"
-		}
-		return 0, &modules.ArgError{Name: "mode", Msg: msg}
+		return 0, &modules.ArgError{Name: "mode", Msg: fmt.Sprintf("%q is not an octal mode like 0755", s)}
 	}
 	m := fs.FileMode(n & 0o777)
 	if n&0o4000 != 0 {

@@ -5,6 +5,7 @@ package grains
 import (
 	"context"
 	"errors"
+	"github.com/halite/halite/pkg/value"
 	"sort"
 
 	"github.com/halite/halite/pkg/modules"
@@ -173,34 +174,7 @@ func hasValue(_ context.Context, c *modules.Call) (any, error) {
 		return nil, err
 	}
 	v, ok := template.Lookup(g, key, ":")
-	return ok && truthy(v), nil
-}
-
-// truthy is Python's truth test for YAML-typed values.
-func truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case int:
-		return t != 0
-	case int64:
-		return t != 0
-	case uint64:
-		return t != 0
-	case float64:
-		return t != 0
-	case []any:
-		return len(t) > 0
-	case []string:
-		return len(t) > 0
-	case map[string]any:
-		return len(t) > 0
-	}
-	return true
+	return ok && value.Truthy(v), nil
 }
 
 func refresh(ctx context.Context, c *modules.Call) (any, error) {

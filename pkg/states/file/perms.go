@@ -20,8 +20,9 @@ var ErrBadMode = errors.New("invalid mode")
 // as YAML reads `mode: 644`). Setuid, setgid and sticky bits map to their
 // fs.FileMode flags.
 //
-// YAML 1.1 reads an unquoted 0644 as the integer 420; that cannot be told
-// apart from `mode: 420`, so write modes quoted or without the leading zero.
+// An unquoted `mode: 0644` reaches here as 644: the SLS loader drops
+// leading zeros as Salt's does (see yamlvalue), rather than reading YAML
+// 1.1 octal (420).
 func ParseMode(v any) (fs.FileMode, error) {
 	var s string
 	switch x := v.(type) {

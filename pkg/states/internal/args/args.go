@@ -10,6 +10,7 @@ package args
 import (
 	"errors"
 	"fmt"
+	"github.com/halite/halite/pkg/value"
 	"math"
 	"sort"
 	"strconv"
@@ -164,24 +165,7 @@ func (a *Args) OptBool(key string) *bool {
 }
 
 // ParseBool interprets v as a boolean the way YAML and Salt users write one.
-func ParseBool(v any) (bool, bool) {
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case string:
-		switch strings.ToLower(strings.TrimSpace(x)) {
-		case "true", "yes", "on", "1":
-			return true, true
-		case "false", "no", "off", "0", "":
-			return false, true
-		}
-	default:
-		if n, ok := toInt(v); ok && (n == 0 || n == 1) {
-			return n == 1, true
-		}
-	}
-	return false, false
-}
+func ParseBool(v any) (bool, bool) { return value.Bool(v) }
 
 // Int returns an integer argument, or def when absent.
 func (a *Args) Int(key string, def int) int {
