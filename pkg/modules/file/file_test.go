@@ -214,7 +214,7 @@ func TestMkdir(t *testing.T) {
 		want   string
 	}{
 		{[]any{"relative/dir"}, nil, `argument 'dir_path': "relative/dir" is not an absolute path`},
-		{[]any{filepath.Join(dir, "m")}, map[string]any{"mode": 488}, `"488" is not an octal mode like 0755 (quote modes that start with 0`},
+		{[]any{filepath.Join(dir, "m")}, map[string]any{"mode": 488}, `"488" is not an octal mode like 0755`},
 		{[]any{filepath.Join(dir, "m")}, map[string]any{"mode": "rwx"}, `"rwx" is not an octal mode like 0755`},
 		{[]any{filepath.Join(dir, "m")}, map[string]any{"user": "no-such-user-halite"}, "user no-such-user-halite"},
 	}
