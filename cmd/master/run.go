@@ -120,7 +120,7 @@ func notReturned(st jobstore.MinionState) string {
 		return "Minion did not return. [Still running: timed out]"
 	case jobstore.StateLost:
 		return "Minion did not return. [Lost: the minion restarted while running it]"
-	case master.Skipped:
+	case jobstore.StateSkipped:
 		return "Minion did not run. [Batch stopped: failure budget spent]"
 	}
 	return "Minion did not return. [No return yet]"
@@ -232,7 +232,7 @@ func exitFor(s *master.Summary, results []result) error {
 		return cli.Exit(cli.ExitNoReturn, nil)
 	}
 	for _, r := range results {
-		if r.State == jobstore.StateReturned && !r.Success || r.State == master.Skipped {
+		if r.State == jobstore.StateReturned && !r.Success || r.State == jobstore.StateSkipped {
 			return cli.Exit(cli.ExitFailed, nil)
 		}
 	}

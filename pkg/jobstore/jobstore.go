@@ -49,12 +49,13 @@ const (
 	StateNoAck    MinionState = "no-ack"    // connected, never acknowledged
 	StateTimedOut MinionState = "timed-out" // acked, still running at the deadline
 	StateLost     MinionState = "lost"      // acked, then the minion restarted without it
+	StateSkipped  MinionState = "skipped"   // a batched rollout stopped before reaching it
 )
 
 // Valid reports whether s is one of the defined states.
 func (s MinionState) Valid() bool {
 	switch s {
-	case StatePending, StateReturned, StateOffline, StateNoAck, StateTimedOut, StateLost:
+	case StatePending, StateReturned, StateOffline, StateNoAck, StateTimedOut, StateLost, StateSkipped:
 		return true
 	}
 	return false

@@ -76,10 +76,6 @@ type Summary struct {
 	Millis   float64 `json:"ms"`
 }
 
-// Skipped is the state of minions a batched job never reached because its
-// failure budget ran out.
-const Skipped jobstore.MinionState = "skipped"
-
 // minionEvent is an ack or a return for a live job.
 type minionEvent struct {
 	id    string
@@ -581,9 +577,9 @@ func (r *jobRun) batched(ctx context.Context, ids []string, size, failBudget int
 	if len(queue) > 0 {
 		skipped := map[string]jobstore.MinionState{}
 		for _, id := range queue {
-			skipped[id] = Skipped
-			r.states[id] = Skipped
-			if err := r.emit(RunEvent{Type: "state", ID: id, State: Skipped}); err != nil {
+			skipped[id] = jobstore.StateSkipped
+			r.states[id] = jobstore.StateSkipped
+			if err := r.emit(RunEvent{Type: "state", ID: id, State: jobstore.StateSkipped}); err != nil {
 				return err
 			}
 		}
@@ -621,7 +617,7 @@ func (r *jobRun) done(ctx context.Context) error {
 			s.TimedOut++
 		case jobstore.StateLost:
 			s.Lost++
-		case Skipped:
+		case jobstore.StateSkipped:
 			s.Skipped++
 		}
 	}

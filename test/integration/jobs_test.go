@@ -10,6 +10,7 @@ import (
 
 	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/events"
+	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/master"
 )
 
@@ -187,6 +188,24 @@ func TestBatchRollout(t *testing.T) {
 	jr = c.run(&master.RunRequest{Target: "*", Fun: "cmd.run", Args: []any{"exit 1"}, Batch: "1", BatchFail: "1"})
 	if jr.summary.Skipped == 0 || jr.summary.Returned > 2 {
 		t.Errorf("failure budget of 1 did not stop the rollout: %+v", jr.summary)
+	}
+	// jobs show says so too: the minions never reached are skipped, not
+	// pending for ever.
+	rec, err := c.client.Job(context.Background(), jr.jid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped := 0
+	for _, r := range rec.Results {
+		switch r.State {
+		case jobstore.StateSkipped:
+			skipped++
+		case jobstore.StatePending:
+			t.Errorf("%s is still pending in the stored job", r.ID)
+		}
+	}
+	if skipped != jr.summary.Skipped {
+		t.Errorf("stored job has %d skipped, the run reported %d", skipped, jr.summary.Skipped)
 	}
 }
 
