@@ -16,10 +16,20 @@ import (
 // The grains it compiles with are the minion's own claims; with
 // pillar_trust_grains off, only its id (which its key proves) is used.
 func (m *Master) pillarFor(ctx context.Context, id string) (map[string]any, error) {
-	if !m.cfg.PillarTrustGrains {
-		return m.pillar.Get(ctx, id, map[string]any{"id": id})
+	return m.compilePillar(ctx, id, false)
+}
+
+// compilePillar is pillarFor; current checks the pillar tree now (a state
+// run) rather than trusting a check up to a second old.
+func (m *Master) compilePillar(ctx context.Context, id string, current bool) (map[string]any, error) {
+	grains := map[string]any{"id": id}
+	if m.cfg.PillarTrustGrains {
+		grains = m.grainsOf(id)
 	}
-	return m.pillar.Get(ctx, id, m.grainsOf(id))
+	if current {
+		return m.pillar.GetCurrent(ctx, id, grains)
+	}
+	return m.pillar.Get(ctx, id, grains)
 }
 
 // handlePillar answers a minion's pillar request. The pillar travels only
@@ -33,7 +43,7 @@ func (m *Master) handlePillar(ctx context.Context, s *session, msg wire.Message)
 	if req.Fresh {
 		m.pillar.Invalidate(s.id)
 	}
-	p, err := m.pillarFor(ctx, s.id)
+	p, err := m.compilePillar(ctx, s.id, req.Current)
 	if err != nil {
 		m.log.Named("pillar").Error("pillar compile failed", "id", s.id, "error", err)
 		return s.reply(req.ReqID, nil, fmt.Errorf("pillar for %s: %w", s.id, err))

@@ -164,6 +164,7 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 		Pillar:        m.Pillar,
 		PillarError:   m.PillarError,
 		RefreshPillar: m.refreshPillar,
+		CurrentPillar: m.currentPillar,
 		Opts:          cfg.Opts(),
 	}
 	return m, nil

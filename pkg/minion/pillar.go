@@ -84,14 +84,20 @@ func (m *Minion) PillarError() error {
 
 // refreshPillar asks the master for a freshly compiled pillar.
 func (m *Minion) refreshPillar(ctx context.Context) (map[string]any, error) {
-	return m.fetchPillar(ctx, true)
+	return m.fetchPillar(ctx, wire.PillarRequest{Fresh: true})
 }
 
-// fetchPillar asks the master for this minion's pillar; fresh bypasses the
-// master's cache.
-func (m *Minion) fetchPillar(ctx context.Context, fresh bool) (map[string]any, error) {
+// currentPillar asks the master for a pillar that is current now (before
+// a state run) and makes it this minion's pillar.
+func (m *Minion) currentPillar(ctx context.Context) (map[string]any, error) {
+	return m.fetchPillar(ctx, wire.PillarRequest{Current: true})
+}
+
+// fetchPillar asks the master for this minion's pillar (see
+// wire.PillarRequest for Fresh and Current).
+func (m *Minion) fetchPillar(ctx context.Context, req wire.PillarRequest) (map[string]any, error) {
 	var pd wire.PillarData
-	err := m.request(ctx, wire.TypePillar, func(id uint64) any { return wire.PillarRequest{ReqID: id, Fresh: fresh} }, &pd)
+	err := m.request(ctx, wire.TypePillar, func(id uint64) any { req.ReqID = id; return req }, &pd)
 	if err != nil {
 		err = fmt.Errorf("pillar: %w", err)
 		m.pillar.set(nil, err)

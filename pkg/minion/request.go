@@ -127,7 +127,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
-		_, _ = m.fetchPillar(ctx, false)
+		_, _ = m.fetchPillar(ctx, wire.PillarRequest{})
 	}()
 	return m.serveSession(ctx, conn, s)
 }

@@ -41,6 +41,10 @@ type Env struct {
 	PillarError func() error
 	// RefreshPillar fetches a fresh pillar from the master.
 	RefreshPillar func(ctx context.Context) (map[string]any, error)
+	// CurrentPillar fetches the pillar as it is now (the master checks
+	// its tree) and makes it the one Pillar returns: state runs call it
+	// first, as Salt compiles pillar for every run. Nil when masterless.
+	CurrentPillar func(ctx context.Context) (map[string]any, error)
 	// Opts is the minion's configuration as a plain map, for templates.
 	Opts map[string]any
 	// Files fetches files from the master's file server; nil when masterless

@@ -67,7 +67,17 @@ func (c *Cache) SetTreeCheckInterval(d time.Duration) {
 // cached copy is missing or out of date. The map returned is the
 // caller's own copy.
 func (c *Cache) Get(ctx context.Context, id string, grains map[string]any) (map[string]any, error) {
-	tree, err := c.tree.sum(ctx)
+	return c.get(ctx, id, grains, c.tree.maxAge())
+}
+
+// GetCurrent is Get with the pillar tree checked now: a cached pillar is
+// served only if the tree is what it was compiled from at this moment.
+func (c *Cache) GetCurrent(ctx context.Context, id string, grains map[string]any) (map[string]any, error) {
+	return c.get(ctx, id, grains, 0)
+}
+
+func (c *Cache) get(ctx context.Context, id string, grains map[string]any, maxAge time.Duration) (map[string]any, error) {
+	tree, err := c.tree.sum(ctx, maxAge)
 	if err != nil {
 		return nil, fmt.Errorf("pillar cache: %w", err)
 	}
@@ -156,12 +166,20 @@ type treeWalk struct {
 	err   error
 }
 
-func (w *treeWatch) sum(ctx context.Context) ([32]byte, error) {
+func (w *treeWatch) maxAge() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.interval
+}
+
+// sum returns the tree's fingerprint from a walk that started at most
+// maxAge before the call.
+func (w *treeWatch) sum(ctx context.Context, maxAge time.Duration) ([32]byte, error) {
 	asked := time.Now()
 	for {
 		w.mu.Lock()
 		cur := w.cur
-		if cur != nil && !cur.start.Before(asked.Add(-w.interval)) {
+		if cur != nil && !cur.start.Before(asked.Add(-maxAge)) {
 			w.mu.Unlock()
 			return cur.wait(ctx)
 		}
@@ -315,5 +333,5 @@ func hashReflect(h hash.Hash, rv reflect.Value, depth int, str func(byte, string
 // the roots, reused within the check interval). The master compares
 // successive sums to tell minions that their pillar may have changed.
 func (c *Cache) TreeSum(ctx context.Context) ([32]byte, error) {
-	return c.tree.sum(ctx)
+	return c.tree.sum(ctx, c.tree.maxAge())
 }

@@ -140,10 +140,17 @@ func parseCall(call *modules.Call) (*callArgs, error) {
 	return a, nil
 }
 
-func (f *stateFuncs) setup(call *modules.Call) (*Compiler, *callArgs, RunOptions, error) {
+func (f *stateFuncs) setup(ctx context.Context, call *modules.Call) (*Compiler, *callArgs, RunOptions, error) {
 	a, err := parseCall(call)
 	if err != nil {
 		return nil, nil, RunOptions{}, fmt.Errorf("%s: %w", call.Fun, err)
+	}
+	// Salt compiles the pillar for every state run: an edit made a moment
+	// ago is used, and a pillar that no longer compiles fails the run.
+	if call.Env != nil && call.Env.CurrentPillar != nil {
+		if _, err := call.Env.CurrentPillar(ctx); err != nil {
+			return nil, nil, RunOptions{}, fmt.Errorf("%s: %w", call.Fun, err)
+		}
 	}
 	c, err := f.newCompiler(call.Env)
 	if err != nil {
@@ -186,7 +193,7 @@ func finish(call *modules.Call, ret map[string]*StateReturn, err error) (any, er
 }
 
 func (f *stateFuncs) apply(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, opts, err := f.setup(call)
+	c, a, opts, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +206,7 @@ func (f *stateFuncs) apply(ctx context.Context, call *modules.Call) (any, error)
 }
 
 func (f *stateFuncs) sls(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, opts, err := f.setup(call)
+	c, a, opts, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +218,7 @@ func (f *stateFuncs) sls(ctx context.Context, call *modules.Call) (any, error) {
 }
 
 func (f *stateFuncs) highstate(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, opts, err := f.setup(call)
+	c, a, opts, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +227,7 @@ func (f *stateFuncs) highstate(ctx context.Context, call *modules.Call) (any, er
 }
 
 func (f *stateFuncs) slsID(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, opts, err := f.setup(call)
+	c, a, opts, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +239,7 @@ func (f *stateFuncs) slsID(ctx context.Context, call *modules.Call) (any, error)
 }
 
 func (f *stateFuncs) single(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, opts, err := f.setup(call)
+	c, a, opts, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +269,7 @@ func showResult(call *modules.Call, v any, err error) (any, error) {
 }
 
 func (f *stateFuncs) showSLS(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, _, err := f.setup(call)
+	c, a, _, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +281,7 @@ func (f *stateFuncs) showSLS(ctx context.Context, call *modules.Call) (any, erro
 }
 
 func (f *stateFuncs) showHighstate(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, _, err := f.setup(call)
+	c, a, _, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +301,7 @@ func lowData(chunks []Chunk) []any {
 }
 
 func (f *stateFuncs) showLowSLS(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, _, err := f.setup(call)
+	c, a, _, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +313,7 @@ func (f *stateFuncs) showLowSLS(ctx context.Context, call *modules.Call) (any, e
 }
 
 func (f *stateFuncs) showLowstate(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, _, err := f.setup(call)
+	c, a, _, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +325,7 @@ func (f *stateFuncs) showLowstate(ctx context.Context, call *modules.Call) (any,
 }
 
 func (f *stateFuncs) showTop(ctx context.Context, call *modules.Call) (any, error) {
-	c, a, _, err := f.setup(call)
+	c, a, _, err := f.setup(ctx, call)
 	if err != nil {
 		return nil, err
 	}

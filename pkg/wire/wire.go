@@ -257,6 +257,10 @@ type PillarRequest struct {
 	// Fresh asks for a new compile rather than the master's cached one
 	// (saltutil.refresh_pillar); at auth the cache is fine.
 	Fresh bool `cbor:"2,keyasint,omitempty"`
+	// Current asks for a pillar that is provably current: the master
+	// checks its pillar tree now instead of trusting a check made up to a
+	// second ago (a state run compiles its pillar, as in Salt).
+	Current bool `cbor:"3,keyasint,omitempty"`
 }
 
 // FileInfo describes a served file.

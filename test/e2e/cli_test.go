@@ -3,6 +3,10 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -174,4 +178,25 @@ func countState(ks []master.KeyInfo, state string) int {
 		}
 	}
 	return n
+}
+
+// Masterless pillar.items and pillar.get on a pillar that does not compile
+// report the error (and fail) instead of an empty pillar with exit 0.
+func TestLocalPillarErrorIsReported(t *testing.T) {
+	dir := t.TempDir()
+	pdir := filepath.Join(dir, "pillar")
+	if err := os.MkdirAll(pdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(pdir, "top.sls"), []byte("base:\n  '*':\n    - broken\n"), 0o644)
+	os.WriteFile(filepath.Join(pdir, "broken.sls"), []byte("a: 1\nb: {{ nope.attr }}\n"), 0o644)
+	cfg := filepath.Join(dir, "minion.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("id: lp\npki_dir: pki\ncache_dir: cache\npillar_roots:\n  base:\n    - %s\n", pdir)), 0o600)
+	for _, args := range [][]string{{"pillar.items"}, {"pillar.get", "a"}} {
+		cmd := exec.Command(filepath.Join(binDir, "halite-minion"), append([]string{"call", "--local", "-c", cfg}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "broken.sls") {
+			t.Errorf("call --local %v: %v\n%s", args, err, out)
+		}
+	}
 }

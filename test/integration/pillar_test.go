@@ -245,3 +245,40 @@ func TestPillarChangeIsPushed(t *testing.T) {
 	})
 	c.mlog.waitFor(t, "pillar tree changed; telling minions to refresh")
 }
+
+// A state run compiles its pillar as Salt does: an edit applied at once
+// is used, and a pillar broken a moment ago fails the very next run.
+func TestStateRunUsesCurrentPillar(t *testing.T) {
+	states := map[string]string{
+		"top.sls":  "base:\n  '*':\n    - site\n",
+		"site.sls": "site:\n  file.managed:\n    - name: {{ grains['root'] }}/site\n    - makedirs: True\n    - contents: \"{{ pillar.get('site', 'default') }}\"\n",
+	}
+	c, pdir := pillarCluster(t, map[string]string{
+		"top.sls":  "base:\n  '*':\n    - site\n",
+		"site.sls": "site: alpha\n",
+	}, states)
+	root := filepath.Join(c.dir, "root")
+	c.acceptedMinions("cur", 1, func(int) map[string]any { return map[string]any{"root": root} })
+	read := func() string { b, _ := os.ReadFile(filepath.Join(root, "site")); return strings.TrimSpace(string(b)) }
+	// The very first run, right after the minion connected.
+	if jr := c.run(&master.RunRequest{Target: "*", Fun: "state.apply"}); !jr.returns["cur0"].Success || read() != "alpha" {
+		t.Fatalf("first run: %q %v", read(), jr.returns["cur0"].Return)
+	}
+	for _, v := range []string{"beta", "gamma", "delta"} {
+		if err := os.WriteFile(filepath.Join(pdir, "site.sls"), []byte("site: "+v+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if jr := c.run(&master.RunRequest{Target: "*", Fun: "state.apply"}); !jr.returns["cur0"].Success || read() != v {
+			t.Fatalf("apply right after the edit to %s wrote %q", v, read())
+		}
+	}
+	if err := os.WriteFile(filepath.Join(pdir, "site.sls"), []byte("site: {{ nope.attr }}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if jr := c.run(&master.RunRequest{Target: "*", Fun: "state.apply"}); jr.returns["cur0"].Success {
+		t.Fatalf("a run right after the pillar broke succeeded: %v", jr.returns["cur0"].Return)
+	}
+	if read() != "delta" {
+		t.Errorf("files changed despite the broken pillar: %q", read())
+	}
+}

@@ -116,6 +116,13 @@ func current(c *modules.Call) (map[string]any, error) {
 	if c.Env == nil || c.Env.Pillar == nil {
 		return nil, ErrNoPillar
 	}
+	// A pillar that did not compile is an error, never an empty pillar:
+	// code that reads it would take every key as unset.
+	if c.Env.PillarError != nil {
+		if err := c.Env.PillarError(); err != nil {
+			return nil, fmt.Errorf("the pillar did not compile: %w", err)
+		}
+	}
 	p := c.Env.Pillar()
 	if p == nil {
 		p = map[string]any{}
