@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -207,12 +208,14 @@ type includeRef struct {
 // shape error with its file and line.
 type docParser struct {
 	sls, env, file string
+	lines          []int                // rendered line → source line (nil: the same)
 	conv           *yamlvalue.Converter // one budget for the whole document
 	errs           []error
 }
 
 func (p *docParser) errf(line int, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	line = sourceLine(p.lines, line)
 	if line > 0 {
 		msg = fmt.Sprintf("%s:%d: %s", p.file, line, msg)
 	}
@@ -221,17 +224,21 @@ func (p *docParser) errf(line int, format string, args ...any) {
 
 // parseSLS parses rendered SLS text. A YAML error is returned as the only
 // error; shape errors are all collected.
-func parseSLS(src []byte, sls, env, file string) (*slsDoc, []error) {
+func parseSLS(src []byte, sls, env, file string, lines []int) (*slsDoc, []error) {
 	doc := &slsDoc{sls: sls, env: env, file: file}
 	root, err := yamlvalue.Parse(src)
 	if err != nil {
+		var ye *yamlvalue.Error
+		if errors.As(err, &ye) && ye.Line > 0 && lines != nil {
+			return doc, []error{wrapf(ErrRender, err, "Rendering SLS '%s:%s' failed: %s:%d: yaml: %s", env, sls, file, sourceLine(lines, ye.Line), ye.Msg)}
+		}
 		return doc, []error{wrapf(ErrRender, err, "Rendering SLS '%s:%s' failed: %s: yaml: %v", env, sls, file, err)}
 	}
 	root = yamlvalue.Deref(root)
 	if root == nil || (root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null") {
 		return doc, nil // an empty SLS declares nothing
 	}
-	p := &docParser{sls: sls, env: env, file: file, conv: yamlvalue.NewConverter()}
+	p := &docParser{sls: sls, env: env, file: file, lines: lines, conv: yamlvalue.NewConverter()}
 	if root.Kind != yaml.MappingNode {
 		p.errf(root.Line, "SLS %s does not render to a dictionary", sls)
 		return doc, p.errs
@@ -552,4 +559,13 @@ func deepCopy(v any) any {
 		return out
 	}
 	return v
+}
+
+// sourceLine maps a line of rendered text to the template line it came
+// from (the line itself when there is no map or it does not reach).
+func sourceLine(lines []int, line int) int {
+	if line >= 1 && line <= len(lines) {
+		return lines[line-1]
+	}
+	return line
 }

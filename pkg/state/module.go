@@ -49,6 +49,12 @@ type Renderer interface {
 	Render(ctx context.Context, name string, src []byte, vars map[string]any) ([]byte, error)
 }
 
+// MappedRenderer is a Renderer that can also say which source line each
+// output line came from, so errors in the rendered text cite the source.
+type MappedRenderer interface {
+	RenderMapped(ctx context.Context, name string, src []byte, vars map[string]any) ([]byte, []int, error)
+}
+
 // Result is what a state function reports. Result nil means "would change"
 // in test mode (Salt's None).
 type Result struct {

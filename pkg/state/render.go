@@ -80,13 +80,13 @@ func (b *builder) renderState(env, sls, includer string, depth int) *High {
 	// file (which may be a local cache path).
 	vars := b.c.slsVars(env, sls, file)
 	tplfile, _ := vars["tplfile"].(string)
-	rendered, err := b.c.render(b.ctx, src, tplfile, vars)
+	rendered, lines, err := b.c.renderMapped(b.ctx, src, tplfile, vars)
 	if err != nil {
 		b.errs = append(b.errs, wrapf(ErrRender, err, "Rendering SLS '%s:%s' failed: %v", env, sls, err))
 		return set
 	}
-	doc, errs := parseSLS(rendered, sls, env, file)
-	if len(errs) > 0 && !bytes.Equal(rendered, src) {
+	doc, errs := parseSLS(rendered, sls, env, file, lines)
+	if len(errs) > 0 && lines == nil && !bytes.Equal(rendered, src) {
 		for i, e := range errs {
 			if errors.Is(e, ErrRender) {
 				errs[i] = wrapf(ErrRender, e, "%v (line numbers refer to the rendered template)", e)
@@ -199,6 +199,14 @@ func (d *IDDecl) data() map[string]any {
 // render runs the SLS source through the template renderer, honouring a
 // Salt renderer shebang (`#!yaml`, `#!jinja|yaml`).
 func (c *Compiler) render(ctx context.Context, src []byte, file string, vars map[string]any) ([]byte, error) {
+	out, _, err := c.renderMapped(ctx, src, file, vars)
+	return out, err
+}
+
+// renderMapped is render with the rendered text's line map when the
+// renderer keeps one (nil otherwise, and when nothing was rendered: then
+// the lines are the source's own).
+func (c *Compiler) renderMapped(ctx context.Context, src []byte, file string, vars map[string]any) ([]byte, []int, error) {
 	useTemplate := c.Render != nil
 	if bytes.HasPrefix(src, []byte("#!")) {
 		first, _, _ := bytes.Cut(src[2:], []byte("\n"))
@@ -208,21 +216,21 @@ func (c *Compiler) render(ctx context.Context, src []byte, file string, vars map
 			useTemplate = false
 		case "jinja|yaml":
 			if c.Render == nil {
-				return nil, fmt.Errorf("%s: renderer pipeline %q needs a template renderer and none is configured", file, pipe)
+				return nil, nil, fmt.Errorf("%s: renderer pipeline %q needs a template renderer and none is configured", file, pipe)
 			}
 			useTemplate = true
 		default:
-			return nil, fmt.Errorf("%s: renderer pipeline %q is not supported (Halite renders jinja|yaml and yaml)", file, pipe)
+			return nil, nil, fmt.Errorf("%s: renderer pipeline %q is not supported (Halite renders jinja|yaml and yaml)", file, pipe)
 		}
 	}
 	if !useTemplate {
-		return src, nil
+		return src, nil, nil
+	}
+	if mr, ok := c.Render.(MappedRenderer); ok {
+		return mr.RenderMapped(ctx, file, src, vars)
 	}
 	out, err := c.Render.Render(ctx, file, src, vars)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, nil, err
 }
 
 // slsVars builds the template variables for one SLS: the caller's (grains,

@@ -18,6 +18,13 @@ type renderer struct {
 	steps   int
 	depth   int
 	bytes   int64
+
+	// The line map of the top-level output (see RenderMapped): for each
+	// output line, the source line it came from.
+	top       *strings.Builder
+	lines     []int
+	srcLine   int  // source line of the text being written
+	lineStart bool // the next byte written to top starts a line
 }
 
 // scope is one level of variables. Lookups walk up the chain; assignments
@@ -187,10 +194,36 @@ func (r *renderer) enter(sc *scope, pos srcPos) error {
 func (r *renderer) leave() { r.depth-- }
 
 func (r *renderer) write(out *strings.Builder, s string) error {
+	return r.writeFrom(out, s, r.srcLine, false)
+}
+
+// writeFrom writes s, which comes from source line line; for template
+// text (advance) each newline in s moves to the next source line, while
+// an expression's output stays on its line however many lines it has.
+func (r *renderer) writeFrom(out *strings.Builder, s string, line int, advance bool) error {
 	if err := r.charge(len(s)); err != nil {
 		return err
 	}
 	out.WriteString(s)
+	if out != r.top || r.top == nil {
+		return nil
+	}
+	for len(s) > 0 {
+		if r.lineStart {
+			r.lines = append(r.lines, line)
+			r.lineStart = false
+		}
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			break
+		}
+		r.lineStart = true
+		if advance {
+			line++
+		}
+		s = s[i+1:]
+	}
+	r.srcLine = line
 	return nil
 }
 
@@ -209,7 +242,7 @@ func (r *renderer) exec(sc *scope, n node, out *strings.Builder) error {
 	}
 	switch n := n.(type) {
 	case *textNode:
-		return r.wrap(sc, n.pos, r.write(out, n.text))
+		return r.wrap(sc, n.pos, r.writeFrom(out, n.text, n.pos.Line, true))
 	case *outputNode:
 		v, err := r.eval(sc, n.x)
 		if err != nil {
@@ -218,7 +251,7 @@ func (r *renderer) exec(sc *scope, n node, out *strings.Builder) error {
 		if err := r.fits(v); err != nil {
 			return r.wrap(sc, n.pos, err)
 		}
-		return r.wrap(sc, n.pos, r.write(out, pyStr(v)))
+		return r.wrap(sc, n.pos, r.writeFrom(out, pyStr(v), n.pos.Line, false))
 	case *ifNode:
 		for _, b := range n.branches {
 			v, err := r.eval(sc, b.cond)

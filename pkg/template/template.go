@@ -134,6 +134,15 @@ func New(loader Loader, funcs map[string]Func) *Engine {
 // pillar, opts, sls, slspath, tpldir, saltenv, ...). The salt variable is
 // built from the Engine's funcs.
 func (e *Engine) Render(ctx context.Context, name string, src []byte, vars map[string]any) ([]byte, error) {
+	out, _, err := e.RenderMapped(ctx, name, src, vars)
+	return out, err
+}
+
+// RenderMapped is Render that also returns the line map of the output:
+// lines[i] is the line of src that output line i+1 came from (the line
+// of the text or of the {{ expression }} that wrote it), so errors found
+// in the rendered text (YAML, SLS structure) can cite the source.
+func (e *Engine) RenderMapped(ctx context.Context, name string, src []byte, vars map[string]any) ([]byte, []int, error) {
 	text := string(src)
 	// Salt works around Jinja dropping the final newline by adding it back.
 	newline := ""
@@ -142,19 +151,20 @@ func (e *Engine) Render(ctx context.Context, name string, src []byte, vars map[s
 	}
 	t, err := e.parse(name, text)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r, err := e.newRenderer(ctx, vars)
 	if err != nil {
-		return nil, &Error{File: name, Line: 1, Col: 1, Msg: err.Error(), Err: err}
+		return nil, nil, &Error{File: name, Line: 1, Col: 1, Msg: err.Error(), Err: err}
 	}
 	var out strings.Builder
+	r.top, r.lineStart, r.srcLine = &out, true, 1
 	sc := r.templateScope(nil, t.name)
 	if err := r.execBody(sc, t.body, &out); err != nil {
-		return nil, r.finishError(err, t.name)
+		return nil, nil, r.finishError(err, t.name)
 	}
 	out.WriteString(newline)
-	return []byte(out.String()), nil
+	return []byte(out.String()), r.lines, nil
 }
 
 // RenderFile loads name through the Engine's Loader and renders it.
