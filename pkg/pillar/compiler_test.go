@@ -345,7 +345,7 @@ func TestShebangAndYAMLTypes(t *testing.T) {
 	}
 	assertEqual(t, p, map[string]any{
 		"literal": "{{ not a template }}",
-		"enabled": true, "disabled": false, "quoted": "yes", "mode": 420, "ratio": 0.5,
+		"enabled": true, "disabled": false, "quoted": "yes", "mode": 644, "ratio": 0.5,
 		"big": uint64(18446744073709551615), "none": nil, "date": "2024-01-31",
 		"anchors": map[string]any{"base": map[string]any{"x": 1, "y": 1}, "derived": map[string]any{"x": 1, "y": 2}},
 	})
