@@ -255,13 +255,17 @@ func (c *Call) OptInts(pos int, name string) ([]int, error) {
 	return out, nil
 }
 
-// OptMap returns an optional mapping, or nil when absent. A list of
+// OptMap returns an optional mapping, or nil when absent or falsy (as in
+// Salt, merge=” or env=None is no mapping, not an error). A list of
 // one-key mappings (the way SLS files often spell "env") is flattened
 // into one mapping.
 func (c *Call) OptMap(pos int, name string) (map[string]any, error) {
 	v, ok, err := c.Value(pos, name)
 	if err != nil || !ok {
 		return nil, err
+	}
+	if !value.Truthy(v) {
+		return nil, nil // Salt's `if merge:`: None, "", False, {} mean none
 	}
 	switch t := v.(type) {
 	case map[string]any:

@@ -425,7 +425,12 @@ func (p *docParser) items(id string, seq *yaml.Node) []Item {
 		}
 		switch c.Kind {
 		case yaml.ScalarNode:
-			if c.ShortTag() != "!!str" || c.Value == "" {
+			if c.ShortTag() != "!!str" {
+				// Salt skips entries that are neither a function name
+				// nor a mapping (`- {{ flag }}` rendering to False).
+				continue
+			}
+			if c.Value == "" {
 				p.errf(c.Line, "State '%s' in SLS '%s' has an entry '%s' that is neither a function name nor a single-key mapping", id, p.sls, c.Value)
 				continue
 			}
@@ -436,23 +441,35 @@ func (p *docParser) items(id string, seq *yaml.Node) []Item {
 			out = append(out, Item{Fun: strings.TrimSpace(c.Value)})
 		case yaml.MappingNode:
 			if len(c.Content) != 2 {
-				p.errf(c.Line, "Multiple dictionaries defined in argument of state '%s' in SLS '%s'", id, p.sls)
-				continue
+				// Salt checks only requisites for a single key; any other
+				// item with sibling keys passes them all as arguments.
+				requisite := false
+				for i := 0; i < len(c.Content); i += 2 {
+					if k := yamlvalue.Deref(c.Content[i]); k != nil && (isRequisite(k.Value) || isRequisiteIn(k.Value)) {
+						requisite = true
+					}
+				}
+				if requisite {
+					p.errf(c.Line, "Multiple dictionaries defined in argument of state '%s' in SLS '%s'", id, p.sls)
+					continue
+				}
 			}
-			k := yamlvalue.Deref(c.Content[0])
-			if k == nil || k.Kind != yaml.ScalarNode {
-				p.errf(c.Line, "State '%s' in SLS '%s' has an argument whose name is not a scalar", id, p.sls)
-				continue
+			for i := 0; i+1 < len(c.Content); i += 2 {
+				k := yamlvalue.Deref(c.Content[i])
+				if k == nil || k.Kind != yaml.ScalarNode {
+					p.errf(c.Line, "State '%s' in SLS '%s' has an argument whose name is not a scalar", id, p.sls)
+					continue
+				}
+				v, err := p.conv.Value(c.Content[i+1])
+				if err != nil {
+					p.errf(c.Line, "argument '%s' of state '%s' in SLS '%s': %v", k.Value, id, p.sls, err)
+					continue
+				}
+				if !p.checkArg(id, k.Value, v, k.Line) {
+					continue
+				}
+				out = append(out, Item{Key: k.Value, Value: v})
 			}
-			v, err := p.conv.Value(c.Content[1])
-			if err != nil {
-				p.errf(c.Line, "argument '%s' of state '%s' in SLS '%s': %v", k.Value, id, p.sls, err)
-				continue
-			}
-			if !p.checkArg(id, k.Value, v, k.Line) {
-				continue
-			}
-			out = append(out, Item{Key: k.Value, Value: v})
 		default:
 			p.errf(c.Line, "State '%s' in SLS '%s' has a list where a function name or a single-key mapping belongs", id, p.sls)
 		}

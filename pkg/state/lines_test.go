@@ -28,13 +28,13 @@ func TestErrorsCiteSourceLines(t *testing.T) {
 			"    mode: 644",                // 10 (not a list)
 		),
 		"multi.sls": lines(
-			"{%- set x = 1 %}", // 1
-			"{%- if x %}",      // 2
-			"{%- endif %}",     // 3
-			"a:",               // 4
-			"  t.succeed:",     // 5
-			"    - name: n",    // 6
-			"      other: o",   // 7 (two keys: multiple dictionaries)
+			"{%- set x = 1 %}",  // 1
+			"{%- if x %}",       // 2
+			"{%- endif %}",      // 3
+			"a:",                // 4
+			"  t.succeed:",      // 5
+			"    - require: []", // 6
+			"      other: o",    // 7 (a requisite with a sibling key)
 		),
 		"yaml.sls": lines(
 			"{% for i in [1, 2, 3] %}", // 1

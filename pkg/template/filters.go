@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -50,6 +51,7 @@ func init() {
 		"length":      fLength,
 		"count":       fLength,
 		"first":       fFirst,
+		"random":      fRandom,
 		"last":        fLast,
 		"reverse":     fReverse,
 		"sort":        fSort,
@@ -386,6 +388,18 @@ func fFirst(r *renderer, in any, args []any, kw *pyDict) (any, error) {
 		return &undefined{name: "(empty sequence|first)", hint: "no first item"}, nil
 	}
 	return items[0], nil
+}
+
+// fRandom is Jinja's random: one item of the sequence, chosen at random.
+func fRandom(r *renderer, in any, args []any, kw *pyDict) (any, error) {
+	items, err := iterate(in)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return &undefined{name: "(empty sequence|random)", hint: "no item to choose"}, nil
+	}
+	return items[rand.IntN(len(items))], nil
 }
 
 func fLast(r *renderer, in any, args []any, kw *pyDict) (any, error) {

@@ -1,0 +1,5 @@
+{% from "vim/map.jinja" import vim with context %}
+
+vim:
+  pkg.removed:
+    - name: {{ vim.pkg }}

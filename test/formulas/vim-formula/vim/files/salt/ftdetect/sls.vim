@@ -1,0 +1,3 @@
+if has("autocmd")
+  au  BufNewFile,BufRead *.sls set filetype=sls
+endif
