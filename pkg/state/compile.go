@@ -321,10 +321,9 @@ func compileChunks(h *High) ([]Chunk, []error) {
 				continue
 			}
 			fun := funs[0]
-			if _, ok := LookupFunc(m.Module + "." + fun); !ok {
-				errs = append(errs, errorf(ErrUnknownFunction, "ID '%s' in SLS '%s': state function %s.%s is not available", d.ID, d.SLS, m.Module, fun))
-				continue
-			}
+			// A function that does not exist is not a compile error: as
+			// in Salt, that state fails when it runs and the rest go on
+			// (see newPlan).
 			low := map[string]any{}
 			var names []any
 			name := d.ID

@@ -263,8 +263,9 @@ func TestSingle(t *testing.T) {
 	if !reflect.DeepEqual(cl.Args, map[string]any{"version": "1.0"}) || !cl.Test {
 		t.Errorf("call = %+v: want only the function's arguments, in test mode", cl)
 	}
-	if _, err := c.Single(ctx, "t.nope", "vim", nil, RunOptions{}); !errors.Is(err, ErrUnknownFunction) {
-		t.Errorf("unknown function: %v", err)
+	if ret, err := c.Single(ctx, "t.nope", "vim", nil, RunOptions{}); err != nil || ret["t_|-vim_|-vim_|-nope"] == nil || !ret["t_|-vim_|-vim_|-nope"].Failed() ||
+		!strings.Contains(ret["t_|-vim_|-vim_|-nope"].Comment, "State 't.nope' was not found") {
+		t.Errorf("unknown function: %v %v", ret, err)
 	}
 	if _, err := c.Single(ctx, "nodot", "vim", nil, RunOptions{}); err == nil {
 		t.Errorf("a function name without a module must be refused")
@@ -307,8 +308,8 @@ func TestFunctions(t *testing.T) {
 		t.Errorf("state.sls test=True = %v, rc %d, %v", v, rc, err)
 	}
 	v, rc, err = call("state.sls", []any{"typo"}, nil)
-	if msgs, ok := v.([]string); err != nil || rc != RetcodeCompileError || !ok || !strings.Contains(msgs[0], "state function t.mange is not available") {
-		t.Errorf("compile error = %v, rc %d, %v; want the messages and retcode 1", v, rc, err)
+	if ret, ok := v.(map[string]*StateReturn); err != nil || rc != RetcodeStateFailure || !ok || !strings.Contains(byID(t, ret, "x").Comment, "State 't.mange' was not found in SLS 'typo'") {
+		t.Errorf("unknown function = %v, rc %d, %v; want that state failed and retcode 2", v, rc, err)
 	}
 	v, rc, err = call("state.single", []any{"t.succeed"}, map[string]any{"name": "x"})
 	if ret, ok := v.(map[string]*StateReturn); err != nil || rc != 0 || !ok || ret["t_|-x_|-x_|-succeed"] == nil {

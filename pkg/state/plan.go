@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -35,6 +36,27 @@ type edge struct {
 	implicit bool
 }
 
+// missingFunc stands for a state function that does not exist: the state
+// fails with Salt's message when it runs; the others run.
+func missingFunc(c *Chunk) Def {
+	msg := fmt.Sprintf("State '%s' was not found in SLS '%s'", c.FullName(), c.SLS)
+	if !knownModule(c.State) {
+		msg += fmt.Sprintf(" (Halite has no %s state module)", c.State)
+	}
+	fail := func(context.Context, *Request) Result { return Result{Result: False(), Comment: msg} }
+	return Def{Name: c.FullName(), Func: fail}
+}
+
+// knownModule reports whether any state function of module is registered.
+func knownModule(module string) bool {
+	for _, n := range FuncNames() {
+		if strings.HasPrefix(n, module+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // newPlan resolves requisites and orders the chunks: each chunk after what
 // it depends on, otherwise in the order given. Unknown functions, dangling
 // references and cycles are errors naming the states involved.
@@ -46,7 +68,7 @@ func newPlan(low []Chunk) (*plan, error) {
 		c := &low[i]
 		def, ok := LookupFunc(c.FullName())
 		if !ok {
-			errs = append(errs, errorf(ErrUnknownFunction, "ID '%s' in SLS '%s': state function %s is not available", c.ID, c.SLS, c.FullName()))
+			def = missingFunc(c)
 		}
 		p.defs[i] = def
 		if j, dup := tags[c.Tag()]; dup {

@@ -390,7 +390,6 @@ func TestRunRefusesInvalidChunks(t *testing.T) {
 		low  []Chunk
 		kind error
 	}{
-		{"unknown function", []Chunk{{State: "t", Fun: "nope", ID: "a", Name: "a"}}, ErrUnknownFunction},
 		{"dangling", []Chunk{{State: "t", Fun: "succeed", ID: "a", Name: "a", Requisites: []Requisite{{"require", "id", "b"}}}}, ErrRequisiteNotFound},
 		{"self cycle", []Chunk{{State: "t", Fun: "succeed", ID: "a", Name: "a", Requisites: []Requisite{{"require", "id", "a"}}}}, ErrRecursiveRequisite},
 		{"duplicate tag", []Chunk{{State: "t", Fun: "succeed", ID: "a", Name: "a"}, {State: "t", Fun: "succeed", ID: "a", Name: "a"}}, ErrConflictingID},
@@ -496,5 +495,27 @@ func TestRunDryRunOnfail(t *testing.T) {
 		if c, ran := rec.find(id); ran {
 			t.Errorf("onfail handler %s was called: %s", id, c)
 		}
+	}
+}
+
+// A state function that does not exist fails that state, with Salt's
+// message; the others run.
+func TestUnknownFunctionFailsOneState(t *testing.T) {
+	ctx, rec := withRecorder(context.Background())
+	low := []Chunk{
+		{State: "t", Fun: "succeed", ID: "before", Name: "before"},
+		{State: "pkgrepo", Fun: "managed", ID: "repo", Name: "repo", SLS: "web"},
+		{State: "t", Fun: "succeed", ID: "after", Name: "after"},
+	}
+	ret, err := Run(ctx, low, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ret["pkgrepo_|-repo_|-repo_|-managed"]
+	if r == nil || !r.Failed() || r.Comment != "State 'pkgrepo.managed' was not found in SLS 'web' (Halite has no pkgrepo state module)" {
+		t.Fatalf("unknown function: %+v", r)
+	}
+	if got := rec.seq(); len(got) != 2 {
+		t.Errorf("the other states did not both run: %v", got)
 	}
 }

@@ -39,7 +39,10 @@ func filterBy(_ context.Context, call *modules.Call) (any, error) {
 		return nil, err
 	}
 	if lookup == nil {
-		return nil, errors.New("a lookup mapping is required")
+		if _, given, _ := call.Value(0, "lookup_dict"); !given {
+			return nil, errors.New("a lookup mapping is required")
+		}
+		lookup = map[string]any{} // an empty one: nothing matches, merge still applies
 	}
 	grain, err := call.OptString(1, "grain", "os_family")
 	if err != nil {

@@ -305,7 +305,10 @@ func filterBy(_ context.Context, c *modules.Call) (any, error) {
 		return nil, err
 	}
 	if lookup == nil {
-		return nil, errors.New("a lookup mapping is required")
+		if _, given, _ := c.Value(0, "lookup_dict"); !given {
+			return nil, errors.New("a lookup mapping is required")
+		}
+		lookup = map[string]any{} // an empty one: nothing matches, merge still applies
 	}
 	key, err := c.String(1, "pillar")
 	if err != nil {
