@@ -10,6 +10,8 @@ package grains
 
 import (
 	"context"
+	"crypto/sha256"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -80,6 +82,7 @@ func Collect(ctx context.Context, id string, static map[string]any) (map[string]
 		g["machine_id"] = mid
 	}
 	g["haliteversion"] = version.Version
+	set(saltGrains(id))
 
 	wg.Wait()
 	g["localhost"] = hostnm
@@ -87,6 +90,8 @@ func Collect(ctx context.Context, id string, static map[string]any) (map[string]
 	host, domain, _ := strings.Cut(fqdn, ".")
 	g["host"] = host
 	g["domain"] = domain
+	g["fqdn_ip4"], g["fqdn_ip6"] = fqdnIPs(ctx, fqdn)
+	set(lsbGrains(g))
 	set(virtual)
 
 	for k, v := range static {
@@ -505,4 +510,78 @@ func classifyVirtual(f virtFacts) (virtual, subtype string) {
 	default:
 		return d, ""
 	}
+}
+
+// SaltVersion is the Salt release whose behaviour Halite follows: formulas
+// compare grains['saltversion'] and saltversioninfo against it to choose
+// syntax. haliteversion is Halite's own.
+const SaltVersion = "3006.9"
+
+// PythonVersion is what Salt formulas find in grains['pythonversion']:
+// Halite runs no Python, so it reports the Python 3 of Salt 3006's
+// onedir builds (3.10), which formulas test with `>= [3]`.
+var PythonVersion = []any{3, 10, 14, "final", 0}
+
+// saltGrains are the grains Salt formulas read about Salt itself.
+func saltGrains(id string) map[string]any {
+	sum := sha256.Sum256([]byte(id))
+	n := new(big.Int).SetBytes(sum[:])
+	serverID := new(big.Int).Mod(n, big.NewInt(1<<31)).Int64()
+	selinux := map[string]any{"enabled": false, "enforced": "Disabled"}
+	if b, err := os.ReadFile("/sys/fs/selinux/enforce"); err == nil {
+		selinux["enabled"] = true
+		selinux["enforced"] = "Permissive"
+		if strings.TrimSpace(string(b)) == "1" {
+			selinux["enforced"] = "Enforcing"
+		}
+	}
+	return map[string]any{
+		"saltversion":     SaltVersion,
+		"saltversioninfo": []any{3006, 9},
+		"pythonversion":   PythonVersion,
+		"server_id":       serverID, // Salt's: sha256 of the id, mod 2**31
+		"selinux":         selinux,
+	}
+}
+
+// lsbGrains are Salt's lsb_distrib_* grains, from the os grains (Salt reads
+// the same os-release data on systems without lsb_release).
+func lsbGrains(g map[string]any) map[string]any {
+	out := map[string]any{}
+	if v, ok := g["os"].(string); ok {
+		out["lsb_distrib_id"] = v
+	}
+	if v, ok := g["oscodename"].(string); ok {
+		out["lsb_distrib_codename"] = v
+	}
+	if v, ok := g["osrelease"].(string); ok {
+		out["lsb_distrib_release"] = v
+	}
+	if v, ok := g["osfullname"].(string); ok {
+		out["lsb_distrib_description"] = v
+	}
+	return out
+}
+
+// fqdnIPs resolves the fqdn (within the lookup budget) into Salt's
+// fqdn_ip4 and fqdn_ip6 lists.
+func fqdnIPs(ctx context.Context, fqdn string) ([]any, []any) {
+	v4, v6 := []any{}, []any{}
+	ctx, cancel := context.WithTimeout(ctx, lookupBudget)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, fqdn)
+	if err != nil {
+		return v4, v6
+	}
+	for _, a := range addrs {
+		if a.IP.IsLoopback() {
+			continue
+		}
+		if a.IP.To4() != nil {
+			v4 = append(v4, a.IP.String())
+		} else {
+			v6 = append(v6, a.IP.String())
+		}
+	}
+	return v4, v6
 }

@@ -6,19 +6,23 @@
 package all
 
 import (
-	_ "github.com/halite/halite/pkg/modules/cmd"      // cmd.*
-	_ "github.com/halite/halite/pkg/modules/config"   // config.get, config.option
-	_ "github.com/halite/halite/pkg/modules/defaults" // defaults.*
-	_ "github.com/halite/halite/pkg/modules/disk"     // disk.*
-	_ "github.com/halite/halite/pkg/modules/file"     // file.*
-	_ "github.com/halite/halite/pkg/modules/grains"   // grains.*
-	_ "github.com/halite/halite/pkg/modules/log"      // log.*
-	_ "github.com/halite/halite/pkg/modules/mine"     // mine.get
-	_ "github.com/halite/halite/pkg/modules/network"  // network.*
-	_ "github.com/halite/halite/pkg/modules/pillar"   // pillar.*, saltutil.refresh_pillar
-	_ "github.com/halite/halite/pkg/modules/pkg"      // pkg.*
-	_ "github.com/halite/halite/pkg/modules/service"  // service.*
-	_ "github.com/halite/halite/pkg/modules/status"   // status.*
-	_ "github.com/halite/halite/pkg/modules/sys"      // sys.*
-	_ "github.com/halite/halite/pkg/modules/test"     // test.*
+	_ "github.com/halite/halite/pkg/modules/alternatives" // alternatives.show_current
+	_ "github.com/halite/halite/pkg/modules/cmd"          // cmd.*
+	_ "github.com/halite/halite/pkg/modules/config"       // config.get, config.option
+	_ "github.com/halite/halite/pkg/modules/defaults"     // defaults.*
+	_ "github.com/halite/halite/pkg/modules/dig"          // dig.A, dig.AAAA
+	_ "github.com/halite/halite/pkg/modules/disk"         // disk.*
+	_ "github.com/halite/halite/pkg/modules/file"         // file.*
+	_ "github.com/halite/halite/pkg/modules/grains"       // grains.*
+	_ "github.com/halite/halite/pkg/modules/log"          // log.*
+	_ "github.com/halite/halite/pkg/modules/mine"         // mine.get
+	_ "github.com/halite/halite/pkg/modules/network"      // network.*
+	_ "github.com/halite/halite/pkg/modules/pillar"       // pillar.*, saltutil.refresh_pillar
+	_ "github.com/halite/halite/pkg/modules/pkg"          // pkg.*
+	_ "github.com/halite/halite/pkg/modules/service"      // service.*
+	_ "github.com/halite/halite/pkg/modules/slsutil"      // slsutil.*
+	_ "github.com/halite/halite/pkg/modules/status"       // status.*
+	_ "github.com/halite/halite/pkg/modules/sys"          // sys.*
+	_ "github.com/halite/halite/pkg/modules/test"         // test.*
+	_ "github.com/halite/halite/pkg/modules/user"         // user.info, user.list_users, group.info
 )

@@ -1,0 +1,88 @@
+package all
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/halite/halite/pkg/modules"
+)
+
+// The execution functions Salt formulas call from their templates, each
+// with what a formula expects of it.
+func TestFormulaFunctions(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "app.conf")
+	os.WriteFile(conf, []byte("# comment\n  listen 80\n"), 0o644)
+	env := &modules.Env{
+		ID:     "web1",
+		Logger: hclog.NewNullLogger(),
+		Opts:   map[string]any{"file_client": "local", "mirror": map[string]any{"url": "from-opts"}},
+		Grains: func() map[string]any {
+			return map[string]any{"os": "Debian", "mirror": map[string]any{"url": "from-grains", "port": 1}}
+		},
+		Pillar: func() map[string]any {
+			return map[string]any{"only_pillar": 7, "mirror": map[string]any{"extra": true}, "master": map[string]any{"worker_threads": 5}}
+		},
+	}
+	run := func(fun string, args []any, kwargs map[string]any) any {
+		t.Helper()
+		res := modules.Run(context.Background(), env, fun, args, kwargs)
+		if !res.Success {
+			t.Fatalf("%s %v %v: %v", fun, args, kwargs, res.Return)
+		}
+		return res.Return
+	}
+	for _, tt := range []struct {
+		fun    string
+		args   []any
+		kwargs map[string]any
+		want   any
+	}{
+		{"config.get", []any{"mirror:url"}, nil, "from-opts"},
+		{"config.get", []any{"only_pillar"}, nil, 7},
+		{"config.get", []any{"worker_threads"}, nil, 5},
+		{"config.get", []any{"nope", "dflt"}, nil, "dflt"},
+		{"config.get", []any{"mirror"}, map[string]any{"merge": "recurse"}, map[string]any{"url": "from-opts", "port": 1, "extra": true}},
+		{"config.get", []any{"mirror:url"}, map[string]any{"omit_opts": true}, "from-grains"},
+		{"config.option", []any{"file_client"}, nil, "local"},
+		{"log.debug", []any{"hello"}, nil, nil},
+		{"defaults.merge", []any{map[string]any{"a": map[string]any{"b": 1}}, map[string]any{"a": map[string]any{"c": 2}}}, nil, map[string]any{"a": map[string]any{"b": 1, "c": 2}}},
+		{"defaults.update", []any{map[string]any{"a": 1}, map[string]any{"a": 2, "b": 3}}, nil, map[string]any{"a": 1, "b": 3}},
+		{"defaults.get", []any{map[string]any{"a": map[string]any{"b": 1}}, "a:b"}, nil, 1},
+		{"slsutil.merge", []any{map[string]any{"a": []any{1}}, map[string]any{"a": []any{2}}}, map[string]any{"merge_lists": true}, map[string]any{"a": []any{1, 2}}},
+		{"slsutil.merge_all", []any{[]any{map[string]any{"a": 1}, map[string]any{"b": 2}, nil}}, nil, map[string]any{"a": 1, "b": 2}},
+		{"slsutil.serialize", []any{"json", map[string]any{"a": 1}}, nil, `{"a":1}`},
+		{"slsutil.deserialize", []any{"yaml", "a: [1, yes]"}, nil, map[string]any{"a": []any{1, true}}},
+		{"mine.get", []any{"*", "network.ip_addrs"}, nil, map[string]any{}},
+		{"grains.filter_by", []any{map[string]any{"Debian": map[string]any{"x": 1}}}, map[string]any{"merge": "", "grain": "os"}, map[string]any{"x": 1}},
+		{"grains.filter_by", []any{map[string]any{}}, map[string]any{"merge": map[string]any{"y": 2}}, map[string]any{"y": 2}},
+		{"file.dirname", []any{"/etc/nginx/"}, nil, "/etc/nginx"},
+		{"file.dirname", []any{"/etc"}, nil, "/"},
+		{"file.basename", []any{"/etc/hosts"}, nil, "hosts"},
+		{"file.join", []any{"/etc", "nginx", "/abs", "x.conf"}, nil, "/abs/x.conf"},
+		{"file.readdir", []any{dir}, nil, []any{".", "..", "app.conf"}},
+		{"file.contains_regex", []any{conf, "^listen"}, map[string]any{"lchar": " "}, true},
+		{"file.contains_regex", []any{conf, "^listen"}, nil, false},
+		{"cmd.has_exec", []any{"sh"}, nil, true},
+		{"cmd.has_exec", []any{"no-such-command-halite"}, nil, false},
+		{"pkg.version_cmp", []any{"1.0~rc1", "1.0"}, nil, -1},
+		{"user.info", []any{"no-such-user-halite"}, nil, map[string]any{}},
+		{"alternatives.show_current", []any{"no-such-alternative-halite"}, nil, false},
+	} {
+		if got := run(tt.fun, tt.args, tt.kwargs); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s %v %v = %#v, want %#v", tt.fun, tt.args, tt.kwargs, got, tt.want)
+		}
+	}
+	root := run("user.info", []any{"root"}, nil).(map[string]any)
+	if root["uid"] != 0 || root["home"] != "/root" {
+		t.Errorf("user.info root = %v", root)
+	}
+	if g := run("group.info", []any{"root"}, nil).(map[string]any); g["gid"] != 0 {
+		t.Errorf("group.info root = %v", g)
+	}
+}
