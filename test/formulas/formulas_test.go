@@ -194,7 +194,11 @@ func TestFormulaCorpus(t *testing.T) {
 		for _, s := range f.sls {
 			jobs = append(jobs, []string{"state.show_sls", s})
 		}
-		jobs = append(jobs, []string{"state.apply", f.name, "test=True"})
+		// The main SLS is NAME/init.sls; a formula without one (nfs
+		// has client and server) has no main SLS.
+		if _, err := os.Stat(filepath.Join(f.dir, f.name, "init.sls")); err == nil {
+			jobs = append(jobs, []string{"state.apply", f.name, "test=True"})
+		}
 		for _, args := range jobs {
 			work <- func() {
 				ok, msg := call(cfg, args...)
@@ -257,6 +261,6 @@ func TestFormulaCorpus(t *testing.T) {
 
 // The last measured figures (see README.md); the test fails below them.
 const (
-	minShown = 0
-	minMains = 0
+	minShown = 198
+	minMains = 15
 )
