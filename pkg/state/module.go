@@ -34,7 +34,13 @@ type Request struct {
 	// the disk is the truth (a nil *PendingPaths reports nothing), and so
 	// also in the test-mode check a real run makes of a prereq target.
 	Pending *PendingPaths
+	// Warnings collects what the state function warns about (arguments
+	// it does not know); the runner adds them to the state's result.
+	Warnings []string
 }
+
+// Warn records a warning for the state's result (Salt's "warnings").
+func (r *Request) Warn(msg string) { r.Warnings = append(r.Warnings, msg) }
 
 // DryRun reports whether the call is part of a dry run (test=True), as
 // opposed to a real run, or to the test-mode check a real run makes of a

@@ -26,6 +26,8 @@ type StateReturn struct {
 	RunNum    int    `json:"__run_num__"`
 	SLS       string `json:"__sls__"`
 	ID        string `json:"__id__"`
+	// Warnings are Salt's: arguments the state ignored, and the like.
+	Warnings []string `json:"warnings,omitempty"`
 
 	notRun    bool             // the runner decided not to call the function
 	predicted []PathPrediction // Result.Predicted, for the run's PendingPaths
@@ -440,11 +442,13 @@ func (r *runner) call(ctx context.Context, i int, test, watch bool) *StateReturn
 	if changes == nil {
 		changes = map[string]any{}
 	}
+	comment := WithWarnings(res.Comment, req.Warnings)
 	return &StateReturn{
 		Name:      c.Name,
 		Result:    res.Result,
 		Changes:   changes,
-		Comment:   res.Comment,
+		Comment:   comment,
+		Warnings:  req.Warnings,
 		Duration:  float64(elapsed.Microseconds()) / 1000,
 		StartTime: start.Format(startTimeLayout),
 		SLS:       c.SLS,
@@ -479,3 +483,11 @@ func trimStack(s string) string {
 }
 
 func isTrue(b *bool) bool { return b != nil && *b }
+
+// WithWarnings is a state's comment with its warnings after it.
+func WithWarnings(comment string, warnings []string) string {
+	if len(warnings) == 0 {
+		return comment
+	}
+	return strings.TrimSpace(comment + "\nWarnings: " + strings.Join(warnings, "; "))
+}

@@ -69,7 +69,7 @@ type spec struct {
 }
 
 func parse(req *state.Request) (spec, error) {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	s := spec{name: strings.TrimSpace(req.Name)}
 	s.conds = cond.Parse(a)
 	s.cwd = a.String("cwd", "")

@@ -36,7 +36,7 @@ func TestRun(t *testing.T) {
 		{"hide_output", "echo secret", map[string]any{"hide_output": true}, statetest.Changed, "", 0, ""},
 		{"missing cwd", "true", map[string]any{"cwd": filepath.Join(dir, "nope")}, statetest.Failed, "", -1, "is not available"},
 		{"bad env", "true", map[string]any{"env": "PATH=/x"}, statetest.Failed, "", -1, "env"},
-		{"unknown argument", "true", map[string]any{"unles": "true"}, statetest.Failed, "", -1, `unexpected argument "unles"`},
+		{"unknown argument", "true", map[string]any{"bg": true}, statetest.Changed, "", -1, `'bg' is an invalid keyword argument`},
 		{"unknown runas", "true", map[string]any{"runas": "no-such-user-halite"}, statetest.Failed, "", -1, "no-such-user-halite"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

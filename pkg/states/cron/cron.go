@@ -57,7 +57,7 @@ type spec struct {
 }
 
 func parse(req *state.Request, forAbsent bool) (spec, error) {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	s := spec{cmd: strings.TrimSpace(req.Name)}
 	s.user = a.String("user", "root")
 	s.identifier = a.String("identifier", "")

@@ -17,7 +17,7 @@ exist. Refuses to remove "/".`
 
 func absent(ctx context.Context, req *state.Request) state.Result {
 	name := req.Name
-	if err := args.New(req.Args).Err(); err != nil {
+	if err := args.Lenient(req.Args, req.Warn).Err(); err != nil {
 		return fail("Invalid arguments: %v", err)
 	}
 	if err := checkAbs(name); err != nil {

@@ -22,7 +22,7 @@ symlinks are left alone).`
 
 func directory(ctx context.Context, req *state.Request) state.Result {
 	name := filepath.Clean(req.Name)
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	userName := a.String("user", "")
 	groupName := a.String("group", "")
 	dm, hasDM := a.Raw("dir_mode")

@@ -126,7 +126,7 @@ func missingFile(req *state.Request, e edit, name, failure string) state.Result 
 
 func line(ctx context.Context, req *state.Request) state.Result {
 	name := req.Name
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	e := LineEdit{
 		Content:  a.String("content", ""),
 		Match:    a.String("match", ""),
@@ -172,7 +172,7 @@ func line(ctx context.Context, req *state.Request) state.Result {
 
 func replace(ctx context.Context, req *state.Request) state.Result {
 	name := req.Name
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	var s ReplaceSpec
 	s.Pattern = a.String("pattern", "")
 	s.Repl = a.String("repl", "")
@@ -232,7 +232,7 @@ func replace(ctx context.Context, req *state.Request) state.Result {
 
 func appendState(ctx context.Context, req *state.Request) state.Result {
 	name := req.Name
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	text, hasText := a.Strings("text")
 	makedirs := a.Bool("makedirs", false)
 	ignoreWS := a.Bool("ignore_whitespace", true)

@@ -33,7 +33,7 @@ a rename). Changes carry a unified diff under "diff".`
 
 func managed(ctx context.Context, req *state.Request) state.Result {
 	name := req.Name
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	sources, hasSource := a.Strings("source")
 	sourceHash := a.String("source_hash", "")
 	template := strings.ToLower(a.String("template", ""))

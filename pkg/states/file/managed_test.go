@@ -372,7 +372,6 @@ func TestManagedBadInput(t *testing.T) {
 		want       string
 	}{
 		{"relative path", "etc/motd", nil, "not an absolute path"},
-		{"unknown argument", filepath.Join(dir, "x"), map[string]any{"sourec": "salt://x"}, `unexpected argument "sourec"`},
 		{"bad mode", filepath.Join(dir, "x"), map[string]any{"mode": "0999"}, "invalid mode"},
 		{"mode too big", filepath.Join(dir, "x"), map[string]any{"mode": 77777}, "invalid mode"},
 		{"bad bool", filepath.Join(dir, "x"), map[string]any{"makedirs": "perhaps"}, "want a boolean"},
@@ -391,8 +390,14 @@ func TestManagedBadInput(t *testing.T) {
 			}
 		})
 	}
+	// An argument the state does not know is a warning, as in Salt.
+	res := call(t, "file.managed", filepath.Join(dir, "w"), map[string]any{"contents": "x", "dirmode": "0755"}, false)
+	statetest.Expect(t, res, statetest.Changed)
+	if !strings.Contains(res.Comment, "'dirmode' is an invalid keyword argument") {
+		t.Fatalf("no warning about the unknown argument: %q", res.Comment)
+	}
 	// In test mode a missing user may come from an earlier state: None.
-	res := call(t, "file.managed", filepath.Join(dir, "x"), map[string]any{"user": "no-such-user-halite"}, true)
+	res = call(t, "file.managed", filepath.Join(dir, "x"), map[string]any{"user": "no-such-user-halite"}, true)
 	statetest.Expect(t, res, statetest.Pending)
 }
 

@@ -20,7 +20,7 @@ itself). An existing link is retargeted atomically.`
 
 func symlink(ctx context.Context, req *state.Request) state.Result {
 	name := req.Name
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	target := a.String("target", "")
 	force := a.Bool("force", false)
 	makedirs := a.Bool("makedirs", false)

@@ -42,7 +42,7 @@ type spec struct {
 }
 
 func parse(req *state.Request) (spec, error) {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	s := spec{name: req.Name}
 	if n, ok := a.OptInt("gid"); ok {
 		if n < 0 {
@@ -243,7 +243,7 @@ func present(ctx context.Context, req *state.Request) state.Result {
 }
 
 func absent(ctx context.Context, req *state.Request) state.Result {
-	if err := args.New(req.Args).Err(); err != nil {
+	if err := args.Lenient(req.Args, req.Warn).Err(); err != nil {
 		return fail("Invalid arguments: %v", err)
 	}
 	name := req.Name

@@ -138,7 +138,7 @@ func manager() (modpkg.Manager, error) {
 }
 
 func installed(ctx context.Context, req *state.Request) state.Result {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	targets := parseTargets(req, a, true)
 	refresh := a.Bool("refresh", false)
 	a.Ignore("skip_suggestions", "allow_updates", "normalize", "cache_valid_time")
@@ -217,7 +217,7 @@ func installed(ctx context.Context, req *state.Request) state.Result {
 }
 
 func removed(ctx context.Context, req *state.Request) state.Result {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	targets := parseTargets(req, a, false)
 	if err := a.Err(); err != nil {
 		return fail("Invalid arguments: %v", err)
@@ -269,7 +269,7 @@ func removed(ctx context.Context, req *state.Request) state.Result {
 }
 
 func latest(ctx context.Context, req *state.Request) state.Result {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	targets := parseTargets(req, a, false)
 	refresh := a.Bool("refresh", false)
 	a.Ignore("skip_suggestions", "cache_valid_time")

@@ -50,7 +50,7 @@ type spec struct {
 }
 
 func parse(req *state.Request) (spec, error) {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	s := spec{name: req.Name}
 	if a.Has("enabled") {
 		a.Fail("enabled", `unknown option "enabled"; perhaps "enable" was intended?`)

@@ -39,7 +39,7 @@ func testChanges() map[string]any {
 
 // commentArg reads the optional comment argument every test state takes.
 func commentArg(req *state.Request, def string) (string, error) {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	c := a.String("comment", def)
 	return c, a.Err()
 }
@@ -94,7 +94,7 @@ func failWithChanges(ctx context.Context, req *state.Request) state.Result {
 }
 
 func showNotification(ctx context.Context, req *state.Request) state.Result {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	text := a.String("text", "")
 	if err := a.Err(); err != nil {
 		return invalid(err)

@@ -30,7 +30,7 @@ func TestTestStates(t *testing.T) {
 		{"test.fail_with_changes", nil, true, statetest.WouldChange, "If we weren't testing, this would be failed with changes", true},
 		{"test.show_notification", map[string]any{"text": "Remember the keys"}, false, statetest.Unchanged, "Remember the keys", false},
 		{"test.show_notification", nil, false, statetest.Failed, "Missing required argument text.", false},
-		{"test.succeed_with_changes", map[string]any{"bogus": 1}, false, statetest.Failed, `Invalid arguments: unexpected argument "bogus"`, false},
+		{"test.succeed_with_changes", map[string]any{"bogus": 1}, false, statetest.Changed, "Success!\nWarnings: 'bogus' is an invalid keyword argument for this state; it was ignored", true},
 	} {
 		res := statetest.Call(t, tc.fun, "id", tc.args, tc.dry)
 		if got := statetest.Classify(res); got != tc.want || res.Comment != tc.comment {

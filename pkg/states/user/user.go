@@ -57,7 +57,7 @@ type spec struct {
 }
 
 func parse(req *state.Request) (spec, error) {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	s := spec{name: req.Name}
 	if n, ok := a.OptInt("uid"); ok {
 		s.uid = &n
@@ -424,7 +424,7 @@ func create(ctx context.Context, req *state.Request, s spec, wanted []string) st
 }
 
 func absent(ctx context.Context, req *state.Request) state.Result {
-	a := args.New(req.Args)
+	a := args.Lenient(req.Args, req.Warn)
 	purge := a.Bool("purge", false)
 	force := a.Bool("force", false)
 	if err := a.Err(); err != nil {

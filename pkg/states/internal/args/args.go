@@ -23,11 +23,21 @@ type Args struct {
 	m    map[string]any
 	seen map[string]bool
 	errs []error
+	warn func(string) // nil: unknown arguments are errors
 }
 
-// New wraps a state's argument map. m may be nil.
+// New wraps a state's argument map. m may be nil. Unknown arguments are
+// errors.
 func New(m map[string]any) *Args {
 	return &Args{m: m, seen: map[string]bool{}}
+}
+
+// Lenient wraps a state's arguments the way Salt's format_call treats
+// them: an argument the state does not know is a warning (passed to
+// warn), not an error, so trees written for newer or older Salt, with
+// arguments Halite does not have, still apply.
+func Lenient(m map[string]any, warn func(string)) *Args {
+	return &Args{m: m, seen: map[string]bool{}, warn: warn}
 }
 
 // Err returns the accumulated errors: bad values first, then unknown
@@ -43,6 +53,11 @@ func (a *Args) Err() error {
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
+		if a.warn != nil {
+			a.warn(fmt.Sprintf("'%s' is an invalid keyword argument for this state; it was ignored", k))
+			a.seen[k] = true // warned once
+			continue
+		}
 		errs = append(errs, fmt.Errorf("unexpected argument %q", k))
 	}
 	return errors.Join(errs...)

@@ -38,7 +38,10 @@ func CallEnv(t testing.TB, name, stateName string, args map[string]any, dry bool
 	if args == nil {
 		args = map[string]any{}
 	}
-	return def.Func(ctx, &state.Request{ID: stateName, Name: stateName, Args: args, Test: dry, Env: env, Render: r})
+	req := &state.Request{ID: stateName, Name: stateName, Args: args, Test: dry, Env: env, Render: r}
+	res := def.Func(ctx, req)
+	res.Comment = state.WithWarnings(res.Comment, req.Warnings) // as the runner does
+	return res
 }
 
 // DryRun calls the state function name in test mode as a state of a dry
