@@ -238,7 +238,11 @@ func (f *Forwarder) deliver(ctx context.Context, cursor *int64) (progressed bool
 		f.log.Error("returner rejected records; skipping them", "sink", name, "count", rej.N, "first", rej.First)
 	}
 	next := fed[len(fed)-1].Seq
-	if err := f.src.SetCursor(ctx, name, next); err != nil {
+	// Delivered: record it even if the master is stopping meanwhile, or
+	// the batch goes again after the restart.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := f.src.SetCursor(sctx, name, next); err != nil {
 		// Delivered but not recorded: a restart sends them again.
 		f.log.Error("save returner cursor", "sink", name, "error", err)
 	}

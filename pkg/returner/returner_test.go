@@ -92,7 +92,15 @@ func TestForwarderResumes(t *testing.T) {
 		}
 	}
 	run(func(f *Forwarder) {
-		time.Sleep(50 * time.Millisecond) // let it place its cursor
+		// Let it place its cursor first.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if _, ok, _ := s.Cursor(context.Background(), "jsonl:"+path); ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the forwarder placed no cursor")
+			}
+		}
 		addReturns(t, s, "20261202000000000002", 3)
 		f.Nudge()
 		waitLines(3)

@@ -187,7 +187,9 @@ func TestFormulaCorpus(t *testing.T) {
 		// keys, which Salt refuses too) is reported once; the SLS are
 		// then rendered with an empty pillar, so they are measured still.
 		if ok, msg := call(cfg, "pillar.items"); !ok {
+			mu.Lock()
 			outcomes = append(outcomes, outcome{formula: f.name, sls: "pillar.example", fun: "pillar", cause: "pillar.example: " + cause(msg)})
+			mu.Unlock()
 			os.WriteFile(filepath.Join(filepath.Dir(cfg), "pillar", "example.sls"), []byte("{}\n"), 0o644)
 		}
 		jobs := [][]string{}
