@@ -87,6 +87,26 @@ type Def struct {
 	// one watches reported changes (service.running restarts, cmd.wait
 	// runs). It gets the same Request.
 	ModWatch Func
+	// Own lists the global state arguments the function handles itself
+	// (cmd.run: onlyif, unless, creates; file.managed: check_cmd); the
+	// others apply around it (see RegisterGlobalArgs).
+	Own []string
+}
+
+// GlobalArgs implements Salt's state arguments that every state takes
+// (onlyif, unless, creates, check_cmd, retry): Wrap runs a state function
+// with them, taking them out of req.Args first. The state modules register
+// it (RegisterGlobalArgs); without one, those arguments reach the state.
+type GlobalArgs func(ctx context.Context, req *Request, fn Func, own []string) Result
+
+var globalArgs GlobalArgs
+
+// RegisterGlobalArgs installs the wrapper for the global state arguments
+// (once, from the package that implements them).
+func RegisterGlobalArgs(g GlobalArgs) {
+	stateRegistry.Lock()
+	defer stateRegistry.Unlock()
+	globalArgs = g
 }
 
 var stateRegistry = struct {

@@ -436,7 +436,7 @@ func (r *runner) call(ctx context.Context, i int, test, watch bool) *StateReturn
 	}
 	req := &Request{ID: c.ID, Name: c.Name, Args: args, Test: test, SLS: c.SLS, Env: r.opts.Env, Render: r.opts.Render, Pending: r.pending}
 	start := time.Now()
-	res := r.safeCall(ctx, fn, req, c)
+	res := r.safeCall(ctx, fn, req, c, def.Own)
 	elapsed := time.Since(start)
 	changes := res.Changes
 	if changes == nil {
@@ -457,7 +457,14 @@ func (r *runner) call(ctx context.Context, i int, test, watch bool) *StateReturn
 	}
 }
 
-func (r *runner) safeCall(ctx context.Context, fn Func, req *Request, c *Chunk) (res Result) {
+func (r *runner) safeCall(ctx context.Context, fn Func, req *Request, c *Chunk, own []string) (res Result) {
+	stateRegistry.RLock()
+	g := globalArgs
+	stateRegistry.RUnlock()
+	if g != nil {
+		inner := fn
+		fn = func(ctx context.Context, req *Request) Result { return g(ctx, req, inner, own) }
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			stack := string(debug.Stack())

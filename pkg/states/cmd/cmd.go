@@ -41,14 +41,14 @@ import (
 )
 
 func init() {
-	state.Register(state.Def{Name: "cmd.run", Func: runState, ModWatch: runState, Doc: `Run a command (name) through the shell.
+	state.Register(state.Def{Name: "cmd.run", Func: runState, ModWatch: runState, Own: []string{"onlyif", "unless", "creates"}, Doc: `Run a command (name) through the shell.
 
 Arguments: onlyif, unless (command or list of commands), creates (path or
 list), cwd, env (mapping or list of mappings), runas, shell (default
 /bin/sh), umask, timeout (seconds), stateful, success_retcodes,
 hide_output. Changes are {pid, retcode, stdout, stderr}; a non-zero exit
 fails the state. Watching another state reruns the command when it changed.`})
-	state.Register(state.Def{Name: "cmd.wait", Func: wait, ModWatch: runState, Doc: `Run a command only when a watched state changed; on its
+	state.Register(state.Def{Name: "cmd.wait", Func: wait, ModWatch: runState, Own: []string{"onlyif", "unless", "creates"}, Doc: `Run a command only when a watched state changed; on its
 own it does nothing. Takes the arguments of cmd.run. Prefer cmd.run with
 onchanges.`})
 }

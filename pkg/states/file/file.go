@@ -22,7 +22,7 @@ package file
 import "github.com/halite/halite/pkg/state"
 
 func init() {
-	state.Register(state.Def{Name: "file.managed", Func: managed, Doc: managedDoc})
+	state.Register(state.Def{Name: "file.managed", Func: managed, Own: []string{"check_cmd"}, Doc: managedDoc})
 	state.Register(state.Def{Name: "file.directory", Func: directory, Doc: directoryDoc})
 	state.Register(state.Def{Name: "file.absent", Func: absent, Doc: absentDoc})
 	state.Register(state.Def{Name: "file.symlink", Func: symlink, Doc: symlinkDoc})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/states/internal/args"
+	"github.com/halite/halite/pkg/states/internal/run"
 )
 
 const managedDoc = `Manage a file's content, owner and mode.
@@ -54,7 +55,8 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 	contentsRaw, hasContents := a.Raw("contents")
 	contentsPillar, hasCP := a.OptString("contents_pillar")
 	contentsGrains, hasCG := a.OptString("contents_grains")
-	a.Ignore("skip_verify", "attrs", "check_cmd", "tmp_ext", "encoding")
+	a.Ignore("skip_verify", "attrs", "tmp_ext", "encoding")
+	checkCmd := a.String("check_cmd", "")
 
 	var mode, dirMode fs.FileMode
 	if hasMode {
@@ -219,6 +221,11 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 		return res
 	}
 
+	if _, contentChanged := changes["diff"]; (contentChanged || !exists) && checkCmd != "" && want != nil {
+		if msg, ok := checkContent(ctx, checkCmd, want); !ok {
+			return fail("The check_cmd execution failed: %s", msg)
+		}
+	}
 	if !exists {
 		content := want
 		if content == nil {
@@ -398,4 +405,31 @@ func render(ctx context.Context, req *state.Request, engine, name, source string
 		tplName = name
 	}
 	return req.Render.Render(ctx, tplName, src, vars)
+}
+
+// checkContent is file.managed's check_cmd (Salt's): the new contents are
+// written to a temporary file, the command runs with its path appended,
+// and only a zero exit lets them replace the managed file (visudo -c -f,
+// nginx -t -c, ...).
+func checkContent(ctx context.Context, cmd string, content []byte) (string, bool) {
+	f, err := os.CreateTemp("", "halite-check-*")
+	if err != nil {
+		return err.Error(), false
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return err.Error(), false
+	}
+	if err := f.Close(); err != nil {
+		return err.Error(), false
+	}
+	r, err := run.Run(ctx, run.Cmd{Script: cmd + " " + f.Name(), Timeout: time.Minute})
+	if err != nil {
+		return err.Error(), false
+	}
+	if r.Retcode != 0 {
+		return strings.TrimSpace(r.Stdout + "\n" + r.Stderr), false
+	}
+	return "", true
 }
