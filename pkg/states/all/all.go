@@ -9,8 +9,10 @@ import (
 	_ "github.com/halite/halite/pkg/states/cron"
 	_ "github.com/halite/halite/pkg/states/file"
 	_ "github.com/halite/halite/pkg/states/group"
+	_ "github.com/halite/halite/pkg/states/module"
 	_ "github.com/halite/halite/pkg/states/pkg"
 	_ "github.com/halite/halite/pkg/states/service"
+	_ "github.com/halite/halite/pkg/states/system"
 	_ "github.com/halite/halite/pkg/states/test"
 	_ "github.com/halite/halite/pkg/states/user"
 )
