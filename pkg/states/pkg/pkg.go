@@ -35,6 +35,10 @@ installed at that version (upgraded or downgraded).`})
 	state.Register(state.Def{Name: "pkg.removed", Func: removed, Doc: `Ensure packages are not installed (their configuration files stay).
 
 Arguments: name or pkgs.`})
+	state.Register(state.Def{Name: "pkg.purged", Func: purged, Doc: `Ensure packages are not installed, their configuration files removed
+too (apt's purge; on rpm and apk systems the same as pkg.removed).
+
+Arguments: name or pkgs.`})
 	state.Register(state.Def{Name: "pkg.latest", Func: latest, Doc: `Ensure packages are installed at the newest version the
 repositories offer.
 
@@ -216,7 +220,11 @@ func installed(ctx context.Context, req *state.Request) state.Result {
 	return state.Result{Result: state.True(), Changes: changes, Comment: "The following packages were installed/updated: " + list}
 }
 
-func removed(ctx context.Context, req *state.Request) state.Result {
+func removed(ctx context.Context, req *state.Request) state.Result { return remove(ctx, req, false) }
+
+func purged(ctx context.Context, req *state.Request) state.Result { return remove(ctx, req, true) }
+
+func remove(ctx context.Context, req *state.Request, purge bool) state.Result {
 	a := args.Lenient(req.Args, req.Warn)
 	targets := parseTargets(req, a, false)
 	if err := a.Err(); err != nil {
@@ -246,7 +254,7 @@ func removed(ctx context.Context, req *state.Request) state.Result {
 		}
 		return state.Result{Changes: changes, Comment: "The following packages will be removed: " + strings.Join(present, ", ")}
 	}
-	ch, err := modpkg.Remove(ctx, m, present, false)
+	ch, err := modpkg.Remove(ctx, m, present, purge)
 	changes := ch.Map()
 	if err != nil {
 		return state.Result{Result: state.False(), Changes: changes,
