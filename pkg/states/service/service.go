@@ -22,7 +22,7 @@ import (
 
 	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/states/internal/args"
-	"github.com/halite/halite/pkg/states/internal/svc"
+	modsvc "github.com/halite/halite/pkg/modules/service"
 )
 
 func init() {
@@ -40,7 +40,7 @@ Arguments: enable (as for service.running), init_delay.`})
 
 // backend is the machine's service manager, chosen once when the package
 // loads (the init system does not change while we run).
-var backend = svc.Detect()
+var backend = modsvc.Detect()
 
 type spec struct {
 	name      string
@@ -107,7 +107,7 @@ func boot(ctx context.Context, req *state.Request, name string, enable *bool, de
 		return res
 	}
 	want := *enable
-	is, err := backend.Enabled(ctx, name)
+	is, err := backend.IsEnabled(ctx, name)
 	if err != nil {
 		res.Result = state.False()
 		res.Comment = join(res.Comment, err.Error())
@@ -136,7 +136,7 @@ func boot(ctx context.Context, req *state.Request, name string, enable *bool, de
 		err = backend.Disable(ctx, name)
 	}
 	if err == nil {
-		is, err = backend.Enabled(ctx, name)
+		is, err = backend.IsEnabled(ctx, name)
 		if err == nil && is != want {
 			err = fmt.Errorf("the service manager still reports it %s", map[bool]string{true: "enabled", false: "disabled"}[is])
 		}

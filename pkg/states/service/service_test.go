@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/halite/halite/pkg/states/internal/statetest"
-	"github.com/halite/halite/pkg/states/internal/svc"
+	modsvc "github.com/halite/halite/pkg/modules/service"
 	_ "github.com/halite/halite/pkg/states/service"
 )
 
@@ -18,11 +18,11 @@ const pidFile = "/run/nginx.pid"
 
 // nginx installs nginx (once) and returns the manager the states use. The
 // service is left as it was found.
-func nginx(t *testing.T) svc.Manager {
+func nginx(t *testing.T) modsvc.Manager {
 	t.Helper()
 	statetest.RequireRoot(t)
-	m := svc.Detect()
-	if _, ok := m.(svc.SysV); ok {
+	m := modsvc.Detect()
+	if _, ok := m.(*modsvc.SysV); ok {
 		if _, err := os.Stat("/etc/init.d/nginx"); err != nil {
 			statetest.AptInstall(t, "nginx-light")
 		}
@@ -31,7 +31,7 @@ func nginx(t *testing.T) svc.Manager {
 	}
 	ctx := context.Background()
 	wasUp, _ := m.Status(ctx, "nginx")
-	wasEnabled, _ := m.Enabled(ctx, "nginx")
+	wasEnabled, _ := m.IsEnabled(ctx, "nginx")
 	t.Cleanup(func() {
 		if up, _ := m.Status(ctx, "nginx"); up != wasUp {
 			if wasUp {
@@ -40,7 +40,7 @@ func nginx(t *testing.T) svc.Manager {
 				m.Stop(ctx, "nginx")
 			}
 		}
-		if en, _ := m.Enabled(ctx, "nginx"); en != wasEnabled {
+		if en, _ := m.IsEnabled(ctx, "nginx"); en != wasEnabled {
 			if wasEnabled {
 				m.Enable(ctx, "nginx")
 			} else {
@@ -70,7 +70,7 @@ func masterPID(t *testing.T) int {
 
 // running checks for the nginx master process itself (not through the
 // init script the states use).
-func running(t *testing.T, m svc.Manager) bool {
+func running(t *testing.T, m modsvc.Manager) bool {
 	t.Helper()
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
@@ -87,7 +87,7 @@ func running(t *testing.T, m svc.Manager) bool {
 func TestNginx(t *testing.T) {
 	m := nginx(t)
 	sysv := false
-	if _, ok := m.(svc.SysV); ok {
+	if _, ok := m.(*modsvc.SysV); ok {
 		sysv = true
 	}
 	checkBoot := func(want bool) {
