@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -22,9 +23,8 @@ const DefaultShell = "/bin/sh"
 // both streams, so each gets a quarter of it.
 const DefaultMaxOutput = 4 << 20
 
-// pipeGrace is how long Run keeps reading after the command exited while a
-// process it left behind (a daemon that did not close its stdout) still
-// holds the output pipe open.
+// pipeGrace bounds how long Wait copies stdin after the command exited
+// (output goes to files, so nothing else can hold Wait up).
 const pipeGrace = time.Second
 
 // Sentinel errors callers may branch on.
@@ -103,12 +103,23 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if limit <= 0 {
 		limit = DefaultMaxOutput
 	}
-	stdout := &capBuffer{limit: limit}
-	stderr := stdout
-	if !o.CombineOutput {
-		stderr = &capBuffer{limit: limit}
+	// Output goes to unlinked temporary files, not pipes: a command that
+	// starts a daemon (an init script) leaves the daemon holding its
+	// stdout, and a pipe would make Run wait for that daemon to exit. With
+	// a file, Run returns as soon as the command itself has.
+	outF, err := tempOutput()
+	if err != nil {
+		return Result{}, err
 	}
-	c.Stdout, c.Stderr = stdout, stderr
+	defer outF.Close()
+	errF := outF
+	if !o.CombineOutput {
+		if errF, err = tempOutput(); err != nil {
+			return Result{}, err
+		}
+		defer errF.Close()
+	}
+	c.Stdout, c.Stderr = outF, errF
 	// Kill the process group (the shell and everything it started), not
 	// just the shell, when the context ends.
 	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
@@ -119,6 +130,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	res := Result{Pid: c.Process.Pid}
 	waitErr := c.Wait()
+	stdout := readCapped(outF, limit)
+	stderr := stdout
+	if !o.CombineOutput {
+		stderr = readCapped(errF, limit)
+	}
 
 	timedOut := o.Timeout > 0 && errors.Is(runCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 	if timedOut || ctx.Err() != nil {
@@ -334,6 +350,28 @@ func describeCmd(argv []string) string {
 		s = s[:77] + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// tempOutput is an unlinked temporary file for a command's output.
+func tempOutput() (*os.File, error) {
+	f, err := os.CreateTemp("", "halite-cmd-*")
+	if err != nil {
+		return nil, fmt.Errorf("output file: %w", err)
+	}
+	_ = os.Remove(f.Name()) // nothing to clean up, whatever happens next
+	return f, nil
+}
+
+// readCapped reads back what a command wrote to f, keeping the first limit
+// bytes and counting the rest.
+func readCapped(f *os.File, limit int) *capBuffer {
+	b := &capBuffer{limit: limit}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		b.note("[halite: output could not be read back: " + err.Error() + "]")
+		return b
+	}
+	_, _ = io.Copy(b, f)
+	return b
 }
 
 // capBuffer keeps the first limit bytes written to it and counts the rest,
