@@ -20,9 +20,9 @@ import (
 	"strings"
 	"time"
 
+	modsvc "github.com/halite/halite/pkg/modules/service"
 	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/states/internal/args"
-	modsvc "github.com/halite/halite/pkg/modules/service"
 )
 
 func init() {

@@ -9,8 +9,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/halite/halite/pkg/states/internal/statetest"
 	modsvc "github.com/halite/halite/pkg/modules/service"
+	"github.com/halite/halite/pkg/states/internal/statetest"
 	_ "github.com/halite/halite/pkg/states/service"
 )
 
