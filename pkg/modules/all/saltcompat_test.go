@@ -86,3 +86,31 @@ func TestFormulaFunctions(t *testing.T) {
 		t.Errorf("group.info root = %v", g)
 	}
 }
+
+func TestFileServerListingsMasterless(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"top.sls", "nginx/init.sls", "nginx/files/nginx.conf", "nginx/config.sls", ".git/HEAD"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755)
+		os.WriteFile(filepath.Join(root, f), []byte("x"), 0o644)
+	}
+	env := &modules.Env{Logger: hclog.NewNullLogger(), Opts: map[string]any{"file_roots": map[string]any{"base": []any{root}}}}
+	run := func(fun string, kw map[string]any) any {
+		res := modules.Run(context.Background(), env, fun, nil, kw)
+		if !res.Success {
+			t.Fatalf("%s: %v", fun, res.Return)
+		}
+		return res.Return
+	}
+	if got := run("cp.list_states", nil); !reflect.DeepEqual(got, []any{"nginx", "nginx.config", "top"}) {
+		t.Errorf("cp.list_states = %v", got)
+	}
+	if got := run("cp.list_master", map[string]any{"prefix": "nginx/files"}); !reflect.DeepEqual(got, []any{"nginx/files/nginx.conf"}) {
+		t.Errorf("cp.list_master = %v", got)
+	}
+	if got := run("cp.list_master_dirs", nil); !reflect.DeepEqual(got, []any{"nginx", "nginx/files"}) {
+		t.Errorf("cp.list_master_dirs = %v", got)
+	}
+	if got := run("status.time", map[string]any{"format": "%Y-%m-%d %%"}); len(got.(string)) != 12 {
+		t.Errorf("status.time = %v", got)
+	}
+}
