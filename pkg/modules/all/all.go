@@ -24,6 +24,7 @@ import (
 	_ "github.com/halite/halite/pkg/modules/slsutil"      // slsutil.*
 	_ "github.com/halite/halite/pkg/modules/status"       // status.*
 	_ "github.com/halite/halite/pkg/modules/sys"          // sys.*
+	_ "github.com/halite/halite/pkg/modules/system"       // timezone.get_zone, locale.get_locale, sysctl.get
 	_ "github.com/halite/halite/pkg/modules/test"         // test.*
 	_ "github.com/halite/halite/pkg/modules/user"         // user.info, user.list_users, group.info
 )

@@ -114,3 +114,42 @@ func TestFileServerListingsMasterless(t *testing.T) {
 		t.Errorf("status.time = %v", got)
 	}
 }
+
+func TestMoreFormulaFunctions(t *testing.T) {
+	env := &modules.Env{Logger: hclog.NewNullLogger(), Grains: func() map[string]any { return map[string]any{"fqdn": "web1.example.com"} }}
+	run := func(fun string, args ...any) any {
+		t.Helper()
+		res := modules.Run(context.Background(), env, fun, args, nil)
+		if !res.Success {
+			t.Fatalf("%s %v: %v", fun, args, res.Return)
+		}
+		return res.Return
+	}
+	for _, tt := range []struct {
+		fun  string
+		args []any
+		want any
+	}{
+		{"file.user_to_uid", []any{"root"}, 0},
+		{"file.group_to_gid", []any{"root"}, 0},
+		{"file.uid_to_user", []any{0}, "root"},
+		{"file.gid_to_group", []any{0}, "root"},
+		{"file.user_to_uid", []any{"no-such-user-halite"}, ""},
+		{"network.get_fqdn", nil, "web1.example.com"},
+		{"network.interface_ip", []any{"lo"}, "127.0.0.1"},
+		{"network.interface_ip", []any{"no-such-if"}, ""},
+	} {
+		if got := run(tt.fun, tt.args...); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s %v = %#v, want %#v", tt.fun, tt.args, got, tt.want)
+		}
+	}
+	if g := run("user.list_groups", "root").([]any); len(g) == 0 || g[0] != "root" {
+		t.Errorf("user.list_groups root = %v", g)
+	}
+	if z := run("timezone.get_zone").(string); z == "" {
+		t.Error("timezone.get_zone is empty")
+	}
+	if v := run("sysctl.get", "kernel.ostype"); v != "Linux" {
+		t.Errorf("sysctl.get kernel.ostype = %v", v)
+	}
+}

@@ -5,6 +5,7 @@ package user
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"sort"
 	"strconv"
@@ -23,6 +24,11 @@ CLI Example:
     halite-master run '*' user.info root
 `, info)
 	modules.Register("user.list_users", "Return the names of every user, sorted.\n\nCLI Example:\n\n    halite-master run '*' user.list_users\n", listUsers)
+	modules.Register("user.list_groups", "Return the names of the groups the user NAME belongs to (primary group included), sorted.\n\nCLI Example:\n\n    halite-master run '*' user.list_groups root\n", listGroups)
+	modules.Register("file.user_to_uid", "Return the uid of the user NAME (\"\" when there is none).\n\nCLI Example:\n\n    halite-master run '*' file.user_to_uid root\n", idOf(false))
+	modules.Register("file.group_to_gid", "Return the gid of the group NAME (\"\" when there is none).\n\nCLI Example:\n\n    halite-master run '*' file.group_to_gid adm\n", idOf(true))
+	modules.Register("file.uid_to_user", "Return the name of the user with uid UID (the uid itself when there is none).\n\nCLI Example:\n\n    halite-master run '*' file.uid_to_user 0\n", nameOf(false))
+	modules.Register("file.gid_to_group", "Return the name of the group with gid GID (the gid itself when there is none).\n\nCLI Example:\n\n    halite-master run '*' file.gid_to_group 0\n", nameOf(true))
 	modules.Register("group.info", `Return a group: name, gid, members. An empty mapping when there is no
 such group.
 
@@ -154,4 +160,78 @@ func groupInfo(_ context.Context, c *modules.Call) (any, error) {
 		return map[string]any{"name": name, "passwd": g[1], "gid": gid, "members": members}, nil
 	}
 	return map[string]any{}, nil
+}
+
+func listGroups(ctx context.Context, c *modules.Call) (any, error) {
+	v, err := info(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	groups, _ := m["groups"].([]any)
+	if groups == nil {
+		groups = []any{}
+	}
+	return groups, nil
+}
+
+// idOf looks a name up in an account file and returns its numeric id.
+func idOf(group bool) modules.Func {
+	return func(_ context.Context, c *modules.Call) (any, error) {
+		if err := c.Expect(1, "name"); err != nil {
+			return nil, err
+		}
+		v, _, err := c.Value(0, "name")
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprint(v)
+		if _, err := strconv.Atoi(name); err == nil {
+			n, _ := strconv.Atoi(name)
+			return n, nil // already an id, as Salt accepts
+		}
+		recs, err := accounts(group)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			if r[0] == name {
+				n, _ := strconv.Atoi(r[2])
+				return n, nil
+			}
+		}
+		return "", nil
+	}
+}
+
+// nameOf looks a numeric id up in an account file and returns its name.
+func nameOf(group bool) modules.Func {
+	return func(_ context.Context, c *modules.Call) (any, error) {
+		if err := c.Expect(1, "id"); err != nil {
+			return nil, err
+		}
+		v, _, err := c.Value(0, "id")
+		if err != nil {
+			return nil, err
+		}
+		id := fmt.Sprint(v)
+		recs, err := accounts(group)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			if r[2] == id {
+				return r[0], nil
+			}
+		}
+		return v, nil
+	}
+}
+
+// accounts reads /etc/group (group) or /etc/passwd.
+func accounts(group bool) ([][]string, error) {
+	if group {
+		return records(groupFile, 4)
+	}
+	return records(passwdFile, 7)
 }
