@@ -13,8 +13,8 @@ package beacons
 import (
 	"context"
 	"fmt"
+	"github.com/halite/halite/pkg/value"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -139,19 +139,10 @@ func options(v any) (map[string]any, error) {
 	return nil, fmt.Errorf("want a mapping or a list of mappings, got %T", v)
 }
 
+// number reads a threshold: a number, or a string such as "90%".
 func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case float64:
-		return x, true
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(x), "%"), 64)
-		return f, err == nil
+	if s, ok := v.(string); ok {
+		v = strings.TrimSuffix(strings.TrimSpace(s), "%")
 	}
-	return 0, false
+	return value.Number(v)
 }

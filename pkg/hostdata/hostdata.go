@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/halite/halite/pkg/value"
 )
 
 // Limits bound the halite_minion_value series.
@@ -186,31 +188,19 @@ func flatten(prefix string, v any, out map[string]float64) (over int) {
 	return 0
 }
 
-// number is v as a float when it is a number, a numeric string or a bool.
+// number is v as a float when it is a number, a numeric string (disk
+// usage's "42%" included) or a bool.
 func number(v any) (float64, bool) {
 	switch x := v.(type) {
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
 	case bool:
 		if x {
 			return 1, true
 		}
 		return 0, true
 	case string:
-		s := strings.TrimSpace(x)
-		s = strings.TrimSuffix(s, "%") // disk.usage's "capacity": "42%"
-		f, err := strconv.ParseFloat(s, 64)
-		return f, err == nil
+		return value.Number(strings.TrimSuffix(strings.TrimSpace(x), "%"))
 	}
-	return 0, false
+	return value.Float(v)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

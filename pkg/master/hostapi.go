@@ -11,6 +11,7 @@ import (
 
 	"github.com/halite/halite/pkg/hostdata"
 	"github.com/halite/halite/pkg/jobstore"
+	binval "github.com/halite/halite/pkg/value"
 	"github.com/halite/halite/pkg/wire"
 )
 
@@ -41,7 +42,7 @@ func (m *Master) restoreExecs(ctx context.Context) error {
 			continue
 		}
 		src := &wire.Source{Kind: wire.SourceExec, Name: name}
-		if f, ok := asFloat(v["expect_every"]); ok && f > 0 {
+		if f, ok := binval.Float(v["expect_every"]); ok && f > 0 {
 			src.ExpectEvery = int64(f * float64(time.Second))
 		}
 		m.hostdata.PutExec(r.ID, execRun(src, r), r.Received)

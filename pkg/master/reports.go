@@ -100,7 +100,7 @@ func (m *Master) applyBeacon(id, beacon string, v any) {
 			row, _ := c.(map[string]any)
 			service, _ := row["service"].(string)
 			result, _ := row["result"].(string)
-			n, ok := asFloat(row["count"])
+			n, ok := binval.Float(row["count"])
 			if service == "" || (result != "failed" && result != "ok") || !ok {
 				continue
 			}
@@ -110,20 +110,6 @@ func (m *Master) applyBeacon(id, beacon string, v any) {
 	if fire, _ := data["fire"].(bool); fire {
 		m.events.Publish("halite/beacon/"+id+"/"+beacon, map[string]any{"id": id, "beacon": beacon, "data": data})
 	}
-}
-
-func asFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case float64:
-		return x, true
-	}
-	return 0, false
 }
 
 // execRun reads an exec report's value (see the minion's exec command).
@@ -136,13 +122,13 @@ func execRun(src *wire.Source, ret *jobstore.Return) hostdata.ExecRun {
 	if run.Start.IsZero() {
 		run.Start = ret.Received
 	}
-	if n, ok := asFloat(v["output_bytes"]); ok {
+	if n, ok := binval.Float(v["output_bytes"]); ok {
 		run.OutputBytes = int64(n)
 	}
 	if sizes, ok := v["sizes"].(map[string]any); ok {
 		run.Sizes = map[string]int64{}
 		for p, n := range sizes {
-			if f, ok := asFloat(n); ok && len(run.Sizes) < 64 {
+			if f, ok := binval.Float(n); ok && len(run.Sizes) < 64 {
 				run.Sizes[truncate(p, 256)] = int64(f)
 			}
 		}

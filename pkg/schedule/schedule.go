@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
-	"strconv"
 	"time"
 
+	"github.com/halite/halite/pkg/value"
 	"github.com/halite/halite/pkg/wire"
 )
 
@@ -107,7 +107,7 @@ func parseEntry(name string, m map[string]any) (e Entry, skip bool, err error) {
 			}
 			e.Kwargs = kw
 		case "seconds", "minutes", "hours", "days":
-			n, ok := num(v)
+			n, ok := value.Number(v)
 			if !ok || n <= 0 {
 				return e, false, fmt.Errorf("%s: want a positive number", k)
 			}
@@ -116,14 +116,14 @@ func parseEntry(name string, m map[string]any) (e Entry, skip bool, err error) {
 		case "splay":
 			switch s := v.(type) {
 			case map[string]any:
-				lo, ok1 := num(s["start"])
-				hi, ok2 := num(s["end"])
+				lo, ok1 := value.Number(s["start"])
+				hi, ok2 := value.Number(s["end"])
 				if !ok1 || !ok2 || lo < 0 || hi < lo {
 					return e, false, fmt.Errorf("splay: want {start: N, end: M} with 0 <= N <= M")
 				}
 				e.SplayMin, e.SplayMax = secs(lo), secs(hi)
 			default:
-				n, ok := num(v)
+				n, ok := value.Number(v)
 				if !ok || n < 0 {
 					return e, false, fmt.Errorf("splay: want seconds")
 				}
@@ -157,23 +157,6 @@ func parseEntry(name string, m map[string]any) (e Entry, skip bool, err error) {
 		return e, false, fmt.Errorf("interval %s is below the minimum %s", e.Every, MinEvery)
 	}
 	return e, skip, nil
-}
-
-func num(v any) (float64, bool) {
-	switch x := v.(type) {
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case float64:
-		return x, true
-	case string:
-		f, err := strconv.ParseFloat(x, 64)
-		return f, err == nil
-	}
-	return 0, false
 }
 
 func secs(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }

@@ -154,6 +154,16 @@ func Float(v any) (float64, bool) {
 	return 0, false
 }
 
+// Number coerces v to a float the way configuration values are written: a
+// number of any Go type, or a string holding one ("0.5", " 42 ").
+func Number(v any) (float64, bool) {
+	if s, ok := v.(string); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		return f, err == nil
+	}
+	return Float(v)
+}
+
 // Numbers turns json.Number (from a decoder with UseNumber) into int64,
 // or float64 when it is not an integer, throughout v; other values are
 // kept. Maps and lists are copied, not changed in place.
