@@ -51,7 +51,17 @@ type Table struct {
 	logins map[loginKey]float64
 
 	dropped prometheus.Counter
+	// refused counts named runs and login series not kept because their
+	// bound was reached (a minion reporting endless names).
+	refused *prometheus.CounterVec
 }
+
+// Bounds on what minions can make the master remember: each new exec name
+// or login (service, result) pair is a series.
+const (
+	maxExecs       = 10000
+	maxLoginSeries = 10000
+)
 
 type valueKey struct{ minion, fun string }
 type execKey struct{ minion, name string }
@@ -71,6 +81,10 @@ func New(l Limits) *Table {
 			Name: "halite_minion_values_dropped_total",
 			Help: "Numeric leaves of scheduled returns not exported as halite_minion_value: beyond metrics_minion_values.max_series or the per-return bound.",
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "halite_hostdata_refused_total",
+			Help: "Reports not kept because a bound was reached, by kind: exec (10,000 named runs), login (10,000 login series).",
+		}, []string{"kind"}),
 	}
 }
 
@@ -246,6 +260,10 @@ func (t *Table) PutExec(minion string, r ExecRun, now time.Time) {
 	defer t.mu.Unlock()
 	k := execKey{minion, r.Name}
 	st := t.execs[k]
+	if st == nil && len(t.execs) >= maxExecs {
+		t.refused.WithLabelValues("exec").Inc()
+		return
+	}
 	if st == nil {
 		st = &ExecStatus{Minion: minion}
 		t.execs[k] = st
@@ -329,7 +347,12 @@ func (t *Table) AddLogins(minion, service, result string, n float64) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.logins[loginKey{minion, service, result}] += n
+	k := loginKey{minion, service, result}
+	if _, ok := t.logins[k]; !ok && len(t.logins) >= maxLoginSeries {
+		t.refused.WithLabelValues("login").Inc()
+		return
+	}
+	t.logins[k] += n
 }
 
 var (
@@ -350,11 +373,13 @@ func (t *Table) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	t.dropped.Describe(ch)
+	t.refused.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
 func (t *Table) Collect(ch chan<- prometheus.Metric) {
 	t.dropped.Collect(ch)
+	t.refused.Collect(ch)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for k, leaves := range t.values {

@@ -1,6 +1,7 @@
 package hostdata
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,27 @@ func TestExecDeadman(t *testing.T) {
 halite_exec_last_exit_code{minion="db1",name="backup"} 2
 `), "halite_exec_last_exit_code"); err != nil {
 		t.Error(err)
+	}
+}
+
+// A minion reporting endless exec names or login services cannot make the
+// master remember them all.
+func TestBoundedNames(t *testing.T) {
+	tb := New(Limits{})
+	now := time.Now()
+	for i := range maxExecs + 5 {
+		tb.PutExec("m", ExecRun{Name: "run" + strconv.Itoa(i), Start: now}, now)
+	}
+	for i := range maxLoginSeries + 5 {
+		tb.AddLogins("m", "svc"+strconv.Itoa(i), "failed", 1)
+	}
+	if n := len(tb.Execs()); n != maxExecs {
+		t.Errorf("%d exec runs kept", n)
+	}
+	if v := testutil.ToFloat64(tb.refused.WithLabelValues("exec")); v != 5 {
+		t.Errorf("refused exec = %v", v)
+	}
+	if v := testutil.ToFloat64(tb.refused.WithLabelValues("login")); v != 5 {
+		t.Errorf("refused login = %v", v)
 	}
 }
