@@ -20,6 +20,7 @@ import (
 	"github.com/halite/halite/pkg/output"
 	"github.com/halite/halite/pkg/pillar"
 	"github.com/halite/halite/pkg/state"
+	_ "github.com/halite/halite/pkg/states/all"
 	"github.com/halite/halite/pkg/version"
 )
 

@@ -96,6 +96,12 @@ func (f *fileClient) read(ctx context.Context, saltenv, rel string) ([]byte, err
 	return os.ReadFile(p)
 }
 
+// remoteStates serves state runs from the master's file server.
+type remoteStates struct {
+	remoteSource
+	remoteLoader
+}
+
 // remoteLoader loads templates (imports, includes) from the master.
 type remoteLoader struct {
 	files *fileClient

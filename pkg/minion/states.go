@@ -9,17 +9,16 @@ import (
 	"strings"
 
 	"github.com/halite/halite/pkg/modules"
-	_ "github.com/halite/halite/pkg/modules/all" // every execution module
 	"github.com/halite/halite/pkg/state"
-	_ "github.com/halite/halite/pkg/states/all" // every state module
 	"github.com/halite/halite/pkg/targeting"
 	"github.com/halite/halite/pkg/template"
 )
 
 // The state.* execution functions build a Compiler per run from the
-// environment they run in: with a master (Env.Files set) SLS files and
-// templates come from its file server; masterless (`call --local`) from
-// the minion's own file_roots.
+// environment they run in: with a master (Env.StateFiles set) SLS files
+// and templates come from its file server; masterless (`call --local`)
+// from the minion's own file_roots. Which execution and state modules
+// exist is the binary's choice (cmd/minion imports the module sets).
 func init() { state.RegisterFunctions(newStateCompiler) }
 
 func newStateCompiler(env *modules.Env) (*state.Compiler, error) {
@@ -34,8 +33,8 @@ func newStateCompiler(env *modules.Env) (*state.Compiler, error) {
 		src    state.Source
 		loader template.Loader
 	)
-	if fc, ok := env.Files.(*fileClient); ok && fc != nil {
-		src, loader = remoteSource{fc}, remoteLoader{fc}
+	if sf := env.StateFiles; sf != nil {
+		src, loader = sf, sf
 	} else {
 		roots := localRoots(env.Opts, "file_roots")
 		if len(roots) == 0 {

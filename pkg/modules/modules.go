@@ -50,6 +50,10 @@ type Env struct {
 	// Files fetches files from the master's file server; nil when masterless
 	// without file_roots.
 	Files FileClient
+	// StateFiles is where state runs read SLS files, top files and
+	// templates: the master's file server; nil runs from the minion's own
+	// file_roots (masterless).
+	StateFiles StateFiles
 }
 
 // FileClient resolves salt:// and halite:// URLs to local cached paths.
@@ -59,6 +63,14 @@ type FileClient interface {
 	CacheFile(ctx context.Context, url, saltenv string) (string, error)
 	// ListFiles lists the paths (relative, slash separated) under prefix.
 	ListFiles(ctx context.Context, prefix, saltenv string) ([]string, error)
+}
+
+// StateFiles serves a state run's SLS files (state.Source) and templates
+// (template.Loader).
+type StateFiles interface {
+	ReadSLS(ctx context.Context, saltenv, sls string) (src []byte, file string, err error)
+	Top(ctx context.Context, saltenv string) ([]byte, error)
+	Load(ctx context.Context, name string) (src []byte, resolvedName string, err error)
 }
 
 // Call is one invocation of a Func.

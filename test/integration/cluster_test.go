@@ -22,6 +22,7 @@ import (
 	"github.com/halite/halite/pkg/master"
 	"github.com/halite/halite/pkg/minion"
 	_ "github.com/halite/halite/pkg/modules/all"
+	_ "github.com/halite/halite/pkg/states/all"
 )
 
 // logBuffer collects a daemon's log so tests can assert that refusals are
