@@ -12,6 +12,7 @@ import (
 	_ "github.com/halite/halite/pkg/states/module"
 	_ "github.com/halite/halite/pkg/states/pkg"
 	_ "github.com/halite/halite/pkg/states/service"
+	_ "github.com/halite/halite/pkg/states/ssh"
 	_ "github.com/halite/halite/pkg/states/system"
 	_ "github.com/halite/halite/pkg/states/test"
 	_ "github.com/halite/halite/pkg/states/user"
