@@ -127,8 +127,16 @@ func (m *Master) watchFleet(ctx context.Context) {
 // watchEvery is the resolution of the down and deadman clocks.
 const watchEvery = time.Second
 
+// minSilence is the least silence that closes a session, whatever the
+// minion's heartbeat: under a herd of reconnections a busy master must
+// not close sessions whose heartbeats merely wait in its queue (each
+// close would bring another reconnection). A host that dies closes its
+// TCP connection, or is found by this within the floor.
+const minSilence = 30 * time.Second
+
 // closeSilent closes the sessions that sent nothing for three heartbeat
-// intervals: the host is gone without closing its connection.
+// intervals (at least minSilence): the host is gone without closing its
+// connection.
 func (m *Master) closeSilent(now time.Time) {
 	m.mu.RLock()
 	var silent []*session
@@ -137,7 +145,7 @@ func (m *Master) closeSilent(now time.Time) {
 		if hb <= 0 {
 			hb = defaultHeartbeat
 		}
-		if now.Sub(time.Unix(0, s.lastSeen.Load())) > 3*hb {
+		if now.Sub(time.Unix(0, s.lastSeen.Load())) > max(3*hb, minSilence) {
 			silent = append(silent, s)
 		}
 	}

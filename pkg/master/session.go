@@ -142,6 +142,9 @@ func (m *Master) servePeer(ctx context.Context, c *transport.Conn) {
 		case sess == nil:
 			refuse("unauthenticated peer asked for something other than auth", "kind", truncate(kind, 32))
 		case kind == wire.KindSealed:
+			// Alive as of now, however long the workers take to get to
+			// the message (a herd of reconnecting minions queues them).
+			sess.lastSeen.Store(time.Now().UnixNano())
 			if err := m.onWorker(func() error { return m.handleSealed(ctx, sess, body) }); err != nil {
 				refuse("message from minion refused", "id", sess.id, "error", err)
 			}
