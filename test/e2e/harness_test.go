@@ -216,7 +216,14 @@ func (e *env) acceptAll(want int) {
 // waitConnected waits until n minions are connected.
 func (e *env) waitConnected(n int) {
 	e.t.Helper()
-	waitFor(e.t, 30*time.Second, fmt.Sprintf("%d minions connected", n), func() bool {
+	e.waitConnectedWithin(n, 30*time.Second)
+}
+
+// waitConnectedWithin is waitConnected with its own bound (a herd of
+// thousands on a CI machine busy with other test packages).
+func (e *env) waitConnectedWithin(n int, d time.Duration) {
+	e.t.Helper()
+	waitFor(e.t, d, fmt.Sprintf("%d minions connected", n), func() bool {
 		ms, err := e.client().Minions(context.Background())
 		if err != nil {
 			return false
