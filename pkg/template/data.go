@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/halite/halite/pkg/value"
 	"io"
 	"math"
 	"regexp"
@@ -453,7 +454,7 @@ func writeJSON(b *strings.Builder, v any, sortKeys, hasIndent bool, ind string, 
 		case math.IsInf(x, -1):
 			b.WriteString("-Infinity")
 		default:
-			b.WriteString(formatFloat(x))
+			b.WriteString(value.FormatFloat(x))
 		}
 	case string:
 		writeJSONString(b, x)
@@ -712,7 +713,7 @@ func yamlScalarRepr(v any) string {
 		case math.IsInf(x, -1):
 			return "-.inf"
 		}
-		s := strings.ToLower(formatFloat(x))
+		s := strings.ToLower(value.FormatFloat(x))
 		if !strings.Contains(s, ".") && strings.Contains(s, "e") {
 			s = strings.Replace(s, "e", ".0e", 1)
 		}

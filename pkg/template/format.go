@@ -3,6 +3,7 @@ package template
 import (
 	"errors"
 	"fmt"
+	"github.com/halite/halite/pkg/value"
 	"math"
 	"strconv"
 	"strings"
@@ -475,7 +476,7 @@ func formatSpec(v any, spec string) (string, error) {
 			if prec >= 0 {
 				body = fmt.Sprintf("%."+strconv.Itoa(max(prec, 1))+"g", f)
 			} else {
-				body = formatFloat(f)
+				body = value.FormatFloat(f)
 			}
 		default:
 			return "", fmt.Errorf("unknown format code '%c' for float", s.typ)

@@ -2,6 +2,7 @@ package template
 
 import (
 	"fmt"
+	"github.com/halite/halite/pkg/value"
 	"math"
 	"reflect"
 	"sort"
@@ -439,9 +440,9 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	case int:
 		b.WriteString(strconv.Itoa(v))
 	case float64:
-		b.WriteString(formatFloat(v))
+		b.WriteString(value.FormatFloat(v))
 	case string:
-		writeStringRepr(b, v)
+		value.WriteQuoted(b, v)
 	case *pyList:
 		b.WriteByte('[')
 		for i, x := range v.items {
@@ -497,70 +498,6 @@ func writeDictRepr(b *strings.Builder, d *pyDict, depth int) {
 
 // formatFloat is Python's repr(float): shortest round-trip digits, with
 // ".0" on integral values and exponent form outside [1e-4, 1e16).
-func formatFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	abs := math.Abs(f)
-	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		// Go writes 1e+06 with at least two exponent digits, as Python does.
-		return s
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
-}
-
-func writeStringRepr(b *strings.Builder, s string) {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	b.WriteByte(q)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\ufffd`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteByte(q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(b, `\x%02x`, r)
-		case r < 0x80 || isPrintable(r):
-			b.WriteRune(r)
-		case r < 0x100:
-			fmt.Fprintf(b, `\x%02x`, r)
-		case r < 0x10000:
-			fmt.Fprintf(b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(q)
-}
-
-func isPrintable(r rune) bool {
-	return strconv.IsPrint(r) && r != 0xa0 && r != 0xad
-}
-
 // toFloat returns v as a float for arithmetic (bools are ints in Python).
 func toNumber(v any) (f float64, i int, isInt, ok bool) {
 	switch v := v.(type) {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Salt's loose value model. Values reach Halite from YAML (int, uint64,
@@ -215,7 +216,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 			b.WriteString("False")
 		}
 	case string:
-		writeStringRepr(b, x)
+		WriteQuoted(b, x)
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {
@@ -236,7 +237,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeStringRepr(b, k)
+			WriteQuoted(b, k)
 			b.WriteString(": ")
 			writeRepr(b, x[k], depth+1)
 		}
@@ -254,16 +255,44 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 	}
 }
 
-// writeStringRepr quotes s as Python does: single quotes unless s holds
-// one and no double quote.
-func writeStringRepr(b *strings.Builder, s string) {
+// FormatFloat writes a float as Python's repr does: 1.0, 0.5, 1e+16,
+// inf, nan.
+func FormatFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
+		s := strconv.FormatFloat(f, 'e', -1, 64)
+		// Go writes 1e+06 with at least two exponent digits, as Python does.
+		return s
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// WriteQuoted writes s quoted as Python's repr does: single quotes unless
+// s holds one and no double quote, escapes for what is not printable.
+func WriteQuoted(b *strings.Builder, s string) {
 	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
 		q = '"'
 	}
 	b.WriteByte(q)
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\ufffd`)
 		case r == '\\':
 			b.WriteString(`\\`)
 		case r == rune(q):
@@ -277,36 +306,20 @@ func writeStringRepr(b *strings.Builder, s string) {
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(b, `\x%02x`, r)
-		default:
+		case r < 0x80 || IsPrintable(r):
 			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(b, `\x%02x`, r)
+		case r < 0x10000:
+			fmt.Fprintf(b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(b, `\U%08x`, r)
 		}
 	}
 	b.WriteByte(q)
 }
 
-// FormatFloat writes a float as Python's repr does: 1.0, 0.5, 1e+20,
-// inf, nan.
-func FormatFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e16 {
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	s := strconv.FormatFloat(f, 'g', -1, 64)
-	if strings.Contains(s, "e") {
-		mant, exp, _ := strings.Cut(s, "e")
-		sign := exp[0]
-		digits := strings.TrimLeft(exp[1:], "0")
-		if len(digits) < 2 {
-			digits = fmt.Sprintf("%02s", digits)
-		}
-		return mant + "e" + string(sign) + digits
-	}
-	return s
+// IsPrintable is Python's str.isprintable for one rune.
+func IsPrintable(r rune) bool {
+	return strconv.IsPrint(r) && r != 0xa0 && r != 0xad
 }
