@@ -5,6 +5,7 @@
 package all
 
 import (
+	_ "github.com/halite/halite/pkg/states/alternatives"
 	_ "github.com/halite/halite/pkg/states/cmd"
 	_ "github.com/halite/halite/pkg/states/cron"
 	_ "github.com/halite/halite/pkg/states/file"
