@@ -92,7 +92,18 @@ func SpoolReport(cfg config.Minion, r *wire.Return) error {
 		os.Remove(tmp)
 		return err
 	}
-	return os.Rename(tmp, final)
+	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	// The rename is durable only once the directory is: exec's command
+	// has finished and nothing else will record that it ran.
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Deliver connects as this minion only to send what its spool holds, and

@@ -18,8 +18,6 @@ var (
 	ErrBadDeclaration = errors.New("malformed state declaration")
 	// ErrConflictingID: two SLS files declare the same ID.
 	ErrConflictingID = errors.New("conflicting ID")
-	// ErrUnknownFunction: no state function is registered under the name.
-	ErrUnknownFunction = errors.New("state function is not available")
 	// ErrRequisiteNotFound: a requisite, _in requisite, use or extend names
 	// a state that is not part of the run.
 	ErrRequisiteNotFound = errors.New("referenced state does not exist")

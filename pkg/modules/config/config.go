@@ -60,16 +60,9 @@ func get(_ context.Context, c *modules.Call) (any, error) {
 	if err := c.Expect(2, "key", "default", "delimiter", "merge", "omit_opts", "omit_grains", "omit_pillar", "omit_master"); err != nil {
 		return nil, err
 	}
-	key, err := c.String(0, "key")
+	key, def, err := keyAndDefault(c, "key")
 	if err != nil {
 		return nil, err
-	}
-	def, _, err := c.Value(1, "default")
-	if err != nil {
-		return nil, err
-	}
-	if def == nil {
-		def = ""
 	}
 	delim, err := c.OptString(-1, "delimiter", ":")
 	if err != nil {
@@ -120,16 +113,9 @@ func option(_ context.Context, c *modules.Call) (any, error) {
 	if err := c.Expect(2, "value", "default", "omit_opts", "omit_master", "omit_pillar"); err != nil {
 		return nil, err
 	}
-	key, err := c.String(0, "value")
+	key, def, err := keyAndDefault(c, "value")
 	if err != nil {
 		return nil, err
-	}
-	def, _, err := c.Value(1, "default")
-	if err != nil {
-		return nil, err
-	}
-	if def == nil {
-		def = ""
 	}
 	if c.Env == nil {
 		return def, nil
@@ -148,4 +134,21 @@ func option(_ context.Context, c *modules.Call) (any, error) {
 		}
 	}
 	return def, nil
+}
+
+// keyAndDefault reads the key (first argument, called name) and the
+// default ("" when not given) both functions take.
+func keyAndDefault(c *modules.Call, name string) (string, any, error) {
+	key, err := c.String(0, name)
+	if err != nil {
+		return "", nil, err
+	}
+	def, _, err := c.Value(1, "default")
+	if err != nil {
+		return "", nil, err
+	}
+	if def == nil {
+		def = ""
+	}
+	return key, def, nil
 }
