@@ -32,6 +32,7 @@ func (m *Master) AcceptKeys(ctx context.Context, id string, all bool) ([]keys.En
 		m.mu.Lock()
 		m.accepted[e.ID] = struct{}{}
 		p := m.pending[e.ID]
+		delete(m.pending, e.ID) // claimed: see handleAuth
 		m.mu.Unlock()
 		m.events.Publish("halite/key/"+e.ID+"/accept", map[string]any{"id": e.ID, "fingerprint": e.Fingerprint})
 		m.log.Info("minion key accepted", "id", e.ID, "fingerprint", e.Fingerprint)
@@ -41,13 +42,28 @@ func (m *Master) AcceptKeys(ctx context.Context, id string, all bool) ([]keys.En
 		p.mu.Lock()
 		req := p.authReq
 		p.mu.Unlock()
-		if req != nil && req.Public.Equal(e.Public) {
-			if err := m.startSession(p, req); err != nil {
-				m.log.Warn("could not start session for newly accepted minion; it will retry", "id", e.ID, "error", err)
-			}
+		if req == nil || !req.Public.Equal(e.Public) {
+			_ = p.conn.Close() // it reconnects and is checked afresh
+			continue
+		}
+		if err := m.startSession(p, req); err != nil {
+			m.log.Warn("could not start session for newly accepted minion; it will retry", "id", e.ID, "error", err)
 		}
 	}
 	return entries, nil
+}
+
+// claimPending takes p out of the connections waiting for acceptance, if
+// it is still there: one of AcceptKeys and handleAuth answers it, not both.
+func (m *Master) claimPending(id string, p *peer) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pending[id] != p {
+		return false
+	}
+	delete(m.pending, id)
+	m.accepted[id] = struct{}{}
+	return true
 }
 
 // RejectKey rejects id. If its key was accepted, its session ends and the

@@ -217,7 +217,17 @@ func (m *Master) handleAuth(ctx context.Context, p *peer, body []byte) error {
 		m.pending[req.ID] = p
 		m.mu.Unlock()
 		_ = p.conn.SetReadDeadline(time.Time{}) // waits for the operator
-		return m.replyStatus(p, req, crypto.StatusPending)
+		if err := m.replyStatus(p, req, crypto.StatusPending); err != nil {
+			return err
+		}
+		// The operator may have accepted the key between the check above
+		// and the registration: AcceptKeys then found no waiting
+		// connection to answer. Look once more; whoever takes p out of
+		// m.pending starts the session.
+		if st, err := m.keys.Check(ctx, req.ID, req.Public); err == nil && st == keys.StateAccepted && m.claimPending(req.ID, p) {
+			return m.startSession(p, req)
+		}
+		return nil
 	case keys.StateDenied:
 		log.Error("DENIED: minion presented a key different from its accepted key; possible impersonation",
 			"id", req.ID, "fingerprint", req.Public.Fingerprint(), "remote", p.conn.RemoteAddr())
