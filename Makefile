@@ -53,6 +53,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzFTSQuery -fuzztime=20s ./pkg/jobstore
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=20s ./pkg/schedule
 	$(GO) test -run=NONE -fuzz=FuzzLoginBeacon -fuzztime=20s ./pkg/beacons
+	$(GO) test -run=NONE -fuzz=FuzzBlockReplace -fuzztime=20s ./pkg/states/file
 
 clean:
 	rm -rf $(BIN)

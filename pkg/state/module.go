@@ -37,6 +37,9 @@ type Request struct {
 	// Warnings collects what the state function warns about (arguments
 	// it does not know); the runner adds them to the state's result.
 	Warnings []string
+	// Accumulators holds the run's file.accumulated texts. Nil outside a
+	// state run.
+	Accumulators *Accumulators
 }
 
 // Warn records a warning for the state's result (Salt's "warnings").

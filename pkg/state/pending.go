@@ -148,6 +148,26 @@ func (p *PendingPaths) Resolve(path string) (resolved string, pp PendingPath, ok
 	return path, pp, ok
 }
 
+// Clone returns an overlay with the same predictions, for a state that
+// runs other state functions one after another (file.recurse) and must
+// show each the predictions of those before it without recording them in
+// the run's overlay until it has succeeded. A nil receiver clones to an
+// empty overlay.
+func (p *PendingPaths) Clone() *PendingPaths {
+	c := &PendingPaths{}
+	if p == nil {
+		return c
+	}
+	c.seq = p.seq
+	if p.m != nil {
+		c.m = make(map[string]pendingEntry, len(p.m))
+		for k, v := range p.m {
+			c.m[k] = v
+		}
+	}
+	return c
+}
+
 // Len is the number of paths with a prediction.
 func (p *PendingPaths) Len() int {
 	if p == nil {

@@ -81,12 +81,13 @@ type runner struct {
 	// pending collects, in a dry run, what the states so far predicted
 	// they would do to paths; nil in a real run.
 	pending *PendingPaths
+	accum   *Accumulators
 }
 
 // run executes the plan's nodes in order; only, when set, limits the run
 // to those nodes.
 func (p *plan) run(ctx context.Context, opts RunOptions, only map[int]bool) (map[string]*StateReturn, error) {
-	r := &runner{p: p, opts: opts, running: make([]*StateReturn, len(p.low)), pre: make([]*StateReturn, len(p.low))}
+	r := &runner{p: p, opts: opts, running: make([]*StateReturn, len(p.low)), pre: make([]*StateReturn, len(p.low)), accum: NewAccumulators()}
 	if opts.Test {
 		r.pending = &PendingPaths{}
 	}
@@ -434,7 +435,7 @@ func (r *runner) call(ctx context.Context, i int, test, watch bool) *StateReturn
 	if args == nil {
 		args = map[string]any{}
 	}
-	req := &Request{ID: c.ID, Name: c.Name, Args: args, Test: test, SLS: c.SLS, Env: r.opts.Env, Render: r.opts.Render, Pending: r.pending}
+	req := &Request{ID: c.ID, Name: c.Name, Args: args, Test: test, SLS: c.SLS, Env: r.opts.Env, Render: r.opts.Render, Pending: r.pending, Accumulators: r.accum}
 	start := time.Now()
 	res := r.safeCall(ctx, fn, req, c, def.Own)
 	elapsed := time.Since(start)

@@ -29,4 +29,7 @@ func init() {
 	state.Register(state.Def{Name: "file.line", Func: line, Doc: lineDoc})
 	state.Register(state.Def{Name: "file.replace", Func: replace, Doc: replaceDoc})
 	state.Register(state.Def{Name: "file.append", Func: appendState, Doc: appendDoc})
+	state.Register(state.Def{Name: "file.recurse", Func: recurse, Doc: recurseDoc})
+	state.Register(state.Def{Name: "file.blockreplace", Func: blockreplace, Doc: blockreplaceDoc})
+	state.Register(state.Def{Name: "file.accumulated", Func: accumulated, Doc: accumulatedDoc})
 }

@@ -2,6 +2,7 @@ package file_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -37,8 +38,26 @@ func (f *fakeFiles) CacheFile(ctx context.Context, url, saltenv string) (string,
 	return p, nil
 }
 
+// ListFiles lists the files of root/saltenv as the file server does:
+// relative slash-separated paths, equal to prefix or below it.
 func (f *fakeFiles) ListFiles(ctx context.Context, prefix, saltenv string) ([]string, error) {
-	return nil, nil
+	base := filepath.Join(f.root, saltenv)
+	var out []string
+	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(base, p)
+		rel = filepath.ToSlash(rel)
+		if prefix == "" || rel == prefix || strings.HasPrefix(rel, strings.TrimSuffix(prefix, "/")+"/") {
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return out, err
 }
 
 // recordingRenderer substitutes {{ a.b }} from the variables and records

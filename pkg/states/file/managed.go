@@ -394,6 +394,17 @@ func render(ctx context.Context, req *state.Request, engine, name, source string
 			vars["opts"] = env.Opts
 		}
 	}
+	if names, texts := req.Accumulators.For(name); len(names) > 0 {
+		acc := make(map[string]any, len(texts))
+		for k, v := range texts {
+			l := make([]any, len(v))
+			for i, t := range v {
+				l[i] = t
+			}
+			acc[k] = l
+		}
+		vars["accumulator"] = acc
+	}
 	for k, v := range defaults {
 		vars[k] = v
 	}
