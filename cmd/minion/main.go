@@ -136,7 +136,7 @@ func callCmd(a *app) *cobra.Command {
 				},
 				Pillar:      func() map[string]any { return pil },
 				PillarError: func() error { return pilErr },
-				Opts:        cfg.Opts(),
+				Opts:        cfg.OptsAs("salt-call"),
 				Files:       minion.LocalFileClient(cfg.FileRoots),
 			}
 			posargs, kwargs := cli.ParseArgs(args[1:])

@@ -414,6 +414,16 @@ func resolve(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
+// OptsAs is Opts as Salt's command cli (salt-minion for the daemon,
+// salt-call for a local call) sees them: formulas read __cli to tell how
+// they run (libsaltcli.jinja), and __role.
+func (c Minion) OptsAs(cli string) map[string]any {
+	m := c.Opts()
+	m["__cli"] = cli
+	m["__role"] = "minion"
+	return m
+}
+
 // Opts returns the configuration as a plain map (Salt's `opts` in
 // templates).
 func (c Minion) Opts() map[string]any {

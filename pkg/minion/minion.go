@@ -166,7 +166,7 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 		PillarError:   m.PillarError,
 		RefreshPillar: m.refreshPillar,
 		CurrentPillar: m.currentPillar,
-		Opts:          cfg.Opts(),
+		Opts:          cfg.OptsAs("salt-minion"),
 	}
 	return m, nil
 }

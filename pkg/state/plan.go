@@ -258,7 +258,7 @@ type chunkIndex struct {
 	low    []Chunk
 	byMod  map[[2]string][]int // (state, ID or name)
 	byID   map[string][]int    // ID or name, any state
-	bySLS  map[string][]int    // SLS, and SLS files that included it
+	bySLS  map[string][]int    // an SLS's own states, or (see resolveSLS) those it includes
 	sorted []string            // SLS names, for glob matching
 }
 
@@ -284,9 +284,21 @@ func newChunkIndex(low []Chunk) *chunkIndex {
 			add(x.byID, v, i)
 		}
 		add(x.bySLS, c.SLS, i)
-		for _, s := range c.IncludedFrom {
-			add(x.bySLS, s, i)
+	}
+	// `sls: X` means X's own states. An SLS with none, that only includes
+	// others, means the states it brings in (Salt 3007); an SLS with
+	// states of its own never means those of its includes too, which
+	// would make a state in an included file require itself.
+	included := map[string][]int{}
+	for i := range low {
+		for _, s := range low[i].IncludedFrom {
+			if _, own := x.bySLS[s]; !own {
+				add(included, s, i)
+			}
 		}
+	}
+	for s, l := range included {
+		x.bySLS[s] = l
 	}
 	for s := range x.bySLS {
 		x.sorted = append(x.sorted, s)

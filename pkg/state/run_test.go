@@ -519,3 +519,45 @@ func TestUnknownFunctionFailsOneState(t *testing.T) {
 		t.Errorf("the other states did not both run: %v", got)
 	}
 }
+
+// `sls: X` means X's own states; only an SLS with none of its own (one
+// that just includes others) means the states it includes. A state in a
+// file X includes that requires `sls: X` is not made to require itself
+// (rabbitmq-formula's plugins require the service SLS that includes
+// them), and an include-only SLS can still be required.
+func TestRunSLSRequisiteAndIncludes(t *testing.T) {
+	src := memSource{
+		"svc.sls": lines(
+			"include:",
+			"  - plugins",
+			"svc_running:",
+			"  t.succeed: []",
+		),
+		"plugins.sls": lines(
+			"include:",
+			"  - svc",
+			"plugin_admin:",
+			"  t.succeed:",
+			"    - require:",
+			"      - sls: svc",
+		),
+		"all.sls": lines("include:", "  - svc", "  - bad"),
+		"bad.sls": lines("bad_state:", "  t.fail: []"),
+		"main.sls": lines(
+			"include:",
+			"  - svc",
+			"  - all",
+			"after_all:",
+			"  t.succeed:",
+			"    - require:",
+			"      - sls: all",
+		),
+	}
+	ret, _ := runSLS(t, src, RunOptions{}, "main")
+	checkOutcomes(t, ret, map[string]outcome{
+		"svc_running":  {"True", "", false},
+		"plugin_admin": {"True", "", false},
+		"bad_state":    {"False", "Failure!", false},
+		"after_all":    {"False", "requisite failed: bad.bad_state", false},
+	})
+}

@@ -200,3 +200,15 @@ func TestLocalPillarErrorIsReported(t *testing.T) {
 		}
 	}
 }
+
+// Formulas tell how they run from opts['__cli'] (libsaltcli.jinja): a
+// local call is salt-call, as with Salt.
+func TestLocalCallOptsCli(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "minion.yaml")
+	os.WriteFile(cfg, []byte("id: lc\npki_dir: pki\ncache_dir: cache\n"), 0o600)
+	out, err := exec.Command(filepath.Join(binDir, "halite-minion"), "call", "--local", "-c", cfg, "--out", "json", "config.get", "__cli").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"local": "salt-call"`) {
+		t.Fatalf("config.get __cli: %v\n%s", err, out)
+	}
+}

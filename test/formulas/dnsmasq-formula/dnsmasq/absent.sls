@@ -1,0 +1,10 @@
+include:
+  - dnsmasq
+
+extend:
+  dnsmasq:
+    pkg:
+      - purged
+    service:
+      - dead
+      - enable: False

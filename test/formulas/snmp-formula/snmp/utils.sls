@@ -1,0 +1,5 @@
+{% from "snmp/map.jinja" import snmp with context %}
+
+snmp-utils:
+  pkg.installed:
+    - name: {{ snmp.pkgutils }}
