@@ -13,13 +13,17 @@ import (
 	_ "github.com/halite/halite/pkg/modules/defaults"     // defaults.*
 	_ "github.com/halite/halite/pkg/modules/dig"          // dig.A, dig.AAAA
 	_ "github.com/halite/halite/pkg/modules/disk"         // disk.*
+	_ "github.com/halite/halite/pkg/modules/environ"      // environ.get, environ.items
 	_ "github.com/halite/halite/pkg/modules/file"         // file.*
 	_ "github.com/halite/halite/pkg/modules/grains"       // grains.*
+	_ "github.com/halite/halite/pkg/modules/hashutil"     // hashutil.*
 	_ "github.com/halite/halite/pkg/modules/log"          // log.*
+	_ "github.com/halite/halite/pkg/modules/match"        // match.*
 	_ "github.com/halite/halite/pkg/modules/mine"         // mine.get
 	_ "github.com/halite/halite/pkg/modules/network"      // network.*
 	_ "github.com/halite/halite/pkg/modules/pillar"       // pillar.*, saltutil.refresh_pillar
 	_ "github.com/halite/halite/pkg/modules/pkg"          // pkg.*
+	_ "github.com/halite/halite/pkg/modules/random"       // random.*
 	_ "github.com/halite/halite/pkg/modules/service"      // service.*
 	_ "github.com/halite/halite/pkg/modules/slsutil"      // slsutil.*
 	_ "github.com/halite/halite/pkg/modules/status"       // status.*

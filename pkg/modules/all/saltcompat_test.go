@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -36,6 +37,22 @@ func TestFormulaFunctions(t *testing.T) {
 			t.Fatalf("%s %v %v: %v", fun, args, kwargs, res.Return)
 		}
 		return res.Return
+	}
+	link := filepath.Join(t.TempDir(), "link") // sha256sum/md5sum computed the digests below
+	if err := os.Symlink(conf, link); err != nil {
+		t.Fatal(err)
+	}
+	if got := run("file.readlink", []any{link}, nil); got != conf {
+		t.Errorf("file.readlink = %v", got)
+	}
+	for _, n := range []int{0, 1, 32} {
+		s, _ := run("random.get_str", []any{n}, map[string]any{"punctuation": false}).(string)
+		if len(s) != n || strings.ContainsAny(s, "!#$%&") {
+			t.Errorf("random.get_str %d punctuation=False = %q", n, s)
+		}
+	}
+	if s, _ := run("random.get_str", []any{8}, map[string]any{"chars": "ab"}).(string); strings.Trim(s, "ab") != "" || len(s) != 8 {
+		t.Errorf("random.get_str chars=ab = %q", s)
 	}
 	for _, tt := range []struct {
 		fun    string
@@ -73,6 +90,23 @@ func TestFormulaFunctions(t *testing.T) {
 		{"pkg.version_cmp", []any{"1.0~rc1", "1.0"}, nil, -1},
 		{"user.info", []any{"no-such-user-halite"}, nil, map[string]any{}},
 		{"alternatives.show_current", []any{"no-such-alternative-halite"}, nil, false},
+		{"match.grain", []any{"os:Debian"}, nil, true},
+		{"match.compound", []any{"G@os:Debian and web*"}, nil, true},
+		{"match.compound", []any{"G@os:RedHat or db*"}, nil, false},
+		{"match.glob", []any{"db*"}, map[string]any{"minion_id": "db1"}, true},
+		{"match.pillar", []any{"mirror:extra:True"}, nil, true},
+		{"environ.get", []any{"HALITE_NO_SUCH_VAR", "dflt"}, nil, "dflt"},
+		{"hashutil.sha256_digest", []any{"get salted"}, nil, "d49859ccbc854fa68d800b5734efc70d72383e6479d545468bc300263164ff33"},
+		{"hashutil.digest", []any{"get salted", "md5"}, nil, "2aacf29e92feaf528fb738bcf9d647ac"},
+		{"hashutil.base64_b64encode", []any{"get salted"}, nil, "Z2V0IHNhbHRlZA=="},
+		{"hashutil.base64_b64decode", []any{"Z2V0IHNhbHRlZA=="}, nil, "get salted"},
+		{"file.is_link", []any{conf}, nil, false},
+		{"file.get_mode", []any{conf}, nil, "0644"},
+		{"file.search", []any{conf, "^  listen 80$"}, nil, true},
+		{"file.search", []any{conf, "^listen"}, nil, false},
+		{"file.contains", []any{conf, " listen 80 "}, nil, true},
+		{"file.access", []any{conf, "f"}, nil, true},
+		{"file.access", []any{filepath.Join(dir, "nope"), "r"}, nil, false},
 	} {
 		if got := run(tt.fun, tt.args, tt.kwargs); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s %v %v = %#v, want %#v", tt.fun, tt.args, tt.kwargs, got, tt.want)
