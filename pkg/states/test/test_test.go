@@ -1,7 +1,10 @@
 package test_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/halite/halite/pkg/modules"
 
 	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/states/internal/statetest"
@@ -59,5 +62,24 @@ func TestAllRegistered(t *testing.T) {
 		if d, ok := state.LookupFunc(n); !ok || d.Doc == "" {
 			t.Errorf("%s: registered=%v, doc=%q", n, ok, d.Doc)
 		}
+	}
+}
+
+func TestCheckPillar(t *testing.T) {
+	env := &modules.Env{Pillar: func() map[string]any {
+		return map[string]any{"app": map[string]any{"port": 8080, "name": "web", "tls": true, "hosts": []any{"a"}, "opts": map[string]any{}}}
+	}}
+	good := statetest.CallEnv(t, "test.check_pillar", "pillar ok", map[string]any{
+		"present": "app:name", "integer": "app:port", "string": []any{"app:name"}, "boolean": "app:tls",
+		"listing": "app:hosts", "dictionary": "app:opts", "verbose": true,
+	}, false, env, nil)
+	if good.Result == nil || !*good.Result || !strings.Contains(good.Comment, "app:port is int") {
+		t.Fatalf("all present: %v %s", good.Result, good.Comment)
+	}
+	bad := statetest.CallEnv(t, "test.check_pillar", "pillar bad", map[string]any{
+		"integer": "app:name", "present": []any{"app:nope", "app:port"},
+	}, false, env, nil)
+	if bad.Result == nil || *bad.Result || !strings.Contains(bad.Comment, "app:name is not int") || !strings.Contains(bad.Comment, "app:nope is missing") {
+		t.Fatalf("failures: %v %s", bad.Result, bad.Comment)
 	}
 }
