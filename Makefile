@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=20s ./pkg/schedule
 	$(GO) test -run=NONE -fuzz=FuzzLoginBeacon -fuzztime=20s ./pkg/beacons
 	$(GO) test -run=NONE -fuzz=FuzzBlockReplace -fuzztime=20s ./pkg/states/file
+	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=20s ./pkg/modules/ini
 
 clean:
 	rm -rf $(BIN)

@@ -3,10 +3,10 @@ package file
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/halite/halite/pkg/atomicfile"
 	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/states/internal/diff"
 )
@@ -77,51 +77,10 @@ func wantPerms(old fs.FileInfo, o owner, mode fs.FileMode, hasMode bool) filePer
 	return p
 }
 
-// atomicWrite replaces path with data through a temporary file in the same
-// directory and a rename, so readers see the old or the new content, never
-// a mix, and a crash leaves the old file. The temporary file gets its
-// final owner and mode before the first byte is written: a secret written
-// with mode 0600 is never readable by others, not even for an instant.
+// atomicWrite replaces path with data, with the owner and mode of p (see
+// atomicfile.Write).
 func atomicWrite(path string, data []byte, p filePerms) error {
-	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, "."+base+".halite-*") // 0600, owned by us
-	if err != nil {
-		return fmt.Errorf("create temporary file for %s: %w", path, err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// chown clears setuid bits, so owner first, then mode.
-	if p.uid >= 0 || p.gid >= 0 {
-		if err := tmp.Chown(p.uid, p.gid); err != nil {
-			return fmt.Errorf("chown %s: %w", tmp.Name(), err)
-		}
-	}
-	if err := tmp.Chmod(p.mode); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename into %s: %w", path, err)
-	}
-	done = true
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: make the rename durable
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(path, data, p.mode, p.uid, p.gid)
 }
 
 // textDiff is the "diff" change value, honouring show_changes.

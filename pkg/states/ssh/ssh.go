@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/halite/halite/pkg/atomicfile"
 	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/states/internal/args"
 )
@@ -117,26 +118,11 @@ func write(t target, lines []string) error {
 		}
 		_ = os.Chown(dir, t.uid, t.gid)
 	}
-	tmp := t.path + ".halite-tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_ = f.Chown(t.uid, t.gid)
 	out := strings.Join(lines, "\n")
 	if out != "" {
 		out += "\n"
 	}
-	if _, err := f.WriteString(out); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, t.path)
+	return atomicfile.Write(t.path, []byte(out), 0o600, t.uid, t.gid)
 }
 
 func present(_ context.Context, req *state.Request) state.Result {
