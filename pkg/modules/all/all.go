@@ -16,8 +16,8 @@ import (
 	_ "github.com/halite/halite/pkg/modules/environ"      // environ.get, environ.items
 	_ "github.com/halite/halite/pkg/modules/file"         // file.*
 	_ "github.com/halite/halite/pkg/modules/grains"       // grains.*
-	_ "github.com/halite/halite/pkg/modules/ini"          // ini.*
 	_ "github.com/halite/halite/pkg/modules/hashutil"     // hashutil.*
+	_ "github.com/halite/halite/pkg/modules/ini"          // ini.*
 	_ "github.com/halite/halite/pkg/modules/log"          // log.*
 	_ "github.com/halite/halite/pkg/modules/match"        // match.*
 	_ "github.com/halite/halite/pkg/modules/mine"         // mine.get

@@ -21,9 +21,9 @@ type File struct {
 type lineKind uint8
 
 const (
-	other   lineKind = iota // comment, blank, or text without a separator
-	header                  // [section]
-	option                  // key SEP value
+	other  lineKind = iota // comment, blank, or text without a separator
+	header                 // [section]
+	option                 // key SEP value
 )
 
 type line struct {

@@ -242,4 +242,3 @@ func sortedKeys(m map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
-
