@@ -55,6 +55,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzLoginBeacon -fuzztime=20s ./pkg/beacons
 	$(GO) test -run=NONE -fuzz=FuzzBlockReplace -fuzztime=20s ./pkg/states/file
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=20s ./pkg/modules/ini
+	$(GO) test -run=NONE -fuzz=FuzzParseRecords -fuzztime=20s ./pkg/modules/debconf
 
 clean:
 	rm -rf $(BIN)

@@ -10,6 +10,7 @@ import (
 	_ "github.com/halite/halite/pkg/modules/cmd"          // cmd.*
 	_ "github.com/halite/halite/pkg/modules/config"       // config.get, config.option
 	_ "github.com/halite/halite/pkg/modules/cp"           // cp.list_master, cp.list_master_dirs, cp.list_states
+	_ "github.com/halite/halite/pkg/modules/debconf"      // debconf.*
 	_ "github.com/halite/halite/pkg/modules/defaults"     // defaults.*
 	_ "github.com/halite/halite/pkg/modules/dig"          // dig.A, dig.AAAA
 	_ "github.com/halite/halite/pkg/modules/disk"         // disk.*

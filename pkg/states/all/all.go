@@ -8,6 +8,7 @@ import (
 	_ "github.com/halite/halite/pkg/states/alternatives"
 	_ "github.com/halite/halite/pkg/states/cmd"
 	_ "github.com/halite/halite/pkg/states/cron"
+	_ "github.com/halite/halite/pkg/states/debconf"
 	_ "github.com/halite/halite/pkg/states/file"
 	_ "github.com/halite/halite/pkg/states/group"
 	_ "github.com/halite/halite/pkg/states/ini"
