@@ -56,6 +56,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzBlockReplace -fuzztime=20s ./pkg/states/file
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=20s ./pkg/modules/ini
 	$(GO) test -run=NONE -fuzz=FuzzParseRecords -fuzztime=20s ./pkg/modules/debconf
+	$(GO) test -run=NONE -fuzz=FuzzKnownHosts -fuzztime=20s ./pkg/modules/ssh
 
 clean:
 	rm -rf $(BIN)

@@ -28,6 +28,7 @@ import (
 	_ "github.com/halite/halite/pkg/modules/random"       // random.*
 	_ "github.com/halite/halite/pkg/modules/service"      // service.*
 	_ "github.com/halite/halite/pkg/modules/slsutil"      // slsutil.*
+	_ "github.com/halite/halite/pkg/modules/ssh"          // ssh.* (known_hosts)
 	_ "github.com/halite/halite/pkg/modules/status"       // status.*
 	_ "github.com/halite/halite/pkg/modules/sys"          // sys.*
 	_ "github.com/halite/halite/pkg/modules/system"       // timezone.get_zone, locale.get_locale, sysctl.get
