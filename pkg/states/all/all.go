@@ -10,6 +10,7 @@ import (
 	_ "github.com/halite/halite/pkg/states/cron"
 	_ "github.com/halite/halite/pkg/states/debconf"
 	_ "github.com/halite/halite/pkg/states/file"
+	_ "github.com/halite/halite/pkg/states/git"
 	_ "github.com/halite/halite/pkg/states/group"
 	_ "github.com/halite/halite/pkg/states/ini"
 	_ "github.com/halite/halite/pkg/states/module"
