@@ -32,4 +32,5 @@ func init() {
 	state.Register(state.Def{Name: "file.recurse", Func: recurse, Doc: recurseDoc})
 	state.Register(state.Def{Name: "file.blockreplace", Func: blockreplace, Doc: blockreplaceDoc})
 	state.Register(state.Def{Name: "file.accumulated", Func: accumulated, Doc: accumulatedDoc})
+	state.Register(state.Def{Name: "file.keyvalue", Func: keyvalue, Doc: keyvalueDoc})
 }

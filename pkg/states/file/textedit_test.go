@@ -347,3 +347,42 @@ func FuzzParseMode(f *testing.F) {
 		}
 	})
 }
+
+func TestKeyValue(t *testing.T) {
+	sshd := "#Port 22\nPermitRootLogin yes\n# comment\nX11Forwarding yes\n"
+	for _, tc := range []struct {
+		name, text string
+		spec       file.KeyValueSpec
+		want       string
+		n          int
+	}{
+		{"set and uncomment", sshd, file.KeyValueSpec{Values: map[string]string{"Port": "2222", "PermitRootLogin": "no"}, Separator: " ", Uncomment: "#"},
+			"Port 2222\nPermitRootLogin no\n# comment\nX11Forwarding yes\n", 2},
+		{"already set", sshd, file.KeyValueSpec{Values: map[string]string{"X11Forwarding": "yes"}, Separator: " "}, sshd, 0},
+		{"live line wins over a commented one", "#a=1\na=2\n", file.KeyValueSpec{Values: map[string]string{"a": "3"}, Uncomment: "#"}, "#a=1\na=3\n", 1},
+		{"append missing", "a=1\n", file.KeyValueSpec{Values: map[string]string{"b": "2"}, Append: true}, "a=1\nb=2\n", 1},
+		{"count all", "a=1\na=1\n", file.KeyValueSpec{Values: map[string]string{"a": "2"}, Count: -1}, "a=2\na=2\n", 2},
+		{"separator kept as given", "a = 1\n", file.KeyValueSpec{Values: map[string]string{"a": "2"}, Separator: " = "}, "a = 2\n", 1},
+		{"case-insensitive key", "PORT=1\n", file.KeyValueSpec{Values: map[string]string{"port": "2"}, KeyFold: true}, "port=2\n", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, n := file.KeyValue(tc.text, tc.spec)
+			if got != tc.want || n != tc.n {
+				t.Fatalf("got %q (%d), want %q (%d)", got, n, tc.want, tc.n)
+			}
+			if again, n2 := file.KeyValue(got, tc.spec); again != got || n2 != 0 && !tc.spec.Append {
+				t.Fatalf("not idempotent: %q -> %q (%d)", got, again, n2)
+			}
+		})
+	}
+	dir := t.TempDir()
+	p := dir + "/sshd_config"
+	writeFile(t, p, sshd)
+	res := call(t, "file.keyvalue", p, map[string]any{"key_values": map[string]any{"Port": 2222}, "separator": " ", "uncomment": "#"}, false)
+	if res.Result == nil || !*res.Result || readFile(t, p) != "Port 2222\nPermitRootLogin yes\n# comment\nX11Forwarding yes\n" {
+		t.Fatalf("file.keyvalue: %v %s\n%s", res.Result, res.Comment, readFile(t, p))
+	}
+	if again := call(t, "file.keyvalue", p, map[string]any{"key": "Port", "value": 2222, "separator": " ", "uncomment": "#"}, false); len(again.Changes) != 0 {
+		t.Fatalf("second run: %v", again.Changes)
+	}
+}
