@@ -9,6 +9,7 @@ import (
 
 	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/states/internal/args"
+	"github.com/halite/halite/pkg/states/internal/source"
 )
 
 const blockreplaceDoc = `Manage a block of text between two marker lines in an existing file.
@@ -195,14 +196,12 @@ func blockreplace(ctx context.Context, req *state.Request) state.Result {
 		s.Content = c
 	}
 	if hasSource && len(sources) > 0 {
-		b, src, err := fetchFirst(ctx, req.Env, sources, saltenv)
+		b, src, err := source.First(ctx, req.Env, sources, saltenv)
 		if err != nil {
 			return fail("%v", err)
 		}
-		if sourceHash != "" {
-			if err := checkHash(b, sourceHash, src); err != nil {
-				return fail("%v", err)
-			}
+		if err := verifySource(ctx, req, b, src, sourceHash, false, saltenv); err != nil {
+			return fail("%v", err)
 		}
 		if template != "" {
 			b, err = render(ctx, req, template, name, src, b, "", "", nil, saltenv, tplDefaults, tplContext)

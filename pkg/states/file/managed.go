@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/states/internal/args"
 	"github.com/halite/halite/pkg/states/internal/run"
+	"github.com/halite/halite/pkg/states/internal/source"
 )
 
 const managedDoc = `Manage a file's content, owner and mode.
@@ -55,7 +57,8 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 	contentsRaw, hasContents := a.Raw("contents")
 	contentsPillar, hasCP := a.OptString("contents_pillar")
 	contentsGrains, hasCG := a.OptString("contents_grains")
-	a.Ignore("skip_verify", "attrs", "tmp_ext", "encoding")
+	skipVerify := a.Bool("skip_verify", false)
+	a.Ignore("attrs", "tmp_ext", "encoding")
 	checkCmd := a.String("check_cmd", "")
 
 	var mode, dirMode fs.FileMode
@@ -93,6 +96,12 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 	if hasSource && len(sources) == 0 {
 		a.Fail("source", "empty list of sources")
 	}
+	for _, s := range sources {
+		if sourceHash == "" && !skipVerify && (strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")) {
+			// Checked before anything is downloaded.
+			return fail("Unable to verify upstream hash of source file %s, please set source_hash or set skip_verify to True", s)
+		}
+	}
 	if err := a.Err(); err != nil {
 		return fail("Invalid arguments: %v", err)
 	}
@@ -128,14 +137,12 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 	var srcName string
 	switch {
 	case hasSource:
-		b, s, err := fetchFirst(ctx, req.Env, sources, saltenv)
+		b, s, err := source.First(ctx, req.Env, sources, saltenv)
 		if err != nil {
 			return fail("%v", err)
 		}
-		if sourceHash != "" {
-			if err := checkHash(b, sourceHash, s); err != nil {
-				return fail("%v", err)
-			}
+		if err := verifySource(ctx, req, b, s, sourceHash, skipVerify, saltenv); err != nil {
+			return fail("%v", err)
 		}
 		want, srcName = b, s
 	case hasContents:
@@ -272,6 +279,19 @@ func managed(ctx context.Context, req *state.Request) state.Result {
 		return state.Result{Result: state.False(), Changes: changes, Comment: err.Error()}
 	}
 	return ok(fmt.Sprintf("File %s updated", name), changes)
+}
+
+// verifySource checks a fetched source against source_hash (a digest or
+// the URL of a checksum file).
+func verifySource(ctx context.Context, req *state.Request, b []byte, src, sourceHash string, skipVerify bool, saltenv string) error {
+	if sourceHash == "" || skipVerify {
+		return nil
+	}
+	spec, err := source.ResolveHash(ctx, req.Env, sourceHash, src, saltenv)
+	if err != nil {
+		return err
+	}
+	return source.CheckHash(bytes.NewReader(b), spec, src)
 }
 
 // predictManaged is what a file.managed that changes path leaves there,

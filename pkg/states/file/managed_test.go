@@ -3,6 +3,10 @@ package file_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -163,7 +167,8 @@ func TestManagedSources(t *testing.T) {
 		{"list mixing local and salt", map[string]any{"source": []any{filepath.Join(dir, "nope"), local}}, nil, "from local\n", ""},
 		{"none of the list", map[string]any{"source": []any{"salt://x", "salt://y"}}, env, "", "None of the sources were found"},
 		{"salt url without file client", map[string]any{"source": "salt://app/conf"}, nil, "", "no file server client"},
-		{"http unsupported", map[string]any{"source": "https://example.com/x"}, env, "", "not supported"},
+		{"ftp unsupported", map[string]any{"source": "ftp://example.com/x"}, env, "", "not supported"},
+		{"web source needs a hash", map[string]any{"source": "https://example.com/x"}, env, "", "please set source_hash"},
 		{"relative path", map[string]any{"source": "app/conf"}, env, "", "not a salt:// URL"},
 		{"hash matches", map[string]any{"source": "salt://app/conf", "source_hash": "sha256=" + good}, env, "from base\n", ""},
 		{"bare hash matches", map[string]any{"source": "salt://app/conf", "source_hash": good}, env, "from base\n", ""},
@@ -415,5 +420,36 @@ func BenchmarkManagedUnchanged(b *testing.B) {
 		if res := statetest.Call(b, "file.managed", p, args, false); len(res.Changes) != 0 {
 			b.Fatal(statetest.Format(res))
 		}
+	}
+}
+
+// A source on a web server (on loopback) is fetched and checked against
+// its source_hash, given as a digest or as the URL of a SHA256SUMS file.
+func TestManagedWebSource(t *testing.T) {
+	body := "from the web\n"
+	sum := sha256.Sum256([]byte(body))
+	digest := hex.EncodeToString(sum[:])
+	mux := http.NewServeMux()
+	mux.HandleFunc("/app.conf", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) })
+	mux.HandleFunc("/SHA256SUMS", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s  other.tar.gz\n%s  app.conf\n", strings.Repeat("0", 64), digest)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	dir := t.TempDir()
+	for i, hashSpec := range []string{"sha256=" + digest, srv.URL + "/SHA256SUMS"} {
+		p := filepath.Join(dir, fmt.Sprintf("app%d.conf", i))
+		res := call(t, "file.managed", p, map[string]any{"source": srv.URL + "/app.conf", "source_hash": hashSpec}, false)
+		if res.Result == nil || !*res.Result || readFile(t, p) != body {
+			t.Fatalf("source_hash %s: %v %s", hashSpec, res.Result, res.Comment)
+		}
+	}
+	bad := call(t, "file.managed", filepath.Join(dir, "bad"), map[string]any{"source": srv.URL + "/app.conf", "source_hash": strings.Repeat("1", 64)}, false)
+	if bad.Result == nil || *bad.Result || exists(filepath.Join(dir, "bad")) {
+		t.Fatalf("a wrong hash was accepted: %s", bad.Comment)
+	}
+	missing := call(t, "file.managed", filepath.Join(dir, "gone"), map[string]any{"source": srv.URL + "/nope", "skip_verify": true}, false)
+	if missing.Result == nil || *missing.Result || !strings.Contains(missing.Comment, "not found") {
+		t.Fatalf("a 404 source: %s", missing.Comment)
 	}
 }
