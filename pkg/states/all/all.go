@@ -6,6 +6,7 @@ package all
 
 import (
 	_ "github.com/halite/halite/pkg/states/alternatives"
+	_ "github.com/halite/halite/pkg/states/archive"
 	_ "github.com/halite/halite/pkg/states/cmd"
 	_ "github.com/halite/halite/pkg/states/cron"
 	_ "github.com/halite/halite/pkg/states/debconf"
