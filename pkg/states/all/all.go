@@ -15,6 +15,7 @@ import (
 	_ "github.com/halite/halite/pkg/states/group"
 	_ "github.com/halite/halite/pkg/states/ini"
 	_ "github.com/halite/halite/pkg/states/module"
+	_ "github.com/halite/halite/pkg/states/pip"
 	_ "github.com/halite/halite/pkg/states/pkg"
 	_ "github.com/halite/halite/pkg/states/service"
 	_ "github.com/halite/halite/pkg/states/ssh"
