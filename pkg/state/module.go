@@ -40,6 +40,14 @@ type Request struct {
 	// Accumulators holds the run's file.accumulated texts. Nil outside a
 	// state run.
 	Accumulators *Accumulators
+	// Required lists the states this one requires or watches, resolved
+	// (require_in and watch_in included).
+	Required []Ref
+}
+
+// Ref names a state of the run.
+type Ref struct {
+	State, Fun, ID, Name string
 }
 
 // Warn records a warning for the state's result (Salt's "warnings").

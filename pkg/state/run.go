@@ -82,6 +82,7 @@ type runner struct {
 	// they would do to paths; nil in a real run.
 	pending *PendingPaths
 	accum   *Accumulators
+	nodeOf  []int // chunk index -> its (non-check) node
 }
 
 // run executes the plan's nodes in order; only, when set, limits the run
@@ -90,6 +91,12 @@ func (p *plan) run(ctx context.Context, opts RunOptions, only map[int]bool) (map
 	r := &runner{p: p, opts: opts, running: make([]*StateReturn, len(p.low)), pre: make([]*StateReturn, len(p.low)), accum: NewAccumulators()}
 	if opts.Test {
 		r.pending = &PendingPaths{}
+	}
+	r.nodeOf = make([]int, len(p.low))
+	for n := range p.nodes {
+		if !p.nodes[n].check {
+			r.nodeOf[p.nodes[n].chunk] = n
+		}
 	}
 	var (
 		err     error
@@ -435,7 +442,8 @@ func (r *runner) call(ctx context.Context, i int, test, watch bool) *StateReturn
 	if args == nil {
 		args = map[string]any{}
 	}
-	req := &Request{ID: c.ID, Name: c.Name, Args: args, Test: test, SLS: c.SLS, Env: r.opts.Env, Render: r.opts.Render, Pending: r.pending, Accumulators: r.accum}
+	req := &Request{ID: c.ID, Name: c.Name, Args: args, Test: test, SLS: c.SLS, Env: r.opts.Env, Render: r.opts.Render, Pending: r.pending, Accumulators: r.accum,
+		Required: r.required(i)}
 	start := time.Now()
 	res := r.safeCall(ctx, fn, req, c, def.Own)
 	elapsed := time.Since(start)
@@ -456,6 +464,20 @@ func (r *runner) call(ctx context.Context, i int, test, watch bool) *StateReturn
 		ID:        c.ID,
 		predicted: res.Predicted,
 	}
+}
+
+// required lists the states chunk i requires or watches (file.directory's
+// clean keeps what they manage).
+func (r *runner) required(i int) []Ref {
+	var out []Ref
+	for _, e := range r.p.nodes[r.nodeOf[i]].deps {
+		if e.implicit || (e.typ != "require" && e.typ != "watch") {
+			continue
+		}
+		c := &r.p.low[r.p.nodes[e.to].chunk]
+		out = append(out, Ref{State: c.State, Fun: c.Fun, ID: c.ID, Name: c.Name})
+	}
+	return out
 }
 
 func (r *runner) safeCall(ctx context.Context, fn Func, req *Request, c *Chunk, own []string) (res Result) {

@@ -82,6 +82,9 @@ func (*Apt) Install(ctx context.Context, specs []Spec) error {
 		if pinned {
 			argv = append(argv, "--allow-downgrades")
 		}
+		if r := repoOf(specs); r != "" {
+			argv = append(argv, "-t", r)
+		}
 		argv = append(append(argv, "install"), names...)
 		if _, err := runTool(ctx, "apt-get install", aptEnv, argv...); err != nil {
 			return err
@@ -195,6 +198,9 @@ func (r *RPM) Refresh(ctx context.Context) error {
 // Install implements Manager.
 func (r *RPM) Install(ctx context.Context, specs []Spec) error {
 	argv := []string{r.Tool, "-y", "install"}
+	if repo := repoOf(specs); repo != "" {
+		argv = append(argv, "--disablerepo=*", "--enablerepo="+repo)
+	}
 	for _, s := range specs {
 		switch {
 		case s.Source != "":
@@ -266,6 +272,9 @@ func (*Apk) Refresh(ctx context.Context) error {
 // Install implements Manager.
 func (*Apk) Install(ctx context.Context, specs []Spec) error {
 	argv := []string{"apk", "add", "--wait", "300"}
+	if r := repoOf(specs); r != "" {
+		argv = append(argv, "--repository", r)
+	}
 	local := false
 	for _, s := range specs {
 		switch {

@@ -44,6 +44,10 @@ type Spec struct {
 	// Source is an absolute path to a package file (.deb, .rpm, .apk) to
 	// install instead of fetching Name from a repository.
 	Source string
+	// Repo restricts the install to one repository (Salt's fromrepo):
+	// apt's target release (-t), dnf/yum's only enabled repository, an
+	// apk repository URL.
+	Repo string
 }
 
 // Validate refuses what could be mistaken for an option by the package
@@ -52,7 +56,7 @@ func (s Spec) Validate() error {
 	if s.Name == "" && s.Source == "" {
 		return fmt.Errorf("%w: empty package name", ErrBadSpec)
 	}
-	for what, v := range map[string]string{"name": s.Name, "version": s.Version} {
+	for what, v := range map[string]string{"name": s.Name, "version": s.Version, "fromrepo": s.Repo} {
 		if strings.HasPrefix(v, "-") || strings.ContainsAny(v, " \t\n\r\x00/") {
 			return fmt.Errorf("%w: %s %q", ErrBadSpec, what, v)
 		}
@@ -68,6 +72,16 @@ func (s Spec) Validate() error {
 		}
 	}
 	return nil
+}
+
+// repoOf is the repository the specs ask for ("" for any).
+func repoOf(specs []Spec) string {
+	for _, s := range specs {
+		if s.Repo != "" {
+			return s.Repo
+		}
+	}
+	return ""
 }
 
 // Manager is one package tool.

@@ -18,7 +18,10 @@ const directoryDoc = `Ensure a directory exists with the given owner and mode.
 Arguments: user, group, dir_mode (alias mode), file_mode (used by recurse),
 makedirs (create missing parents), recurse (a list of user, group, mode,
 ignore_files, ignore_dirs: apply owner and modes to everything below;
-symlinks are left alone).`
+symlinks are left alone), clean (remove everything below that is not
+managed by a file state this one requires or watches; changes list it
+under "removed"), exclude_pat (a glob or E@regex of relative paths clean
+leaves alone).`
 
 func directory(ctx context.Context, req *state.Request) state.Result {
 	name := filepath.Clean(req.Name)
@@ -34,6 +37,8 @@ func directory(ctx context.Context, req *state.Request) state.Result {
 	fm, hasFM := a.Raw("file_mode")
 	makedirs := a.Bool("makedirs", false)
 	recurse, _ := a.Strings("recurse")
+	clean := a.Bool("clean", false)
+	excludePat := a.String("exclude_pat", "")
 	a.Ignore("allow_symlink", "follow_symlinks")
 	var dirMode, fileMode fs.FileMode
 	if hasDM {
@@ -58,6 +63,10 @@ func directory(ctx context.Context, req *state.Request) state.Result {
 		default:
 			a.Fail("recurse", fmt.Sprintf("unknown entry %q (want user, group, mode, ignore_files, ignore_dirs)", r))
 		}
+	}
+	keepPat, err := includeExclude("", excludePat)
+	if err != nil {
+		a.Fail("exclude_pat", err.Error())
 	}
 	if err := a.Err(); err != nil {
 		return fail("Invalid arguments: %v", err)
@@ -194,6 +203,15 @@ func directory(ctx context.Context, req *state.Request) state.Result {
 			return state.Result{Result: state.False(), Changes: changes, Comment: fmt.Sprintf("Failed to apply recurse to %s: %v", name, err)}
 		}
 	}
+	if clean && exists && (cur.pending == nil || isDir(name)) {
+		removed, err := cleanDir(name, keptBy(name, req.Required), keepPat, req.Test)
+		if len(removed) > 0 {
+			changes["removed"] = removed
+		}
+		if err != nil {
+			return state.Result{Result: state.False(), Changes: changes, Comment: err.Error()}
+		}
+	}
 	if req.Test {
 		res := pending(changes, withNote(testDirComment(changes), note),
 			withNote(fmt.Sprintf("The directory %s is in the correct state", name), note))
@@ -214,6 +232,26 @@ func directory(ctx context.Context, req *state.Request) state.Result {
 		return ok(fmt.Sprintf("The directory %s is in the correct state", name), nil)
 	}
 	return ok(fmt.Sprintf("Directory %s updated", name), changes)
+}
+
+// keptBy is what clean keeps: the paths of the file states this one
+// requires or watches (a directory with everything below it), as Salt's
+// clean keeps "files that are set up by salt and required by this
+// function".
+func keptBy(root string, required []state.Ref) *keepSet {
+	keep := newKeepSet(root)
+	for _, r := range required {
+		if r.State != "file" || !strings.HasPrefix(filepath.Clean(r.Name), root+"/") {
+			continue
+		}
+		p := filepath.Clean(r.Name)
+		if r.Fun == "directory" || r.Fun == "recurse" || isDir(p) {
+			keep.addTree(root, p)
+		} else {
+			keep.add(root, p)
+		}
+	}
+	return keep
 }
 
 func isDir(p string) bool {

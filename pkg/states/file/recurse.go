@@ -205,12 +205,9 @@ func recurse(ctx context.Context, req *state.Request) state.Result {
 	}
 
 	if clean {
-		keep := map[string]bool{name: true}
+		keep := newKeepSet(name)
 		for _, rel := range files {
-			keep[filepath.Join(name, filepath.FromSlash(rel))] = true
-		}
-		for _, d := range dirList {
-			keep[filepath.Join(name, filepath.FromSlash(d))] = true
+			keep.add(name, filepath.Join(name, filepath.FromSlash(rel)))
 		}
 		removed, err := cleanDir(name, keep, keepPat, req.Test)
 		if err != nil {
@@ -310,10 +307,34 @@ func includeExclude(include, exclude string) (func(string) bool, error) {
 	}, nil
 }
 
+// keepSet is what a clean keeps under a root: the paths listed, the
+// directories above them, and whole trees below listed directories.
+type keepSet struct {
+	paths map[string]bool // kept, and walked into when a directory
+	trees map[string]bool // kept with everything below
+}
+
+func newKeepSet(root string) *keepSet {
+	return &keepSet{paths: map[string]bool{root: true}, trees: map[string]bool{}}
+}
+
+// add keeps p and the directories from root down to it.
+func (k *keepSet) add(root, p string) {
+	for d := p; d != root && strings.HasPrefix(d, root+"/"); d = filepath.Dir(d) {
+		k.paths[d] = true
+	}
+}
+
+// addTree keeps p and everything below it.
+func (k *keepSet) addTree(root, p string) {
+	k.add(root, p)
+	k.trees[p] = true
+}
+
 // cleanDir removes (or, in test mode, lists) what is under root and not
-// in keep, except paths (relative to root) that keepPat refuses, which
-// clean leaves alone as Salt's exclude_pat does.
-func cleanDir(root string, keep map[string]bool, keepPat func(string) bool, test bool) ([]string, error) {
+// kept, except paths (relative to root) that keepPat refuses, which clean
+// leaves alone as Salt's exclude_pat does.
+func cleanDir(root string, keep *keepSet, keepPat func(string) bool, test bool) ([]string, error) {
 	var removed []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -322,7 +343,10 @@ func cleanDir(root string, keep map[string]bool, keepPat func(string) bool, test
 			}
 			return err
 		}
-		if keep[p] {
+		if keep.trees[p] {
+			return filepath.SkipDir
+		}
+		if keep.paths[p] {
 			return nil
 		}
 		rel, _ := filepath.Rel(root, p)

@@ -145,7 +145,11 @@ func installed(ctx context.Context, req *state.Request) state.Result {
 	a := args.Lenient(req.Args, req.Warn)
 	targets := parseTargets(req, a, true)
 	refresh := a.Bool("refresh", false)
+	fromrepo := a.String("fromrepo", "")
 	a.Ignore("skip_suggestions", "allow_updates", "normalize", "cache_valid_time")
+	if err := (modpkg.Spec{Name: "x", Repo: fromrepo}).Validate(); err != nil {
+		a.Fail("fromrepo", err.Error())
+	}
 	if err := a.Err(); err != nil {
 		return fail("Invalid arguments: %v", err)
 	}
@@ -195,7 +199,7 @@ func installed(ctx context.Context, req *state.Request) state.Result {
 	}
 	specs := make([]modpkg.Spec, len(todo))
 	for i, t := range todo {
-		specs[i] = modpkg.Spec{Name: t.name, Version: t.version}
+		specs[i] = modpkg.Spec{Name: t.name, Version: t.version, Repo: fromrepo}
 	}
 	ch, err := modpkg.Install(ctx, m, specs, refresh)
 	changes := ch.Map()
@@ -280,7 +284,11 @@ func latest(ctx context.Context, req *state.Request) state.Result {
 	a := args.Lenient(req.Args, req.Warn)
 	targets := parseTargets(req, a, false)
 	refresh := a.Bool("refresh", false)
+	fromrepo := a.String("fromrepo", "")
 	a.Ignore("skip_suggestions", "cache_valid_time")
+	if err := (modpkg.Spec{Name: "x", Repo: fromrepo}).Validate(); err != nil {
+		a.Fail("fromrepo", err.Error())
+	}
 	if err := a.Err(); err != nil {
 		return fail("Invalid arguments: %v", err)
 	}
@@ -346,7 +354,7 @@ func latest(ctx context.Context, req *state.Request) state.Result {
 	}
 	specs := make([]modpkg.Spec, len(todo))
 	for i, n := range todo {
-		specs[i] = modpkg.Spec{Name: n}
+		specs[i] = modpkg.Spec{Name: n, Repo: fromrepo}
 	}
 	ch, err := modpkg.Install(ctx, m, specs, false)
 	changes := ch.Map()

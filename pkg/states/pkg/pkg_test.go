@@ -2,6 +2,7 @@ package pkg
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -68,6 +69,7 @@ func TestBadArguments(t *testing.T) {
 		{"pkg.installed", map[string]any{"pkgs": []any{"-oDebug::x"}}, "invalid package specification"},
 		{"pkg.installed", map[string]any{"pkgs": []any{"a"}, "version": "1"}, "use {name: version}"},
 		{"pkg.removed", map[string]any{"pkgs": []any{map[string]any{"a": "1"}}}, "only for pkg.installed"},
+		{"pkg.installed", map[string]any{"fromrepo": "-oAPT::x"}, "fromrepo"},
 	} {
 		res := statetest.Call(t, tc.fun, "tree", tc.args, false)
 		if statetest.Classify(res) != statetest.Failed || !strings.Contains(res.Comment, tc.msg) {
@@ -127,8 +129,15 @@ func TestAptLifecycle(t *testing.T) {
 	}
 	statetest.Expect(t, statetest.Call(t, "pkg.latest", testPkg, nil, true), statetest.WouldChange)
 
-	// Install, pinned to the candidate version through pkgs.
+	// A release that does not exist fails the install.
+	statetest.Expect(t, statetest.Call(t, "pkg.installed", testPkg, map[string]any{"fromrepo": "no-such-release-halite"}, false), statetest.Failed)
+
+	// Install, pinned to the candidate version through pkgs, from this
+	// system's own release (fromrepo: apt-get -t CODENAME).
 	args := map[string]any{"pkgs": []any{map[string]any{testPkg: candidate}}}
+	if codename := osCodename(); codename != "" {
+		args["fromrepo"] = codename
+	}
 	res = statetest.Call(t, "pkg.installed", "web", args, false)
 	statetest.Expect(t, res, statetest.Changed)
 	if res.Comment != "The following packages were installed/updated: "+testPkg ||
@@ -175,4 +184,15 @@ func TestAptLifecycle(t *testing.T) {
 	if statetest.Expect(t, res, statetest.Failed); res.Comment != "No information found for 'no-such-package-halite'." {
 		t.Fatalf("comment %q", res.Comment)
 	}
+}
+
+// osCodename is VERSION_CODENAME from /etc/os-release ("bookworm").
+func osCodename() string {
+	b, _ := os.ReadFile("/etc/os-release")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VERSION_CODENAME="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return ""
 }
