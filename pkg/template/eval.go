@@ -867,7 +867,11 @@ func (r *renderer) evalLoose(sc *scope, x expr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if u, ok := base.(*undefined); ok {
+		if u, ok := base.(*undefined); ok && !u.lenient {
+			// Salt's StrictUndefined: an attribute of an undefined value
+			// is an error, even under "is defined" or default().
+			return nil, undefinedError(u)
+		} else if ok {
 			return u, nil
 		}
 		return r.getAttr(sc, x.pos, base, x.name, x.x), nil
@@ -876,7 +880,9 @@ func (r *renderer) evalLoose(sc *scope, x expr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if u, ok := base.(*undefined); ok {
+		if u, ok := base.(*undefined); ok && !u.lenient {
+			return nil, undefinedError(u)
+		} else if ok {
 			return u, nil
 		}
 		key, err := r.eval(sc, x.key)

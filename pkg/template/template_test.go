@@ -250,7 +250,7 @@ func TestFilters(t *testing.T) {
 
 func TestTests(t *testing.T) {
 	runCases(t, nil, []renderCase{
-		{"defined", "{{ grains is defined }} {{ nope is defined }} {{ nope is undefined }} {{ grains.nope is defined }} {{ grains.nope.deeper is defined }}", "True False True False False"},
+		{"defined", "{{ grains is defined }} {{ nope is defined }} {{ nope is undefined }} {{ grains.nope is defined }} {{ nope is not defined }}", "True False True False True"},
 		{"types", "{{ 'a' is string }} {{ {} is mapping }} {{ [] is sequence }} {{ 1 is number }} {{ 1 is integer }} {{ 1.0 is float }} {{ none is none }} {{ [] is list }} {{ () is list }}", "True True True True True True True True False"},
 		{"values", "{{ 4 is even }} {{ 3 is odd }} {{ 9 is divisibleby 3 }} {{ 9 is divisibleby(4) }} {{ true is sameas true }} {{ 1 is sameas true }}", "True True True False True False"},
 		{"comparisons", "{{ 1 is equalto 1 }} {{ 2 is gt 1 }} {{ 1 is lt(2) }} {{ 'a' is in 'abc' }} {{ 1 is not in [2] }} {{ 'x' is ne 'y' }}", "True True True True True True"},
@@ -342,6 +342,11 @@ func TestUndefinedErrors(t *testing.T) {
 		{name: "pillar attribute", src: "{{ pillar.missing }}", line: 1, col: 11, msg: "undefined: pillar['missing']", sentinel: ErrUndefined},
 		{name: "first missing part is named", src: "{{ pillar.a.b.c }}", line: 1, col: 11, msg: "undefined: pillar['a']", sentinel: ErrUndefined},
 		{name: "in condition", src: "{% if grains.nope == 1 %}{% endif %}", line: 1, col: 14, msg: "undefined: grains['nope']", sentinel: ErrUndefined},
+		// Salt's StrictUndefined: a key of an undefined value is an error
+		// even under "is defined" and default().
+		{name: "key of undefined under is defined", src: "{{ nope['x'] is defined }}", line: 1, col: 4, msg: "undefined: nope", sentinel: ErrUndefined},
+		{name: "attribute of a missing key under is defined", src: "{{ grains.nope.deeper is defined }}", line: 1, col: 11, msg: "undefined: grains['nope']", sentinel: ErrUndefined},
+		{name: "attribute of undefined under default", src: "{{ nope.x | default(1) }}", line: 1, col: 4, msg: "undefined: nope", sentinel: ErrUndefined},
 		{name: "in loop", src: "{% for x in pillar.nope %}{% endfor %}", line: 1, col: 20, msg: "undefined: pillar['nope']"},
 		{name: "list index", src: "{{ grains.roles[5] }}", line: 1, col: 16, msg: "undefined: grains['roles'][5] (index out of range)"},
 		{name: "attribute of string", src: "{{ grains.os.nope }}", line: 1, col: 14, msg: "'str' object has no attribute 'nope'"},
