@@ -57,6 +57,8 @@ func newRoot() *cobra.Command {
 		auditCmd(a),
 		pillarCmd(a),
 		execCmd(a),
+		tokenCmd(a),
+		apiCmd(a),
 	)
 	return root
 }

@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -30,7 +33,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode(&s); err != nil {
 		return fmt.Errorf("line %d: duration: %w", n.Line, err)
 	}
-	if v, err := time.ParseDuration(s); err == nil {
+	if v, err := ParseDuration(s); err == nil {
 		*d = Duration(v)
 		return nil
 	}
@@ -42,6 +45,47 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return fmt.Errorf("line %d: invalid duration %q (want e.g. 30s, 24h)", n.Line, s)
 }
 
+// ParseDuration reads what users write for a duration: Go's forms (90s,
+// 1h30m), days and weeks (30d, 2w, 1d12h), or plain seconds (10, 2.5).
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, nil
+	}
+	if secs, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(secs, 0) && !math.IsNaN(secs) && math.Abs(secs) < 1e9 {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	// Leading days and weeks, then Go's units for the rest.
+	var total time.Duration
+	rest := s
+	for _, unit := range []struct {
+		suffix string
+		d      time.Duration
+	}{{"w", 7 * 24 * time.Hour}, {"d", 24 * time.Hour}} {
+		i := strings.Index(rest, unit.suffix)
+		if i <= 0 {
+			continue
+		}
+		n, err := strconv.Atoi(rest[:i])
+		if err != nil || n < 0 || n > 100000 {
+			return 0, fmt.Errorf("invalid duration %q (want e.g. 30s, 24h, 30d)", s)
+		}
+		total += time.Duration(n) * unit.d
+		rest = rest[i+1:]
+	}
+	if rest == s {
+		return 0, fmt.Errorf("invalid duration %q (want e.g. 30s, 24h, 30d)", s)
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil {
+			return 0, fmt.Errorf("invalid duration %q (want e.g. 30s, 24h, 30d)", s)
+		}
+		total += d
+	}
+	return total, nil
+}
+
 // MarshalYAML writes the duration as a string.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
@@ -50,11 +94,45 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // API configures the master's HTTP API beyond its Unix socket.
 type API struct {
-	// Listen is an optional TCP address (host:port); requests there need
-	// the token.
+	// Listen is an optional TCP address (host:port), served over TLS;
+	// requests there carry "Authorization: Bearer <token>": the static
+	// Token, or one made with `halite-master token create`.
 	Listen string `yaml:"listen"`
-	// Token is required on TCP as "Authorization: Bearer <token>".
+	// Token is the static operator token: everything is allowed with it.
 	Token string `yaml:"token"`
+	// TLSCert and TLSKey are the certificate for Listen; without them the
+	// master generates one in pki_dir (api.crt, api.key) whose fingerprint
+	// `halite-master api fingerprint` prints.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// AllowedUsers lets named local users use the Unix socket under an
+	// ACL ({allow: {TARGET: [FUNGLOB...]}, areas: [...]}); the socket is
+	// then open to every local user, each checked by its credentials.
+	AllowedUsers map[string]any `yaml:"allowed_users"`
+}
+
+// ChatOps configures the Slack and Mattermost slash-command endpoints.
+type ChatOps struct {
+	// SlackSigningSecret verifies Slack's X-Slack-Signature.
+	SlackSigningSecret string `yaml:"slack_signing_secret"`
+	// MattermostToken is the slash command's token.
+	MattermostToken string `yaml:"mattermost_token"`
+	// ConfirmOver: commands that would change more minions than this ask
+	// for "confirm CODE" first (default 10).
+	ConfirmOver int `yaml:"confirm_over"`
+	// Users maps a chat user name to an ACL ({allow: ..., areas: ...}).
+	Users map[string]any `yaml:"users"`
+	// Groups maps a group name to {members: [USER...], allow: ..., areas: ...}.
+	Groups map[string]any `yaml:"groups"`
+}
+
+// Notify sends events whose tag matches one of Tags to a chat webhook.
+type Notify struct {
+	URL    string   `yaml:"url"`
+	Format string   `yaml:"format"` // slack or mattermost
+	Tags   []string `yaml:"tags"`
+	// Batch is how long events are gathered into one message (default 5s).
+	Batch Duration `yaml:"batch"`
 }
 
 // Master is halite-master's configuration.
@@ -82,6 +160,8 @@ type Master struct {
 	// before it is reported as no-ack.
 	AckTimeout Duration `yaml:"ack_timeout"`
 	API        API      `yaml:"api"`
+	ChatOps    ChatOps  `yaml:"chatops"`
+	Notify     []Notify `yaml:"notify"`
 	// FileRoots is Salt's file_roots: saltenv → directories, first match wins.
 	FileRoots map[string][]string `yaml:"file_roots"`
 	// PillarRoots is Salt's pillar_roots.
@@ -276,8 +356,22 @@ func (c Master) Validate() error {
 	if !logLevels[c.LogLevel] {
 		errs = append(errs, fmt.Errorf("log_level: unknown level %q", c.LogLevel))
 	}
-	if c.API.Listen != "" && len(c.API.Token) < 16 {
-		errs = append(errs, errors.New("api.token: at least 16 characters are required when api.listen is set"))
+	if c.API.Token != "" && len(c.API.Token) < 16 {
+		errs = append(errs, errors.New("api.token: at least 16 characters are required"))
+	}
+	if (c.API.TLSCert == "") != (c.API.TLSKey == "") {
+		errs = append(errs, errors.New("api.tls_cert and api.tls_key go together"))
+	}
+	if c.ChatOps.ConfirmOver < 0 {
+		errs = append(errs, errors.New("chatops.confirm_over: must not be negative"))
+	}
+	for i, n := range c.Notify {
+		if !strings.HasPrefix(n.URL, "http://") && !strings.HasPrefix(n.URL, "https://") {
+			errs = append(errs, fmt.Errorf("notify[%d].url: want an http(s) URL", i))
+		}
+		if n.Format != "" && n.Format != "slack" && n.Format != "mattermost" {
+			errs = append(errs, fmt.Errorf("notify[%d].format: want slack or mattermost", i))
+		}
 	}
 	errs = append(errs,
 		between("ack_timeout", c.AckTimeout, 100*time.Millisecond, time.Hour),

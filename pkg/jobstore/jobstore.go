@@ -28,6 +28,8 @@ import (
 var (
 	// ErrNotFound means no job (and no return) is recorded under the jid.
 	ErrNotFound = errors.New("jobstore: not found")
+	// ErrExists means a name (a token's) is already recorded.
+	ErrExists = errors.New("jobstore: already exists")
 	// ErrJobExists means CreateJob was given a jid that is already recorded.
 	ErrJobExists = errors.New("jobstore: job already exists")
 	// ErrInvalid means the caller passed something the store cannot record:
@@ -197,6 +199,27 @@ type Store interface {
 	// ListAudit returns the newest limit entries, newest first; limit 0
 	// means all.
 	ListAudit(ctx context.Context, limit int) ([]AuditEntry, error)
+	// CreateToken records an API token (its hash, never its secret);
+	// ErrExists if the name is taken.
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByHash finds the token with that secret hash, or ErrNotFound.
+	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	// ListTokens lists every token, revoked ones included.
+	ListTokens(ctx context.Context) ([]Token, error)
+	// RevokeToken marks the token revoked; false if there is none.
+	RevokeToken(ctx context.Context, name string) (bool, error)
+	// AddOpsLog records an operator's note; its ID and Time are set.
+	AddOpsLog(ctx context.Context, e *OpsEntry) error
+	// ListOpsLog lists notes since a time (zero: all), oldest first, at
+	// most limit (0: all, the newest kept).
+	ListOpsLog(ctx context.Context, since time.Time, limit int) ([]OpsEntry, error)
+	// SetMaintenance puts minions in maintenance (replacing their entry).
+	SetMaintenance(ctx context.Context, ms []Maintenance) error
+	// ClearMaintenance takes minions out of maintenance and returns those
+	// that were in it.
+	ClearMaintenance(ctx context.Context, ids []string) ([]string, error)
+	// ListMaintenance lists the minions in maintenance.
+	ListMaintenance(ctx context.Context) ([]Maintenance, error)
 	// PutGrains replaces the cached grains of minion id.
 	PutGrains(ctx context.Context, id string, grains map[string]any) error
 	// AllGrains returns the cached grains of every minion, keyed by id.

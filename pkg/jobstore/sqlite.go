@@ -107,6 +107,32 @@ var migrations = []string{
 		name TEXT PRIMARY KEY,
 		seq  INTEGER NOT NULL -- rowid in returns of the last return sent
 	) WITHOUT ROWID;`,
+	// 5: API tokens (hashes only), the operators' log, maintenance.
+	`CREATE TABLE api_tokens (
+		name    TEXT PRIMARY KEY,
+		hash    TEXT NOT NULL UNIQUE, -- hex SHA-256 of the secret
+		acl     TEXT NOT NULL,        -- JSON
+		created INTEGER NOT NULL,     -- Unix nanoseconds
+		expires INTEGER NOT NULL,     -- Unix nanoseconds; 0 never
+		revoked INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE ops_log (
+		id     INTEGER PRIMARY KEY AUTOINCREMENT,
+		time   INTEGER NOT NULL,
+		author TEXT NOT NULL,
+		text   TEXT NOT NULL,
+		ticket TEXT NOT NULL,
+		tags   TEXT NOT NULL, -- JSON list
+		jids   TEXT NOT NULL  -- JSON list
+	);
+	CREATE INDEX ops_log_time ON ops_log (time);
+	CREATE TABLE maintenance (
+		minion TEXT PRIMARY KEY,
+		reason TEXT NOT NULL,
+		author TEXT NOT NULL,
+		since  INTEGER NOT NULL,
+		until  INTEGER NOT NULL -- 0: until stopped
+	) WITHOUT ROWID;`,
 }
 
 // ftsBody is the SQL expression the search index reads a return's JSON

@@ -2,7 +2,7 @@ package master
 
 import (
 	"context"
-	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/user"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/halite/halite/pkg/acl"
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/targeting"
@@ -27,60 +27,62 @@ import (
 
 type ctxKey int
 
-const callerKey ctxKey = 0
-
-// callerOf names who is on the other end of an API connection: the Unix
-// user of the socket peer (SO_PEERCRED), or "token@addr" on TCP.
-func callerOf(c net.Conn) string {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return "token@" + c.RemoteAddr().String()
-	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
-		return "unknown"
-	}
-	var cred *unix.Ucred
-	_ = raw.Control(func(fd uintptr) {
-		cred, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	})
-	if err != nil || cred == nil {
-		return "unknown"
-	}
-	if u, err := user.LookupId(strconv.Itoa(int(cred.Uid))); err == nil {
-		return u.Username
-	}
-	return "uid:" + strconv.Itoa(int(cred.Uid))
-}
-
 func (m *Master) startAPI(ctx context.Context, wg *sync.WaitGroup) error {
+	for name, v := range m.cfg.API.AllowedUsers {
+		a, err := aclFrom(v)
+		if err != nil {
+			return fmt.Errorf("api.allowed_users.%s: %w", name, err)
+		}
+		m.localUsers[name] = a
+	}
 	sock := m.SocketPath()
 	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove stale socket %s: %w", sock, err)
 	}
 	// Create the socket with 0600 from the start: no window in which
-	// another user could connect.
+	// another user could connect. With api.allowed_users it is opened to
+	// every local user, each then checked by its credentials.
 	old := unix.Umask(0o177)
 	ln, err := net.Listen("unix", sock)
 	unix.Umask(old)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sock, err)
 	}
+	if len(m.localUsers) > 0 {
+		if err := os.Chmod(sock, 0o666); err != nil {
+			_ = ln.Close()
+			return err
+		}
+		// The data dir (0700) must let them reach the socket.
+		if err := os.Chmod(m.cfg.DataDir, 0o711); err != nil {
+			_ = ln.Close()
+			return err
+		}
+	}
 	m.apiL = append(m.apiL, ln)
 	if m.cfg.API.Listen != "" {
+		cert, err := m.apiCert()
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
 		tl, err := net.Listen("tcp", m.cfg.API.Listen)
 		if err != nil {
 			_ = ln.Close()
 			return fmt.Errorf("api listen %s: %w", m.cfg.API.Listen, err)
 		}
-		m.apiL = append(m.apiL, tl)
+		m.apiL = append(m.apiL, tls.NewListener(tl, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+		m.log.Info("API listening (TLS)", "addr", tl.Addr(), "fingerprint", derFingerprint(cert.Certificate[0]))
 	}
 	m.api = &http.Server{
 		Handler:           m.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, callerKey, callerOf(c))
+			if tc, ok := c.(*tls.Conn); ok {
+				c = tc.NetConn()
+			}
+			return context.WithValue(ctx, connKey, connInfoOf(c))
 		},
 		ErrorLog: m.log.Named("api").StandardLogger(nil),
 	}
@@ -92,6 +94,16 @@ func (m *Master) startAPI(ctx context.Context, wg *sync.WaitGroup) error {
 				m.log.Error("api server", "error", err)
 			}
 		}()
+	}
+	return nil
+}
+
+// APIAddr is the TCP address the API listens on, if any.
+func (m *Master) APIAddr() net.Addr {
+	for _, l := range m.apiL {
+		if _, ok := l.Addr().(*net.TCPAddr); ok {
+			return l.Addr()
+		}
 	}
 	return nil
 }
@@ -132,44 +144,99 @@ func (m *Master) stopAPI() {
 	_ = os.Remove(m.SocketPath())
 }
 
-func (m *Master) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/keys", m.apiListKeys)
-	mux.HandleFunc("POST /v1/keys/{action}", m.apiKeyAction)
-	mux.HandleFunc("GET /v1/fingerprint", m.apiFingerprint)
-	mux.HandleFunc("POST /v1/run", m.apiRun)
-	mux.HandleFunc("GET /v1/jobs", m.apiListJobs)
-	mux.HandleFunc("GET /v1/jobs/{jid}", m.apiGetJob)
-	mux.HandleFunc("GET /v1/minions", m.apiMinions)
-	mux.HandleFunc("GET /v1/events", m.apiEvents)
-	mux.HandleFunc("GET /v1/audit", m.apiAudit)
-	mux.HandleFunc("GET /v1/pillar/{id}", m.apiPillar)
-	mux.HandleFunc("GET /v1/exec", m.apiExecs)
-	mux.HandleFunc("GET /v1/reactor/explain", m.apiExplainEvent)
-	mux.HandleFunc("GET /v1/search", m.apiSearch)
-	mux.Handle("GET /metrics", m.metricsHandler())
-	return m.authenticate(mux)
+// route is one API endpoint: the one list the server, the access checks
+// and /v1/openapi.json are made from.
+type route struct {
+	method, path string
+	// area is what an ACL must open (see acl.Areas); "run" is checked
+	// per request against the target; "owner" is the operator's only
+	// (All); "public" needs no more than being authenticated; "chat"
+	// authenticates itself (signatures).
+	area    string
+	summary string
+	handler http.HandlerFunc
+	// noAudit: the handler writes its own record (run), or the call is
+	// not an operator's act worth a row (a scrape).
+	noAudit bool
 }
 
-// authenticate requires the bearer token on TCP; the Unix socket is
-// protected by its file mode. Every call is recorded in the audit log.
-func (m *Master) authenticate(next http.Handler) http.Handler {
+func (m *Master) apiRoutes() []route {
+	metrics := m.metricsHandler()
+	return []route{
+		{method: "GET", path: "/v1/keys", area: "keys", summary: "List minion keys by state", handler: m.apiListKeys},
+		{method: "POST", path: "/v1/keys/{action}", area: "keys", summary: "Accept, reject or delete keys (action: accept, reject, delete)", handler: m.apiKeyAction},
+		{method: "GET", path: "/v1/fingerprint", area: "keys", summary: "The master's key fingerprint", handler: m.apiFingerprint},
+		{method: "POST", path: "/v1/run", area: "run", summary: "Run a function on a target; streams NDJSON events (start, return, state, done)", handler: m.apiRun, noAudit: true},
+		{method: "GET", path: "/v1/jobs", area: "jobs", summary: "List jobs (fun, target, limit)", handler: m.apiListJobs},
+		{method: "GET", path: "/v1/jobs/{jid}", area: "jobs", summary: "A job and every minion's result", handler: m.apiGetJob},
+		{method: "GET", path: "/v1/search", area: "jobs", summary: "Full-text search of job output", handler: m.apiSearch},
+		{method: "GET", path: "/v1/minions", area: "minions", summary: "Minions with key state, connection, maintenance", handler: m.apiMinions},
+		{method: "GET", path: "/v1/events", area: "events", summary: "The event bus (JSON lines, or SSE with Accept: text/event-stream; tag=GLOB)", handler: m.apiEvents},
+		{method: "GET", path: "/v1/reactor/explain", area: "events", summary: "Which reactor rules an event tag would fire", handler: m.apiExplainEvent},
+		{method: "GET", path: "/v1/audit", area: "audit", summary: "The audit log, newest first", handler: m.apiAudit},
+		{method: "GET", path: "/v1/pillar/{id}", area: "pillar", summary: "A minion's compiled pillar (secrets redacted unless reveal=1)", handler: m.apiPillar},
+		{method: "GET", path: "/v1/exec", area: "exec", summary: "Named runs reported by halite-minion exec", handler: m.apiExecs},
+		{method: "GET", path: "/v1/tokens", area: "owner", summary: "List API tokens (never their secrets)", handler: m.apiListTokens},
+		{method: "POST", path: "/v1/tokens", area: "owner", summary: "Create an API token; the answer holds its secret, once", handler: m.apiCreateToken},
+		{method: "DELETE", path: "/v1/tokens/{name}", area: "owner", summary: "Revoke an API token at once", handler: m.apiRevokeToken},
+		{method: "GET", path: "/v1/openapi.json", area: "public", summary: "This API, described as OpenAPI 3", handler: m.apiOpenAPI, noAudit: true},
+		{method: "GET", path: "/metrics", area: "metrics", summary: "Prometheus metrics", handler: metrics.ServeHTTP, noAudit: true},
+	}
+}
+
+func (m *Master) routes() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range m.apiRoutes() {
+		mux.Handle(rt.method+" "+rt.path, m.guard(rt))
+	}
+	return mux
+}
+
+// guard authenticates a request, checks the route's area against the
+// caller's ACL, and audits the call.
+func (m *Master) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		caller, _ := r.Context().Value(callerKey).(string)
-		if strings.HasPrefix(caller, "token@") {
-			got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if subtle.ConstantTimeCompare([]byte(got), []byte(m.cfg.API.Token)) != 1 {
-				m.audit(r, caller, "denied: bad token")
-				writeError(w, http.StatusUnauthorized, errors.New("missing or wrong API token"))
-				return
-			}
+		ci, _ := r.Context().Value(connKey).(connInfo)
+		if rt.area == "chat" {
+			rt.handler(w, r)
+			return
 		}
+		src := ci.remote
+		if ci.unix {
+			src = "unix"
+		}
+		if !ci.unix && m.apiAuthFail.blocked(sourceIP(src), time.Now()) {
+			m.mx.apiAuth.WithLabelValues("rate_limited").Inc()
+			writeError(w, http.StatusTooManyRequests, errors.New("too many failed authentications from this address; try again later"))
+			return
+		}
+		p, err := m.principalFor(r, ci)
+		var ea errAuth
+		if errors.As(err, &ea) {
+			m.authFailed(r, ci, ea.reason)
+			writeError(w, http.StatusUnauthorized, errors.New("missing, unknown, expired or revoked API token"))
+			return
+		}
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		m.mx.apiAuth.WithLabelValues("ok").Inc()
+		allowed := rt.area == "public" || p.ACL.HasArea(rt.area) || (rt.area == "owner" && p.ACL.All)
+		if rt.area == "owner" && !p.ACL.All {
+			allowed = false
+		}
+		if !allowed {
+			m.mx.apiAuth.WithLabelValues("forbidden").Inc()
+			m.auditAs(r, p.who(), "403: area "+rt.area+" not allowed")
+			writeError(w, http.StatusForbidden, fmt.Errorf("%s may not use %s %s (area %s)", p.Name, rt.method, rt.path, rt.area))
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		// run writes its own, richer record; a scrape every 15 s is not
-		// an operator's act worth a row each.
-		if r.URL.Path != "/v1/run" && r.URL.Path != "/metrics" {
-			m.audit(r, caller, strconv.Itoa(rec.status))
+		rt.handler(rec, r)
+		if !rt.noAudit {
+			m.auditAs(r, p.who(), strconv.Itoa(rec.status))
 		}
 	})
 }
@@ -186,8 +253,8 @@ func (s *statusRecorder) Flush() {
 	}
 }
 
-func (m *Master) audit(r *http.Request, caller, outcome string) {
-	e := &jobstore.AuditEntry{Time: time.Now().UTC(), User: caller, Action: r.Method + " " + r.URL.Path, Target: r.URL.RawQuery, Outcome: outcome}
+func (m *Master) auditAs(r *http.Request, who, outcome string) {
+	e := &jobstore.AuditEntry{Time: time.Now().UTC(), User: who, Action: r.Method + " " + r.URL.Path, Target: r.URL.RawQuery, Outcome: outcome}
 	if err := m.store.AddAudit(context.WithoutCancel(r.Context()), e); err != nil {
 		m.log.Error("audit", "error", err)
 	}
@@ -300,7 +367,11 @@ func (m *Master) apiRun(w http.ResponseWriter, r *http.Request) {
 	if req.Kwargs != nil {
 		req.Kwargs = binval.Numbers(req.Kwargs).(map[string]any)
 	}
-	req.User, _ = r.Context().Value(callerKey).(string)
+	p := principalOf(r.Context())
+	req.User = p.who()
+	if !p.ACL.All {
+		req.Authorize = m.authorizer(r.Context(), p, &req)
+	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	enc := json.NewEncoder(w)
 	flusher, _ := w.(http.Flusher)
@@ -316,12 +387,24 @@ func (m *Master) apiRun(w http.ResponseWriter, r *http.Request) {
 		return nil
 	}
 	if err := m.RunJob(r.Context(), &req, emit); err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, acl.ErrForbidden) {
+			code = http.StatusForbidden
+		}
 		if !started {
-			writeError(w, http.StatusBadRequest, err)
+			writeError(w, code, err)
 		} else {
 			_ = enc.Encode(map[string]string{"type": "error", "error": err.Error()})
 		}
-		m.audit(r, req.User, "error: "+err.Error())
+		if code == http.StatusForbidden {
+			m.mx.apiAuth.WithLabelValues("forbidden").Inc()
+			e := &jobstore.AuditEntry{User: req.User, Action: "run", Target: req.Target, Fun: req.Fun, Args: req.Args, Kwargs: req.Kwargs, Outcome: "403: " + err.Error()}
+			if aerr := m.store.AddAudit(context.WithoutCancel(r.Context()), e); aerr != nil {
+				m.log.Error("audit", "error", aerr)
+			}
+			return
+		}
+		m.auditAs(r, req.User, "error: "+err.Error())
 	}
 }
 

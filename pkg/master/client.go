@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/halite/halite/pkg/events"
 	"github.com/halite/halite/pkg/jobstore"
@@ -22,8 +25,9 @@ var ErrUnavailable = errors.New("master is not running or its socket is not reac
 
 // Client talks to a running master over its operator API.
 type Client struct {
-	hc   *http.Client
-	base string
+	hc    *http.Client
+	base  string
+	token string // bearer token, for a remote API
 }
 
 // NewClient returns a client for the master's Unix socket.
@@ -52,6 +56,9 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -238,4 +245,50 @@ func (c *Client) Pillar(ctx context.Context, id string, reveal bool) (*PillarSho
 		return nil, err
 	}
 	return &out, nil
+}
+
+// NewRemoteClient returns a client for a master's TCP API (api.listen):
+// TLS with the certificate pinned by its fingerprint (what `halite-master
+// api fingerprint` prints; empty trusts the system's roots instead), and
+// token as the bearer token.
+func NewRemoteClient(addr, fingerprint, token string) *Client {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if fingerprint != "" {
+		want := strings.ToLower(fingerprint)
+		cfg.InsecureSkipVerify = true // replaced by the pin below
+		cfg.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 || derFingerprint(raw[0]) != want {
+				return errors.New("the master's API certificate does not match the pinned fingerprint")
+			}
+			return nil
+		}
+	}
+	tr := &http.Transport{TLSClientConfig: cfg}
+	return &Client{hc: &http.Client{Transport: tr}, base: "https://" + addr, token: token}
+}
+
+// CreateToken makes an API token; the answer holds its secret, once.
+func (c *Client) CreateToken(ctx context.Context, req TokenRequest) (*TokenCreated, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/tokens", req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out TokenCreated
+	return &out, json.NewDecoder(resp.Body).Decode(&out)
+}
+
+// Tokens lists the API tokens, without secrets.
+func (c *Client) Tokens(ctx context.Context) ([]jobstore.Token, error) {
+	var out []jobstore.Token
+	return out, c.getJSON(ctx, "/v1/tokens", &out)
+}
+
+// RevokeToken revokes a token at once.
+func (c *Client) RevokeToken(ctx context.Context, name string) error {
+	resp, err := c.do(ctx, http.MethodDelete, "/v1/tokens/"+url.PathEscape(name), nil)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/halite/halite/pkg/codec"
+	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/targeting"
 	"github.com/halite/halite/pkg/wire"
@@ -39,6 +40,10 @@ type RunRequest struct {
 	// Cause, set by the reactor, says which event and rule started the
 	// job; it is kept in the job's meta and audited.
 	Cause map[string]any `json:"-"`
+	// Authorize, when set, decides on the minions the target matched
+	// before anything is published (an API token's or chat user's ACL);
+	// an error wrapping acl.ErrForbidden refuses the whole job.
+	Authorize func(matched []string) error `json:"-"`
 }
 
 // RunEvent is one line of the streamed answer to a run request.
@@ -248,6 +253,11 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 	expected, all, err := m.matchTarget(ctx, req)
 	if err != nil {
 		return fmt.Errorf("target: %w", err)
+	}
+	if req.Authorize != nil {
+		if err := req.Authorize(expected); err != nil {
+			return err
+		}
 	}
 	if req.Explain {
 		lines := make([]ExplainLine, 0, len(all))
@@ -705,11 +715,8 @@ func (m *Master) publish(job *wire.Job) error {
 }
 
 func parseTimeout(s string) (time.Duration, error) {
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+	if d, err := config.ParseDuration(s); err == nil && d > 0 {
 		return d, nil
-	}
-	if secs, err := strconv.ParseFloat(s, 64); err == nil && secs > 0 {
-		return time.Duration(secs * float64(time.Second)), nil
 	}
 	return 0, fmt.Errorf("invalid timeout %q (want e.g. 10s or 10)", s)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/halite/halite/pkg/acl"
 	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/crypto"
 	"github.com/halite/halite/pkg/events"
@@ -81,6 +82,9 @@ type Master struct {
 	hostdata   *hostdata.Table       // scheduled values, exec runs, logins
 	reported   reportKeys            // keys of stored reports, see handleReport
 
+	localUsers  map[string]acl.ACL // api.allowed_users
+	apiAuthFail authFailures       // failed API authentications by source
+
 	work     chan func()   // message handling, see onWorker
 	stopWork chan struct{} // closed after the servers stop
 }
@@ -120,6 +124,7 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 
 		nonces:     nonceCache{ttl: 2 * cfg.ClockSkew.D()},
 		refusalLog: logLimiter{burst: 10},
+		localUsers: map[string]acl.ACL{},
 		store:      store,
 		events:     events.New(),
 		files:      fileserver.New(cfg.FileRoots),

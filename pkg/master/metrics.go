@@ -122,6 +122,7 @@ type masterMetrics struct {
 	returns        *prometheus.CounterVec
 	latency        *prometheus.HistogramVec
 	auth           *prometheus.CounterVec
+	apiAuth        *prometheus.CounterVec
 
 	mu     sync.RWMutex
 	funs   map[string]struct{}
@@ -177,9 +178,16 @@ func newMasterMetrics(reg *prometheus.Registry, stateIDs bool) *masterMetrics {
 			Name: "halite_auth_attempts_total",
 			Help: "Authentication attempts, by result: accepted, pending, rejected, denied; invalid, clock_skew; replay (nonce used before); refused (over max_pending_keys).",
 		}, []string{"result"}),
+		apiAuth: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "halite_api_requests_total",
+			Help: "API requests by authentication result: ok, failed (missing, unknown, expired or revoked token; a local user not allowed), forbidden (outside the caller's ACL), rate_limited (too many failures from the address).",
+		}, []string{"result"}),
 		funs: map[string]struct{}{},
 	}
-	reg.MustRegister(jm.published, jm.publishedBytes, jm.returns, jm.latency, jm.auth, jm.pillarCompile, jm.stateResults)
+	for _, r := range []string{"ok", "failed", "forbidden", "rate_limited"} {
+		jm.apiAuth.WithLabelValues(r)
+	}
+	reg.MustRegister(jm.published, jm.publishedBytes, jm.returns, jm.latency, jm.auth, jm.apiAuth, jm.pillarCompile, jm.stateResults)
 	if !stateIDs {
 		for _, o := range []string{"changed", "unchanged", "failed"} {
 			jm.stateResults.WithLabelValues(o)

@@ -1,0 +1,246 @@
+package jobstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Token is an API token as stored: its name, the hex SHA-256 of its
+// secret, and its ACL as JSON (the acl package's shape).
+type Token struct {
+	Name    string          `json:"name"`
+	Hash    string          `json:"-"`
+	ACL     json.RawMessage `json:"acl"`
+	Created time.Time       `json:"created"`
+	Expires time.Time       `json:"expires,omitzero"`
+	Revoked bool            `json:"revoked"`
+}
+
+// OpsEntry is one note in the operators' log.
+type OpsEntry struct {
+	ID     int64     `json:"id"`
+	Time   time.Time `json:"time"`
+	Author string    `json:"author"`
+	Text   string    `json:"text"`
+	Ticket string    `json:"ticket,omitempty"`
+	Tags   []string  `json:"tags,omitempty"`
+	JIDs   []string  `json:"jids,omitempty"`
+}
+
+// Maintenance is a minion's maintenance window.
+type Maintenance struct {
+	Minion string    `json:"minion"`
+	Reason string    `json:"reason,omitempty"`
+	Author string    `json:"author"`
+	Since  time.Time `json:"since"`
+	Until  time.Time `json:"until,omitzero"`
+}
+
+func nanosOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func timeOrZero(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return fromNanos(ns)
+}
+
+// CreateToken implements Store.
+func (s *SQLiteStore) CreateToken(ctx context.Context, t *Token) error {
+	if t == nil || t.Name == "" || len(t.Hash) != 64 {
+		return invalidf("create token: a name and a 64-character hash are required")
+	}
+	if t.Created.IsZero() {
+		t.Created = time.Now().UTC()
+	}
+	acl := []byte(t.ACL)
+	if len(acl) == 0 {
+		acl = []byte("{}")
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO api_tokens (name, hash, acl, created, expires, revoked) VALUES (?, ?, ?, ?, ?, 0)`,
+		t.Name, t.Hash, string(acl), t.Created.UnixNano(), nanosOrZero(t.Expires))
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return fmt.Errorf("create token %s: %w", t.Name, ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("create token %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+func scanToken(sc interface{ Scan(...any) error }) (*Token, error) {
+	var t Token
+	var acl string
+	var created, expires int64
+	var revoked int
+	if err := sc.Scan(&t.Name, &t.Hash, &acl, &created, &expires, &revoked); err != nil {
+		return nil, err
+	}
+	t.ACL = json.RawMessage(acl)
+	t.Created, t.Expires, t.Revoked = fromNanos(created), timeOrZero(expires), revoked != 0
+	return &t, nil
+}
+
+// TokenByHash implements Store.
+func (s *SQLiteStore) TokenByHash(ctx context.Context, hash string) (*Token, error) {
+	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT name, hash, acl, created, expires, revoked FROM api_tokens WHERE hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("token lookup: %w", err)
+	}
+	return t, nil
+}
+
+// ListTokens implements Store.
+func (s *SQLiteStore) ListTokens(ctx context.Context) ([]Token, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, hash, acl, created, expires, revoked FROM api_tokens ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list tokens: %w", err)
+		}
+		out = append(out, *t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken implements Store.
+func (s *SQLiteStore) RevokeToken(ctx context.Context, name string) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE name = ?`, name)
+	if err != nil {
+		return false, fmt.Errorf("revoke token %s: %w", name, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// AddOpsLog implements Store.
+func (s *SQLiteStore) AddOpsLog(ctx context.Context, e *OpsEntry) error {
+	if e == nil || strings.TrimSpace(e.Text) == "" {
+		return invalidf("ops log: empty text")
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	tags, _ := json.Marshal(orEmptyStrings(e.Tags))
+	jids, _ := json.Marshal(orEmptyStrings(e.JIDs))
+	res, err := s.w.ExecContext(ctx, `INSERT INTO ops_log (time, author, text, ticket, tags, jids) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.Time.UnixNano(), clip(e.Author), clip(e.Text), clip(e.Ticket), string(tags), string(jids))
+	if err != nil {
+		return fmt.Errorf("ops log: %w", err)
+	}
+	e.ID, _ = res.LastInsertId()
+	return nil
+}
+
+func orEmptyStrings(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// ListOpsLog implements Store.
+func (s *SQLiteStore) ListOpsLog(ctx context.Context, since time.Time, limit int) ([]OpsEntry, error) {
+	if limit < 0 {
+		return nil, invalidf("list ops log: negative limit %d", limit)
+	}
+	lim := int64(limit)
+	if lim == 0 {
+		lim = -1
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, time, author, text, ticket, tags, jids FROM
+		(SELECT * FROM ops_log WHERE time >= ? ORDER BY id DESC LIMIT ?) ORDER BY id`, nanosOrZero(since), lim)
+	if err != nil {
+		return nil, fmt.Errorf("list ops log: %w", err)
+	}
+	defer rows.Close()
+	var out []OpsEntry
+	for rows.Next() {
+		var e OpsEntry
+		var t int64
+		var tags, jids string
+		if err := rows.Scan(&e.ID, &t, &e.Author, &e.Text, &e.Ticket, &tags, &jids); err != nil {
+			return nil, fmt.Errorf("list ops log: %w", err)
+		}
+		e.Time = fromNanos(t)
+		_ = json.Unmarshal([]byte(tags), &e.Tags)
+		_ = json.Unmarshal([]byte(jids), &e.JIDs)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// SetMaintenance implements Store.
+func (s *SQLiteStore) SetMaintenance(ctx context.Context, ms []Maintenance) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, m := range ms {
+			if m.Minion == "" {
+				return invalidf("maintenance: empty minion id")
+			}
+			if m.Since.IsZero() {
+				m.Since = time.Now().UTC()
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO maintenance (minion, reason, author, since, until) VALUES (?, ?, ?, ?, ?)`,
+				m.Minion, clip(m.Reason), clip(m.Author), m.Since.UnixNano(), nanosOrZero(m.Until)); err != nil {
+				return fmt.Errorf("maintenance %s: %w", m.Minion, err)
+			}
+		}
+		return nil
+	})
+}
+
+// ClearMaintenance implements Store.
+func (s *SQLiteStore) ClearMaintenance(ctx context.Context, ids []string) ([]string, error) {
+	var cleared []string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			res, err := tx.ExecContext(ctx, `DELETE FROM maintenance WHERE minion = ?`, id)
+			if err != nil {
+				return fmt.Errorf("maintenance %s: %w", id, err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				cleared = append(cleared, id)
+			}
+		}
+		return nil
+	})
+	return cleared, err
+}
+
+// ListMaintenance implements Store.
+func (s *SQLiteStore) ListMaintenance(ctx context.Context) ([]Maintenance, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT minion, reason, author, since, until FROM maintenance ORDER BY minion`)
+	if err != nil {
+		return nil, fmt.Errorf("list maintenance: %w", err)
+	}
+	defer rows.Close()
+	var out []Maintenance
+	for rows.Next() {
+		var m Maintenance
+		var since, until int64
+		if err := rows.Scan(&m.Minion, &m.Reason, &m.Author, &since, &until); err != nil {
+			return nil, fmt.Errorf("list maintenance: %w", err)
+		}
+		m.Since, m.Until = fromNanos(since), timeOrZero(until)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
