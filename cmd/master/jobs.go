@@ -125,7 +125,7 @@ func minionsCmd(a *app) *cobra.Command {
 				return writeAs(w, f, ms)
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tKEY\tCONNECTED\tLAST SEEN\tVERSION\tOS")
+			fmt.Fprintln(tw, "ID\tKEY\tCONNECTED\tLAST SEEN\tVERSION\tOS\tMAINTENANCE")
 			for _, m := range ms {
 				seen := "-"
 				if m.LastSeen != nil {
@@ -135,7 +135,14 @@ func minionsCmd(a *app) *cobra.Command {
 				if m.Connected {
 					conn = "yes"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.KeyState, conn, seen, orDash(m.Version), orDash(m.OS))
+				maint := "-"
+				if m.Maintenance != nil {
+					maint = "since " + m.Maintenance.Since.Local().Format(time.DateTime) + " by " + m.Maintenance.Author
+					if m.Maintenance.Reason != "" {
+						maint += ": " + m.Maintenance.Reason
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.KeyState, conn, seen, orDash(m.Version), orDash(m.OS), maint)
 			}
 			return tw.Flush()
 		},

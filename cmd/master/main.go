@@ -59,6 +59,8 @@ func newRoot() *cobra.Command {
 		execCmd(a),
 		tokenCmd(a),
 		apiCmd(a),
+		logCmd(a),
+		maintenanceCmd(a),
 	)
 	return root
 }

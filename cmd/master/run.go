@@ -30,6 +30,7 @@ type runFlags struct {
 	progress   bool
 	stateOut   string
 	stateVerb  bool
+	inclMaint  bool
 }
 
 func runCmd(a *app) *cobra.Command {
@@ -96,6 +97,7 @@ func addRunFlags(cmd *cobra.Command, a *app, f *runFlags) {
 	fl.BoolVar(&f.progress, "progress", true, "show a progress line on a terminal")
 	fl.StringVar(&f.stateOut, "state-output", "full", "state results: full, terse, mixed or changes")
 	fl.BoolVar(&f.stateVerb, "state-verbose", true, "show states that succeeded without changes")
+	fl.BoolVar(&f.inclMaint, "include-maintenance", false, "run on minions in maintenance too (they are left out otherwise)")
 	addOut(cmd, a)
 }
 
@@ -122,6 +124,8 @@ func notReturned(st jobstore.MinionState) string {
 		return "Minion did not return. [Lost: the minion restarted while running it]"
 	case jobstore.StateSkipped:
 		return "Minion did not run. [Batch stopped: failure budget spent]"
+	case jobstore.StateMaintenance:
+		return "Minion did not run. [In maintenance: --include-maintenance to include it]"
 	}
 	return "Minion did not return. [No return yet]"
 }
@@ -156,7 +160,7 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 	}
 	req := &master.RunRequest{
 		Target: target, TargetType: f.targetType, Fun: fun, Args: args, Kwargs: kwargs,
-		Timeout: f.timeout, Batch: f.batch, BatchFail: f.batchFail, Async: f.async, Explain: f.explain, Private: f.private,
+		Timeout: f.timeout, Batch: f.batch, BatchFail: f.batchFail, Async: f.async, Explain: f.explain, Private: f.private, IncludeMaintenance: f.inclMaint,
 	}
 	w := cmd.OutOrStdout()
 	p := newProgress(f.progress && format == output.Text && isTerminal(os.Stderr))
@@ -257,6 +261,9 @@ func summaryCounts(s *master.Summary) string {
 	}
 	if s.Skipped > 0 {
 		line += fmt.Sprintf(", %d skipped", s.Skipped)
+	}
+	if s.Maintenance > 0 {
+		line += fmt.Sprintf(", %d in maintenance", s.Maintenance)
 	}
 	return line
 }

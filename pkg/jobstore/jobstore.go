@@ -52,12 +52,15 @@ const (
 	StateTimedOut MinionState = "timed-out" // acked, still running at the deadline
 	StateLost     MinionState = "lost"      // acked, then the minion restarted without it
 	StateSkipped  MinionState = "skipped"   // a batched rollout stopped before reaching it
+	// StateMaintenance: the minion was in maintenance; the job was not
+	// sent to it.
+	StateMaintenance MinionState = "maintenance"
 )
 
 // Valid reports whether s is one of the defined states.
 func (s MinionState) Valid() bool {
 	switch s {
-	case StatePending, StateReturned, StateOffline, StateNoAck, StateTimedOut, StateLost, StateSkipped:
+	case StatePending, StateReturned, StateOffline, StateNoAck, StateTimedOut, StateLost, StateSkipped, StateMaintenance:
 		return true
 	}
 	return false

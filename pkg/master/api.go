@@ -176,6 +176,10 @@ func (m *Master) apiRoutes() []route {
 		{method: "GET", path: "/v1/audit", area: "audit", summary: "The audit log, newest first", handler: m.apiAudit},
 		{method: "GET", path: "/v1/pillar/{id}", area: "pillar", summary: "A minion's compiled pillar (secrets redacted unless reveal=1)", handler: m.apiPillar},
 		{method: "GET", path: "/v1/exec", area: "exec", summary: "Named runs reported by halite-minion exec", handler: m.apiExecs},
+		{method: "GET", path: "/v1/log", area: "log", summary: "The ops log (since=DURATION, grep=REGEXP, limit=N)", handler: m.apiListLog},
+		{method: "POST", path: "/v1/log", area: "log", summary: "Add a note to the ops log ({text, ticket, tags, jids})", handler: m.apiAddLog},
+		{method: "GET", path: "/v1/maintenance", area: "maintenance", summary: "The minions in maintenance", handler: m.apiListMaintenance},
+		{method: "POST", path: "/v1/maintenance", area: "maintenance", summary: "Start or stop maintenance ({action, tgt, tgt_type, reason, until})", handler: m.apiMaintenance},
 		{method: "GET", path: "/v1/tokens", area: "owner", summary: "List API tokens (never their secrets)", handler: m.apiListTokens},
 		{method: "POST", path: "/v1/tokens", area: "owner", summary: "Create an API token; the answer holds its secret, once", handler: m.apiCreateToken},
 		{method: "DELETE", path: "/v1/tokens/{name}", area: "owner", summary: "Revoke an API token at once", handler: m.apiRevokeToken},
@@ -455,6 +459,8 @@ type MinionInfo struct {
 	LastSeen  *time.Time `json:"last_seen,omitempty"`
 	Version   string     `json:"version,omitempty"`
 	OS        string     `json:"os,omitempty"`
+	// Maintenance is set while the minion is in maintenance.
+	Maintenance *jobstore.Maintenance `json:"maintenance,omitempty"`
 }
 
 // Minions lists every known minion with its key state and connection.
@@ -475,6 +481,9 @@ func (m *Master) Minions(ctx context.Context) ([]MinionInfo, error) {
 			mi.Version, _ = s.version.Load().(string)
 		}
 		mi.OS = m.grains[e.ID].os
+		if mt, ok := m.maint.get(e.ID); ok {
+			mi.Maintenance = &mt
+		}
 		out = append(out, mi)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })

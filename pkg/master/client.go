@@ -292,3 +292,41 @@ func (c *Client) RevokeToken(ctx context.Context, name string) error {
 	}
 	return resp.Body.Close()
 }
+
+// AddLog adds a note to the ops log.
+func (c *Client) AddLog(ctx context.Context, e jobstore.OpsEntry) (*jobstore.OpsEntry, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/log", e)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out jobstore.OpsEntry
+	return &out, json.NewDecoder(resp.Body).Decode(&out)
+}
+
+// Log reads the ops log (since a duration ago, grep a regular expression).
+func (c *Client) Log(ctx context.Context, since, grep string, limit int) ([]jobstore.OpsEntry, error) {
+	q := url.Values{}
+	if since != "" {
+		q.Set("since", since)
+	}
+	if grep != "" {
+		q.Set("grep", grep)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out []jobstore.OpsEntry
+	return out, c.getJSON(ctx, "/v1/log?"+q.Encode(), &out)
+}
+
+// Maintenance starts or stops maintenance.
+func (c *Client) Maintenance(ctx context.Context, req MaintenanceRequest) (*MaintenanceResult, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/maintenance", req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out MaintenanceResult
+	return &out, json.NewDecoder(resp.Body).Decode(&out)
+}

@@ -44,6 +44,9 @@ type RunRequest struct {
 	// before anything is published (an API token's or chat user's ACL);
 	// an error wrapping acl.ErrForbidden refuses the whole job.
 	Authorize func(matched []string) error `json:"-"`
+	// IncludeMaintenance sends the job to minions in maintenance too;
+	// without it they are left out and reported as in maintenance.
+	IncludeMaintenance bool `json:"include_maintenance,omitempty"`
 }
 
 // RunEvent is one line of the streamed answer to a run request.
@@ -70,15 +73,18 @@ type ExplainLine struct {
 
 // Summary closes a job: how every targeted minion ended.
 type Summary struct {
-	Expected int     `json:"expected"`
-	Returned int     `json:"returned"`
-	Failed   int     `json:"failed"`
-	Offline  int     `json:"offline"`
-	NoAck    int     `json:"no_ack"`
-	TimedOut int     `json:"timed_out"`
-	Lost     int     `json:"lost,omitempty"`
-	Skipped  int     `json:"skipped,omitempty"`
-	Millis   float64 `json:"ms"`
+	Expected int `json:"expected"`
+	Returned int `json:"returned"`
+	Failed   int `json:"failed"`
+	Offline  int `json:"offline"`
+	NoAck    int `json:"no_ack"`
+	TimedOut int `json:"timed_out"`
+	Lost     int `json:"lost,omitempty"`
+	Skipped  int `json:"skipped,omitempty"`
+	// Maintenance counts the minions left out because they were in
+	// maintenance.
+	Maintenance int     `json:"maintenance,omitempty"`
+	Millis      float64 `json:"ms"`
 }
 
 // minionEvent is an ack or a return for a live job.
@@ -259,6 +265,10 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 			return err
 		}
 	}
+	var inMaint []string
+	if !req.IncludeMaintenance {
+		expected, inMaint = m.withoutMaintenance(expected)
+	}
 	if req.Explain {
 		lines := make([]ExplainLine, 0, len(all))
 		set := toSet(expected)
@@ -289,7 +299,7 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 	job := &jobstore.Job{
 		JID: jid, Fun: req.Fun, Args: req.Args, Kwargs: req.Kwargs,
 		TargetType: orDefault(req.TargetType, "glob"), Target: req.Target,
-		User: req.User, Created: time.Now().UTC(), Expected: expected,
+		User: req.User, Created: time.Now().UTC(), Expected: append(append([]string(nil), expected...), inMaint...),
 	}
 	if batchSize > 0 {
 		job.Meta = map[string]any{"batch": req.Batch, "batch_fail": req.BatchFail}
@@ -310,6 +320,15 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 	}
 	if err := m.store.CreateJob(ctx, job); err != nil {
 		return fmt.Errorf("store job: %w", err)
+	}
+	if len(inMaint) > 0 {
+		st := make(map[string]jobstore.MinionState, len(inMaint))
+		for _, id := range inMaint {
+			st[id] = jobstore.StateMaintenance
+		}
+		if err := m.store.SetStates(ctx, jid, st); err != nil {
+			return fmt.Errorf("store job: %w", err)
+		}
 	}
 	m.expected.put(jid, toSet(expected))
 	m.mx.published.WithLabelValues(m.mx.funLabel(req.Fun)).Inc()
@@ -335,6 +354,12 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 	r := &jobRun{m: m, req: req, jid: jid, timeout: timeout, emit: emit, lj: lj,
 		states: make(map[string]jobstore.MinionState, len(expected)), started: time.Now(),
 		private: req.Private || idTargeted(req.TargetType, req.Target, m.cfg.Nodegroups) && len(expected) < len(all)}
+	for _, id := range inMaint {
+		r.states[id] = jobstore.StateMaintenance
+		if err := emit(RunEvent{Type: "state", JID: jid, ID: id, State: jobstore.StateMaintenance}); err != nil {
+			return err
+		}
+	}
 	if req.Async {
 		// Publish and return; minions' returns are stored as they arrive.
 		return r.publishAll(ctx, expected)
@@ -629,6 +654,8 @@ func (r *jobRun) done(ctx context.Context) error {
 			s.Lost++
 		case jobstore.StateSkipped:
 			s.Skipped++
+		case jobstore.StateMaintenance:
+			s.Maintenance++
 		}
 	}
 	s.Failed = r.failed

@@ -82,6 +82,7 @@ type Master struct {
 	hostdata   *hostdata.Table       // scheduled values, exec runs, logins
 	reported   reportKeys            // keys of stored reports, see handleReport
 
+	maint       maintenanceSet     // minions in maintenance
 	localUsers  map[string]acl.ACL // api.allowed_users
 	apiAuthFail authFailures       // failed API authentications by source
 
@@ -181,6 +182,10 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		}
 	}
 	if err := m.restoreExecs(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := m.loadMaintenance(ctx); err != nil {
 		store.Close()
 		return nil, err
 	}

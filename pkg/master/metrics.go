@@ -32,6 +32,7 @@ func (m *Master) newMetrics() *prometheus.Registry {
 	reg.MustRegister(
 		keyStates{m},
 		minionUp{m},
+		&m.maint,
 		m.hostdata,
 		&storeStats{m: m},
 		m.reactor.count,

@@ -111,10 +111,19 @@ func (m *Master) watchFleet(ctx context.Context) {
 		case now := <-t.C:
 			m.closeSilent(now)
 			for _, id := range m.presence.due(now) {
+				if m.maint.has(id) {
+					// Expected in maintenance: no alert.
+					m.log.Info("minion down (in maintenance)", "id", id)
+					continue
+				}
 				m.log.Warn("minion down", "id", id)
 				m.events.Publish("halite/minion/"+id+"/down", map[string]any{"id": id})
 			}
+			m.expireMaintenance(ctx, now)
 			for _, st := range m.hostdata.CheckDeadman(now) {
+				if m.maint.has(st.Minion) {
+					continue
+				}
 				m.log.Warn("named run overdue (deadman)", "id", st.Minion, "name", st.Name, "last_run", st.Start)
 				m.events.Publish("halite/deadman/"+st.Minion+"/"+st.Name, map[string]any{
 					"id": st.Minion, "name": st.Name, "last_run": st.Start, "expect_every": st.ExpectEvery.String(), "due": st.Due,
