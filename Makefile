@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=20s ./pkg/modules/ini
 	$(GO) test -run=NONE -fuzz=FuzzParseRecords -fuzztime=20s ./pkg/modules/debconf
 	$(GO) test -run=NONE -fuzz=FuzzKnownHosts -fuzztime=20s ./pkg/modules/ssh
+	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=20s ./pkg/chatops
 
 clean:
 	rm -rf $(BIN)

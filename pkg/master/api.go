@@ -60,6 +60,7 @@ func (m *Master) startAPI(ctx context.Context, wg *sync.WaitGroup) error {
 		}
 	}
 	m.apiL = append(m.apiL, ln)
+	m.chat.ctx, m.chat.wg = ctx, wg
 	if m.cfg.API.Listen != "" {
 		cert, err := m.apiCert()
 		if err != nil {
@@ -183,6 +184,8 @@ func (m *Master) apiRoutes() []route {
 		{method: "GET", path: "/v1/tokens", area: "owner", summary: "List API tokens (never their secrets)", handler: m.apiListTokens},
 		{method: "POST", path: "/v1/tokens", area: "owner", summary: "Create an API token; the answer holds its secret, once", handler: m.apiCreateToken},
 		{method: "DELETE", path: "/v1/tokens/{name}", area: "owner", summary: "Revoke an API token at once", handler: m.apiRevokeToken},
+		{method: "POST", path: "/v1/chat/slack", area: "chat", summary: "Slack slash command (form POST signed with the signing secret)", handler: m.apiChat("slack"), noAudit: true},
+		{method: "POST", path: "/v1/chat/mattermost", area: "chat", summary: "Mattermost slash command (form POST with the command's token)", handler: m.apiChat("mattermost"), noAudit: true},
 		{method: "GET", path: "/v1/openapi.json", area: "public", summary: "This API, described as OpenAPI 3", handler: m.apiOpenAPI, noAudit: true},
 		{method: "GET", path: "/metrics", area: "metrics", summary: "Prometheus metrics", handler: metrics.ServeHTTP, noAudit: true},
 	}

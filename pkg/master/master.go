@@ -83,6 +83,7 @@ type Master struct {
 	reported   reportKeys            // keys of stored reports, see handleReport
 
 	maint       maintenanceSet     // minions in maintenance
+	chat        chatState          // ChatOps confirmations and follow-ups
 	localUsers  map[string]acl.ACL // api.allowed_users
 	apiAuthFail authFailures       // failed API authentications by source
 
