@@ -28,6 +28,7 @@ import (
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/pillar"
+	"github.com/halite/halite/pkg/notify"
 	"github.com/halite/halite/pkg/reactor"
 	"github.com/halite/halite/pkg/returner"
 	"github.com/halite/halite/pkg/transport"
@@ -260,6 +261,16 @@ func (m *Master) Run(ctx context.Context) (err error) {
 		return err
 	}
 
+	if len(m.cfg.Notify) > 0 {
+		sinks := make([]notify.Sink, len(m.cfg.Notify))
+		for i, n := range m.cfg.Notify {
+			sinks[i] = notify.Sink{URL: n.URL, Format: n.Format, Tags: n.Tags, Batch: n.Batch.D()}
+		}
+		sub := m.events.Subscribe(8192)
+		n := notify.New(sinks, m.log.Named("notify"))
+		wg.Add(1)
+		go func() { defer wg.Done(); defer sub.Close(); n.Run(ctx, sub.C) }()
+	}
 	wg.Add(1)
 	go func() { defer wg.Done(); m.housekeeping(ctx) }()
 	wg.Add(1)
