@@ -150,24 +150,33 @@ func containsRune(s string, r rune) bool {
 	return false
 }
 
-func getUser(_ context.Context, c *modules.Call) (any, error) {
+// statArg reads the (path, follow_symlinks=True) arguments the file.get_*
+// functions share and stats the path; fi is nil when it does not exist.
+func statArg(c *modules.Call) (p string, fi os.FileInfo, err error) {
 	if err := c.Expect(2, "path", "follow_symlinks"); err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	p, err := c.String(0, "path")
-	if err != nil {
-		return nil, err
+	if p, err = c.String(0, "path"); err != nil {
+		return "", nil, err
 	}
 	follow, err := c.OptBool(1, "follow_symlinks", true)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	stat := os.Stat
 	if !follow {
 		stat = os.Lstat
 	}
-	st, err := stat(p)
+	fi, _ = stat(p)
+	return p, fi, nil
+}
+
+func getUser(_ context.Context, c *modules.Call) (any, error) {
+	p, st, err := statArg(c)
 	if err != nil {
+		return nil, err
+	}
+	if st == nil {
 		return false, nil // Salt returns False for a missing file
 	}
 	sys, ok := st.Sys().(*syscall.Stat_t)

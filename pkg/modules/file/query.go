@@ -77,23 +77,11 @@ func resolvePath(p string) (string, error) {
 }
 
 func getMode(_ context.Context, c *modules.Call) (any, error) {
-	if err := c.Expect(2, "path", "follow_symlinks"); err != nil {
-		return nil, err
-	}
-	p, err := c.String(0, "path")
+	_, fi, err := statArg(c)
 	if err != nil {
 		return nil, err
 	}
-	follow, err := c.OptBool(1, "follow_symlinks", true)
-	if err != nil {
-		return nil, err
-	}
-	stat := os.Stat
-	if !follow {
-		stat = os.Lstat
-	}
-	fi, err := stat(p)
-	if err != nil {
+	if fi == nil {
 		return "", nil
 	}
 	m := uint32(fi.Mode().Perm())
@@ -110,23 +98,11 @@ func getMode(_ context.Context, c *modules.Call) (any, error) {
 }
 
 func getGroup(_ context.Context, c *modules.Call) (any, error) {
-	if err := c.Expect(2, "path", "follow_symlinks"); err != nil {
-		return nil, err
-	}
-	p, err := c.String(0, "path")
+	p, st, err := statArg(c)
 	if err != nil {
 		return nil, err
 	}
-	follow, err := c.OptBool(1, "follow_symlinks", true)
-	if err != nil {
-		return nil, err
-	}
-	stat := os.Stat
-	if !follow {
-		stat = os.Lstat
-	}
-	st, err := stat(p)
-	if err != nil {
+	if st == nil {
 		return false, nil
 	}
 	sys, ok := st.Sys().(*syscall.Stat_t)

@@ -73,6 +73,21 @@ func KnownHostsFile(userName, config string) (Target, error) {
 	return Target{Path: config, UID: uid, GID: gid}, nil
 }
 
+// Open resolves user/config and reads the file, for host (on port):
+// the file, its entries, the host's pattern and its current entries.
+func Open(userName, config, host string, port int) (Target, *KnownHosts, string, []Entry, error) {
+	t, err := KnownHostsFile(userName, config)
+	if err != nil {
+		return Target{}, nil, "", nil, err
+	}
+	k, err := t.Read()
+	if err != nil {
+		return Target{}, nil, "", nil, err
+	}
+	pattern := HostPattern(host, port)
+	return t, k, pattern, k.Find(pattern), nil
+}
+
 // Read loads the file; a missing one is empty.
 func (t Target) Read() (*KnownHosts, error) {
 	b, err := os.ReadFile(t.Path)

@@ -47,16 +47,10 @@ func knownPresent(ctx context.Context, req *state.Request) state.Result {
 	if key != "" && fingerprint != "" && !modssh.FingerprintMatches(key, fingerprint, hashType) {
 		return fail("The fingerprint of the key given does not match fingerprint %s", fingerprint)
 	}
-	t, err := modssh.KnownHostsFile(userName, config)
+	t, kh, pattern, stored, err := modssh.Open(userName, config, req.Name, port)
 	if err != nil {
 		return fail("%v", err)
 	}
-	kh, err := t.Read()
-	if err != nil {
-		return fail("%v", err)
-	}
-	pattern := modssh.HostPattern(req.Name, port)
-	stored := kh.Find(pattern)
 	has := func(match func(modssh.Entry) bool) bool {
 		for _, e := range stored {
 			if match(e) {
@@ -134,16 +128,10 @@ func knownAbsent(ctx context.Context, req *state.Request) state.Result {
 	if err := a.Err(); err != nil {
 		return fail("Invalid arguments: %v", err)
 	}
-	t, err := modssh.KnownHostsFile(userName, config)
+	t, kh, pattern, stored, err := modssh.Open(userName, config, req.Name, port)
 	if err != nil {
 		return fail("%v", err)
 	}
-	kh, err := t.Read()
-	if err != nil {
-		return fail("%v", err)
-	}
-	pattern := modssh.HostPattern(req.Name, port)
-	stored := kh.Find(pattern)
 	if len(stored) == 0 {
 		return state.Result{Result: state.True(), Comment: "Host is already absent"}
 	}
