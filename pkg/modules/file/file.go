@@ -5,10 +5,6 @@ package file
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/halite/halite/pkg/digest"
 	"github.com/halite/halite/pkg/modules"
 )
 
@@ -285,17 +282,11 @@ func read(_ context.Context, c *modules.Call) (any, error) {
 
 // newHash returns the hash for a Salt hash type name.
 func newHash(form string) (hash.Hash, error) {
-	switch strings.ToLower(form) {
-	case "md5":
-		return md5.New(), nil
-	case "sha1":
-		return sha1.New(), nil
-	case "sha256":
-		return sha256.New(), nil
-	case "sha512":
-		return sha512.New(), nil
+	h, err := digest.New(form)
+	if err != nil {
+		return nil, &modules.ArgError{Name: "form", Msg: err.Error()}
 	}
-	return nil, &modules.ArgError{Name: "form", Msg: fmt.Sprintf("unsupported hash type %q (want md5, sha1, sha256 or sha512)", form)}
+	return h, nil
 }
 
 func hashFile(p, form string) (string, error) {

@@ -5,20 +5,19 @@ package hashutil
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/md5"
 	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"hash"
 	"strings"
 
+	"github.com/halite/halite/pkg/digest"
 	"github.com/halite/halite/pkg/modules"
 )
 
 func init() {
-	modules.Register("hashutil.digest", "Return the hex digest of INSTR with CHECKSUM (md5, sha256 (default) or sha512).\n\nCLI Example:\n\n    halite-master run '*' hashutil.digest 'get salted' sha512\n", digest)
+	modules.Register("hashutil.digest", "Return the hex digest of INSTR with CHECKSUM (md5, sha256 (default) or sha512).\n\nCLI Example:\n\n    halite-master run '*' hashutil.digest 'get salted' sha512\n", digestFun)
 	for _, h := range []string{"md5", "sha256", "sha512"} {
 		algo := h
 		modules.Register("hashutil."+h+"_digest", fmt.Sprintf("Return the %s hex digest of INSTR.\n\nCLI Example:\n\n    halite-master run '*' hashutil.%s_digest 'get salted'\n", algo, algo),
@@ -32,12 +31,8 @@ func init() {
 
 func newHash(algo string) (hash.Hash, error) {
 	switch strings.ToLower(algo) {
-	case "md5":
-		return md5.New(), nil
-	case "sha256":
-		return sha256.New(), nil
-	case "sha512":
-		return sha512.New(), nil
+	case "md5", "sha256", "sha512":
+		return digest.New(algo)
 	}
 	return nil, fmt.Errorf("checksum %q: want md5, sha256 or sha512", algo)
 }
@@ -62,7 +57,7 @@ func hexDigest(s, algo string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func digest(_ context.Context, c *modules.Call) (any, error) {
+func digestFun(_ context.Context, c *modules.Call) (any, error) {
 	if err := c.Expect(2, "instr", "checksum"); err != nil {
 		return nil, err
 	}

@@ -8,15 +8,13 @@ package ssh
 
 import (
 	"crypto/hmac"
-	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"hash"
+	"github.com/halite/halite/pkg/digest"
 	"strconv"
 	"strings"
 )
@@ -160,22 +158,12 @@ func Fingerprint(key, hashType string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("public key is not base64: %w", err)
 	}
-	var h hash.Hash
-	switch strings.ToLower(hashType) {
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha224":
-		h = sha256.New224()
-	case "", "sha256":
-		h = sha256.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha512":
-		h = sha512.New()
-	default:
-		return "", fmt.Errorf("unsupported fingerprint hash type %q", hashType)
+	if hashType == "" {
+		hashType = "sha256"
+	}
+	h, err := digest.New(hashType)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint: %w", err)
 	}
 	h.Write(raw)
 	hx := hex.EncodeToString(h.Sum(nil))

@@ -7,10 +7,6 @@ package source
 import (
 	"bufio"
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -24,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/halite/halite/pkg/digest"
 	"github.com/halite/halite/pkg/modules"
 )
 
@@ -201,36 +198,12 @@ func ResolveHash(ctx context.Context, env *modules.Env, spec, src, saltenv strin
 // length when algo is empty.
 func newHash(algo, want string) (hash.Hash, string, error) {
 	if algo == "" {
-		switch len(want) {
-		case 32:
-			algo = "md5"
-		case 40:
-			algo = "sha1"
-		case 64:
-			algo = "sha256"
-		case 96:
-			algo = "sha384"
-		case 128:
-			algo = "sha512"
-		default:
+		if algo = digest.ForHexLen(len(want)); algo == "" {
 			return nil, "", fmt.Errorf("cannot tell the hash type from its length")
 		}
 	}
-	switch algo {
-	case "md5":
-		return md5.New(), algo, nil
-	case "sha1":
-		return sha1.New(), algo, nil
-	case "sha224":
-		return sha256.New224(), algo, nil
-	case "sha256":
-		return sha256.New(), algo, nil
-	case "sha384":
-		return sha512.New384(), algo, nil
-	case "sha512":
-		return sha512.New(), algo, nil
-	}
-	return nil, "", fmt.Errorf("unsupported hash type %s", algo)
+	h, err := digest.New(algo)
+	return h, algo, err
 }
 
 // CheckHash verifies data read from r against spec ("sha256=HEX",
