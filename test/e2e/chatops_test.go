@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/halite/halite/pkg/events"
 	"github.com/halite/halite/pkg/master"
 )
 
@@ -18,8 +22,8 @@ import (
 func TestTokenLogMaintenanceCLI(t *testing.T) {
 	port := freePort(t)
 	e := newEnv(t, fmt.Sprintf("api:\n  listen: 127.0.0.1:%d\n", port))
-	e.startMinion("web1", "")
-	e.startMinion("db1", "")
+	web1 := e.startMinion("web1", "")
+	db1 := e.startMinion("db1", "")
 	e.acceptAll(2)
 	e.waitConnected(2)
 
@@ -79,6 +83,34 @@ func TestTokenLogMaintenanceCLI(t *testing.T) {
 	}
 	if out, _, _ := e.cli("audit"); !strings.Contains(out, "maintenance start: db1") {
 		t.Fatalf("audit:\n%s", out)
+	}
+	// SIGKILL both: only web1 (not in maintenance) is reported down.
+	var mu sync.Mutex
+	var tags []string
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = e.client().EventsMatching(ctx, "halite/minion/*/down", func(_ []byte, ev events.Event) error {
+			mu.Lock()
+			tags = append(tags, ev.Tag)
+			mu.Unlock()
+			return nil
+		})
+	}()
+	time.Sleep(200 * time.Millisecond)
+	_ = db1.cmd.Process.Kill()
+	_ = web1.cmd.Process.Kill()
+	waitFor(t, 30*time.Second, "web1 down", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Contains(tags, "halite/minion/web1/down")
+	})
+	time.Sleep(2 * time.Second)
+	cancel()
+	<-done
+	if slices.Contains(tags, "halite/minion/db1/down") {
+		t.Fatalf("db1, in maintenance, was reported down: %v", tags)
 	}
 	if _, _, code := e.cli("maintenance", "stop", "db1"); code != 0 {
 		t.Fatal("maintenance stop failed")
