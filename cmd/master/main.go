@@ -61,6 +61,7 @@ func newRoot() *cobra.Command {
 		apiCmd(a),
 		logCmd(a),
 		maintenanceCmd(a),
+		orchestrateCmd(a),
 	)
 	return root
 }

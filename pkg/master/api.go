@@ -168,6 +168,7 @@ func (m *Master) apiRoutes() []route {
 		{method: "POST", path: "/v1/keys/{action}", area: "keys", summary: "Accept, reject or delete keys (action: accept, reject, delete)", handler: m.apiKeyAction},
 		{method: "GET", path: "/v1/fingerprint", area: "keys", summary: "The master's key fingerprint", handler: m.apiFingerprint},
 		{method: "POST", path: "/v1/run", area: "run", summary: "Run a function on a target; streams NDJSON events (start, return, state, done)", handler: m.apiRun, noAudit: true},
+		{method: "POST", path: "/v1/orchestrate", area: "owner", summary: "Run an orchestrate SLS on the master ({sls, test, pillar, saltenv}); answers with each step's result", handler: m.apiOrchestrate},
 		{method: "GET", path: "/v1/jobs", area: "jobs", summary: "List jobs (fun, target, limit)", handler: m.apiListJobs},
 		{method: "GET", path: "/v1/jobs/{jid}", area: "jobs", summary: "A job and every minion's result", handler: m.apiGetJob},
 		{method: "GET", path: "/v1/search", area: "jobs", summary: "Full-text search of job output", handler: m.apiSearch},

@@ -330,3 +330,25 @@ func (c *Client) Maintenance(ctx context.Context, req MaintenanceRequest) (*Main
 	var out MaintenanceResult
 	return &out, json.NewDecoder(resp.Body).Decode(&out)
 }
+
+// Orchestrate runs an orchestrate SLS on the master and waits for it.
+func (c *Client) Orchestrate(ctx context.Context, req OrchestrateRequest) (*OrchestrateResult, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/orchestrate", req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		OrchestrateResult
+		Error string `json:"error"`
+	}
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	if out.Error != "" {
+		return &out.OrchestrateResult, errors.New(out.Error)
+	}
+	return &out.OrchestrateResult, nil
+}

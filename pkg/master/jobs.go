@@ -47,6 +47,9 @@ type RunRequest struct {
 	// IncludeMaintenance sends the job to minions in maintenance too;
 	// without it they are left out and reported as in maintenance.
 	IncludeMaintenance bool `json:"include_maintenance,omitempty"`
+	// Orchestration is the jid of the orchestration this job is a step
+	// of (kept in the job's meta).
+	Orchestration string `json:"-"`
 }
 
 // RunEvent is one line of the streamed answer to a run request.
@@ -307,6 +310,12 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 	audit := &jobstore.AuditEntry{
 		Time: time.Now().UTC(), User: req.User, Action: "run", Target: req.Target,
 		Fun: req.Fun, Args: req.Args, Kwargs: req.Kwargs, JID: jid, Outcome: "published",
+	}
+	if req.Orchestration != "" {
+		if job.Meta == nil {
+			job.Meta = map[string]any{}
+		}
+		job.Meta["orchestration"] = req.Orchestration
 	}
 	if req.Cause != nil {
 		if job.Meta == nil {

@@ -26,6 +26,10 @@ type Compiler struct {
 	// Matcher decides whether this minion matches a top file target of a
 	// match type (glob, grain, compound, ...).
 	Matcher func(tgt, typ string) bool
+	// Funcs, when set, is the only set of state functions the compiled
+	// states may call (the master's orchestrate: salt.state,
+	// salt.function, ...); otherwise the registered ones.
+	Funcs map[string]Def
 }
 
 // DefaultSaltenv is the saltenv used when none is given.
@@ -156,7 +160,7 @@ func (c *Compiler) Single(ctx context.Context, fun, name string, args map[string
 			ch.Args[k] = deepCopy(v)
 		}
 	}
-	p, err := newPlan([]Chunk{ch})
+	p, err := newPlan([]Chunk{ch}, c.Funcs)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +225,7 @@ func (c *Compiler) low(ctx context.Context, refs []slsRef) ([]Chunk, *plan, erro
 	if err := compileErr(errs); err != nil {
 		return nil, nil, err
 	}
-	p, err := newPlan(chunks)
+	p, err := newPlan(chunks, c.Funcs)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/halite/halite/pkg/value"
 	"sort"
 	"strings"
 
 	"github.com/halite/halite/pkg/modules"
+	"github.com/halite/halite/pkg/pillar"
+	"github.com/halite/halite/pkg/value"
 )
 
 // Salt's return codes for state functions.
@@ -152,11 +153,31 @@ func (f *stateFuncs) setup(ctx context.Context, call *modules.Call) (*Compiler, 
 			return nil, nil, RunOptions{}, fmt.Errorf("%s: %w", call.Fun, err)
 		}
 	}
-	c, err := f.newCompiler(call.Env)
+	env := call.Env
+	if p, ok := a.kwargs["pillar"]; ok {
+		// pillar={...} on the command line (or from orchestrate) is merged
+		// over the compiled pillar for this run, as in Salt.
+		delete(a.kwargs, "pillar")
+		over, isMap := p.(map[string]any)
+		if !isMap && p != nil {
+			return nil, nil, RunOptions{}, fmt.Errorf("%s: Pillar data must be formatted as a dictionary", call.Fun)
+		}
+		if env != nil && len(over) > 0 {
+			e := *env
+			var base map[string]any
+			if env.Pillar != nil {
+				base = env.Pillar()
+			}
+			merged := pillar.Merge(base, over, false)
+			e.Pillar = func() map[string]any { return merged }
+			env = &e
+		}
+	}
+	c, err := f.newCompiler(env)
 	if err != nil {
 		return nil, nil, RunOptions{}, fmt.Errorf("%s: set up the state compiler: %w", call.Fun, err)
 	}
-	return c, a, RunOptions{Test: a.test, Env: call.Env, Failhard: a.failhard}, nil
+	return c, a, RunOptions{Test: a.test, Env: env, Failhard: a.failhard}, nil
 }
 
 // finish turns a run's outcome into the function's return and retcode:

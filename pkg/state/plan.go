@@ -38,18 +38,26 @@ type edge struct {
 
 // missingFunc stands for a state function that does not exist: the state
 // fails with Salt's message when it runs; the others run.
-func missingFunc(c *Chunk) Def {
+func missingFunc(c *Chunk, funcs map[string]Def) Def {
 	msg := fmt.Sprintf("State '%s' was not found in SLS '%s'", c.FullName(), c.SLS)
-	if !knownModule(c.State) {
+	if !knownModule(c.State, funcs) {
 		msg += fmt.Sprintf(" (Halite has no %s state module)", c.State)
 	}
 	fail := func(context.Context, *Request) Result { return Result{Result: False(), Comment: msg} }
 	return Def{Name: c.FullName(), Func: fail}
 }
 
-// knownModule reports whether any state function of module is registered.
-func knownModule(module string) bool {
-	for _, n := range FuncNames() {
+// knownModule reports whether any state function of module is registered
+// (in funcs, when the run has its own set).
+func knownModule(module string, funcs map[string]Def) bool {
+	names := FuncNames()
+	if funcs != nil {
+		names = names[:0]
+		for n := range funcs {
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
 		if strings.HasPrefix(n, module+".") {
 			return true
 		}
@@ -60,15 +68,18 @@ func knownModule(module string) bool {
 // newPlan resolves requisites and orders the chunks: each chunk after what
 // it depends on, otherwise in the order given. Unknown functions, dangling
 // references and cycles are errors naming the states involved.
-func newPlan(low []Chunk) (*plan, error) {
+func newPlan(low []Chunk, funcs map[string]Def) (*plan, error) {
 	p := &plan{low: low, defs: make([]Def, len(low)), nodes: make([]node, len(low)), listens: map[int][]int{}}
 	var errs []error
 	tags := make(map[string]int, len(low))
 	for i := range low {
 		c := &low[i]
 		def, ok := LookupFunc(c.FullName())
+		if funcs != nil {
+			def, ok = funcs[c.FullName()]
+		}
 		if !ok {
-			def = missingFunc(c)
+			def = missingFunc(c, funcs)
 		}
 		p.defs[i] = def
 		if j, dup := tags[c.Tag()]; dup {

@@ -54,7 +54,7 @@ type RunOptions struct {
 // function, dangling reference, cycle) is refused before anything runs.
 // When ctx ends, the results so far are returned with ctx's error.
 func Run(ctx context.Context, low []Chunk, opts RunOptions) (map[string]*StateReturn, error) {
-	p, err := newPlan(low)
+	p, err := newPlan(low, nil)
 	if err != nil {
 		return nil, err
 	}

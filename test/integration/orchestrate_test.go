@@ -1,0 +1,195 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/halite/halite/pkg/config"
+	"github.com/halite/halite/pkg/master"
+)
+
+const orchDeploy = `
+db:
+  salt.state:
+    - tgt: 'db*'
+    - sls: roles.db
+web:
+  salt.state:
+    - tgt: 'web*'
+    - sls: roles.web
+    - batch: 2
+    - pillar: {{ pillar.get('web_pillar', {}) | json }}
+    - fail_minions: {{ pillar.get('may_fail', []) | json }}
+    - require:
+      - salt: db
+web_health:
+  salt.function:
+    - tgt: 'web*'
+    - name: test.ping
+    - require:
+      - salt: web
+lb:
+  salt.state:
+    - tgt: 'lb*'
+    - sls: roles.lb
+    - require:
+      - salt: web_health
+`
+
+func orchCluster(t *testing.T) (*cluster, string) {
+	tree := t.TempDir()
+	root := t.TempDir()
+	write := func(rel, body string) {
+		p := filepath.Join(tree, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("orch/deploy.sls", orchDeploy)
+	write("orch/none.sls", "nobody:\n  salt.function:\n    - tgt: 'nomatch*'\n    - name: test.ping\n    - expect_minions: True\n")
+	write("roles/db.sls", "db ready:\n  file.managed:\n    - name: {{ grains.root }}/{{ grains.id }}\n    - contents: db\n")
+	write("roles/web.sls", `web page:
+  file.managed:
+    - name: {{ grains.root }}/{{ grains.id }}
+    - contents: web
+{% if pillar.get('break') == grains.id %}
+broken step:
+  test.fail_without_changes:
+    - comment: the deploy hook failed
+{% endif %}
+`)
+	write("roles/lb.sls", "lb config:\n  file.managed:\n    - name: {{ grains.root }}/{{ grains.id }}\n    - contents: lb\n")
+	c := newCluster(t, func(cfg *config.Master) { cfg.FileRoots = map[string][]string{"base": {tree}} })
+	var ids []string
+	for _, role := range []struct {
+		prefix string
+		n      int
+	}{{"db", 2}, {"web", 5}, {"lb", 2}} {
+		for _, rm := range c.acceptedMinions(role.prefix, role.n, func(int) map[string]any { return map[string]any{"root": root} }) {
+			ids = append(ids, rm.cfg.ID)
+		}
+	}
+	c.waitConnected(9)
+	return c, root
+}
+
+func orchestrate(t *testing.T, c *cluster, req master.OrchestrateRequest) *master.OrchestrateResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	res, err := c.client.Orchestrate(ctx, req)
+	if err != nil {
+		t.Fatalf("orchestrate: %v", err)
+	}
+	return res
+}
+
+func step(t *testing.T, res *master.OrchestrateResult, id string) map[string]any {
+	t.Helper()
+	for _, r := range res.Return {
+		if r.ID == id {
+			return map[string]any{"result": r.Result, "comment": r.Comment, "changes": r.Changes, "start": r.StartTime, "run": r.RunNum}
+		}
+	}
+	t.Fatalf("no step %s in %v", id, res.Return)
+	return nil
+}
+
+func files(t *testing.T, root string) []string {
+	ents, _ := os.ReadDir(root)
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Orchestrate acceptance 1, 2 and 4: db, then web in batches, a health
+// check, then lb, in order; a failing web state stops the lb step and is
+// named; --test publishes nothing that changes a minion.
+func TestOrchestrateOrderFailureAndTest(t *testing.T) {
+	c, root := orchCluster(t)
+
+	dry := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.deploy", Test: true})
+	if len(files(t, root)) != 0 || dry.Retcode != 0 {
+		t.Fatalf("--test changed minions (%v) or failed: %+v", files(t, root), dry)
+	}
+	if s := step(t, dry, "web"); s["result"].(*bool) != nil || !strings.Contains(s["comment"].(string), "ran on") {
+		t.Fatalf("--test web step: %+v", s)
+	}
+	if s := step(t, dry, "web_health"); !strings.Contains(s["comment"].(string), "would be executed") {
+		t.Fatalf("--test function step: %+v", s)
+	}
+
+	res := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.deploy"})
+	if res.Retcode != 0 {
+		t.Fatalf("deploy failed: %+v", res.Return)
+	}
+	if got := strings.Join(files(t, root), " "); got != "db0 db1 lb0 lb1 web0 web1 web2 web3 web4" {
+		t.Fatalf("files: %s", got)
+	}
+	order := []string{"db", "web", "web_health", "lb"}
+	for i := 1; i < len(order); i++ {
+		a, b := step(t, res, order[i-1]), step(t, res, order[i])
+		if a["start"].(string) > b["start"].(string) || a["run"].(int) >= b["run"].(int) {
+			t.Fatalf("%s started at %v, after %s at %v", order[i-1], a["start"], order[i], b["start"])
+		}
+	}
+	// The steps are jobs of their own, marked as steps of this orchestration.
+	jid := step(t, res, "web")["changes"].(map[string]any)["jid"].(string)
+	rec, err := c.client.Job(context.Background(), jid)
+	if err != nil || rec.Meta["orchestration"] != res.JID || rec.Meta["batch"] != "2" {
+		t.Fatalf("web step job: %+v %v", rec, err)
+	}
+	if orch, err := c.client.Job(context.Background(), res.JID); err != nil || orch.Fun != "state.orchestrate" || len(orch.Results) != 1 {
+		t.Fatalf("orchestration job: %+v %v", orch, err)
+	}
+
+	// One web minion's state fails: the web step fails naming it and
+	// the state, lb does not run, exit code 1.
+	bad := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.deploy", Pillar: map[string]any{"web_pillar": map[string]any{"break": "web2"}}})
+	web := step(t, bad, "web")
+	if bad.Retcode != 1 || *web["result"].(*bool) || !strings.Contains(web["comment"].(string), "web2 (state 'broken step' failed: the deploy hook failed)") {
+		t.Fatalf("failing web step (retcode %d): %+v", bad.Retcode, web)
+	}
+	if lb := step(t, bad, "lb"); *lb["result"].(*bool) || !strings.Contains(lb["comment"].(string), "requisite") {
+		t.Fatalf("lb ran after a failed web step: %+v", lb)
+	}
+}
+
+// Orchestrate acceptance 3: a web minion offline at publish fails the
+// step (exit code 2, as run's), unless fail_minions names it; a step with
+// expect_minions that matches nobody fails.
+func TestOrchestrateOfflineAndExpectMinions(t *testing.T) {
+	c, _ := orchCluster(t)
+	c.stopMinion("web4")
+	waitFor(t, 20*time.Second, "web4 disconnected", func() bool {
+		ms, _ := c.client.Minions(context.Background())
+		for _, m := range ms {
+			if m.ID == "web4" {
+				return !m.Connected
+			}
+		}
+		return false
+	})
+	res := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.deploy"})
+	web := step(t, res, "web")
+	if res.Retcode != 2 || *web["result"].(*bool) || !strings.Contains(web["comment"].(string), "web4 (offline)") {
+		t.Fatalf("offline web4 (retcode %d): %+v", res.Retcode, web)
+	}
+	ok := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.deploy", Pillar: map[string]any{"may_fail": []any{"web4"}}})
+	if s := step(t, ok, "web"); !*s["result"].(*bool) {
+		t.Fatalf("fail_minions [web4]: %+v", s)
+	}
+	none := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.none"})
+	if s := step(t, none, "nobody"); none.Retcode == 0 || *s["result"].(*bool) || !strings.Contains(s["comment"].(string), "expect_minions") {
+		t.Fatalf("expect_minions: %d %+v", none.Retcode, s)
+	}
+}
