@@ -62,6 +62,7 @@ func newRoot() *cobra.Command {
 		logCmd(a),
 		maintenanceCmd(a),
 		orchestrateCmd(a),
+		mineCmd(a),
 	)
 	return root
 }

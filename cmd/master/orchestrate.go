@@ -71,3 +71,29 @@ func orchestrateCmd(a *app) *cobra.Command {
 	addOut(cmd, a)
 	return cmd
 }
+
+func mineCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "mine", Short: "The mine: minions' latest mine_functions results"}
+	var tgtType string
+	get := &cobra.Command{
+		Use: "get TARGET FUNCTION", Short: "Mine data of FUNCTION for the minions TARGET matches", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, c, err := a.formatAndClient()
+			if err != nil {
+				return err
+			}
+			d, err := c.Mine(cmd.Context(), args[0], args[1], tgtType)
+			if err != nil {
+				return apiErr(err)
+			}
+			if f != output.Text {
+				return writeAs(cmd.OutOrStdout(), f, d)
+			}
+			return output.Nested(cmd.OutOrStdout(), "mine", d)
+		},
+	}
+	get.Flags().StringVarP(&tgtType, "tgt-type", "t", "glob", "target type")
+	addOut(get, a)
+	cmd.AddCommand(get)
+	return cmd
+}

@@ -161,7 +161,11 @@ type Master struct {
 	AckTimeout Duration `yaml:"ack_timeout"`
 	API        API      `yaml:"api"`
 	ChatOps    ChatOps  `yaml:"chatops"`
-	Notify     []Notify `yaml:"notify"`
+	// MineACL says which minions may read which mine functions with
+	// mine.get: {MINION_TARGET: [FUNGLOB...]} (compound targets). Without
+	// it every minion reads every function, as in Salt.
+	MineACL map[string][]string `yaml:"mine_acl"`
+	Notify  []Notify            `yaml:"notify"`
 	// FileRoots is Salt's file_roots: saltenv → directories, first match wins.
 	FileRoots map[string][]string `yaml:"file_roots"`
 	// PillarRoots is Salt's pillar_roots.
@@ -264,6 +268,11 @@ type Minion struct {
 	// Beacons is Salt's beacons: NAME → options (login, service,
 	// diskusage, load).
 	Beacons map[string]any `yaml:"beacons"`
+	// MineFunctions are Salt's mine_functions: NAME → args (a list), or
+	// {mine_function: FUN, KWARG: ...}; the pillar's mine_functions add to
+	// them. Their results go to the master every MineInterval minutes.
+	MineFunctions map[string]any `yaml:"mine_functions"`
+	MineInterval  int            `yaml:"mine_interval"`
 }
 
 // DefaultMaster returns the master defaults (Salt's where Salt has one).
@@ -301,6 +310,7 @@ func DefaultMinion() Minion {
 		ReconnectMin:      Duration(200 * time.Millisecond),
 		ReconnectMax:      Duration(10 * time.Second),
 		MaxJobs:           64,
+		MineInterval:      60,
 		FileRoots:         map[string][]string{"base": {"/srv/salt"}},
 		PillarRoots:       map[string][]string{"base": {"/srv/pillar"}},
 	}

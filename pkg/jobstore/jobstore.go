@@ -223,6 +223,14 @@ type Store interface {
 	ClearMaintenance(ctx context.Context, ids []string) ([]string, error)
 	// ListMaintenance lists the minions in maintenance.
 	ListMaintenance(ctx context.Context) ([]Maintenance, error)
+	// PutMine stores a minion's mine data (function name to value);
+	// clear first drops what it had, del drops those functions.
+	PutMine(ctx context.Context, minion string, data map[string]any, clear bool, del []string) error
+	// GetMine returns fun's data for the minions given, by minion id
+	// (minions without it are left out).
+	GetMine(ctx context.Context, fun string, minions []string) (map[string]any, error)
+	// DeleteMine drops a minion's mine data (its key is gone).
+	DeleteMine(ctx context.Context, minion string) error
 	// PutGrains replaces the cached grains of minion id.
 	PutGrains(ctx context.Context, id string, grains map[string]any) error
 	// AllGrains returns the cached grains of every minion, keyed by id.

@@ -244,3 +244,71 @@ func (s *SQLiteStore) ListMaintenance(ctx context.Context) ([]Maintenance, error
 	}
 	return out, rows.Err()
 }
+
+// PutMine implements Store.
+func (s *SQLiteStore) PutMine(ctx context.Context, minion string, data map[string]any, clear bool, del []string) error {
+	if minion == "" {
+		return invalidf("mine: empty minion id")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if clear {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM mine WHERE minion = ?`, minion); err != nil {
+				return fmt.Errorf("mine %s: %w", minion, err)
+			}
+		}
+		for _, f := range del {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM mine WHERE minion = ? AND fun = ?`, minion, f); err != nil {
+				return fmt.Errorf("mine %s: %w", minion, err)
+			}
+		}
+		now := time.Now().UnixNano()
+		for f, v := range data {
+			b, err := encodeValue(v)
+			if err != nil {
+				return fmt.Errorf("mine %s %s: %w", minion, f, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO mine (minion, fun, data, updated) VALUES (?, ?, ?, ?)`, minion, clip(f), b, now); err != nil {
+				return fmt.Errorf("mine %s %s: %w", minion, f, err)
+			}
+		}
+		return nil
+	})
+}
+
+// GetMine implements Store.
+func (s *SQLiteStore) GetMine(ctx context.Context, fun string, minions []string) (map[string]any, error) {
+	want := make(map[string]bool, len(minions))
+	for _, id := range minions {
+		want[id] = true
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT minion, data FROM mine WHERE fun = ?`, fun)
+	if err != nil {
+		return nil, fmt.Errorf("mine get %s: %w", fun, err)
+	}
+	defer rows.Close()
+	out := map[string]any{}
+	for rows.Next() {
+		var id string
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			return nil, fmt.Errorf("mine get %s: %w", fun, err)
+		}
+		if !want[id] {
+			continue
+		}
+		v, err := decodeValue(b)
+		if err != nil {
+			return nil, fmt.Errorf("mine get %s of %s: %w", fun, id, err)
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}
+
+// DeleteMine implements Store.
+func (s *SQLiteStore) DeleteMine(ctx context.Context, minion string) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM mine WHERE minion = ?`, minion); err != nil {
+		return fmt.Errorf("mine delete %s: %w", minion, err)
+	}
+	return nil
+}

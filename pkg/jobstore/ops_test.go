@@ -59,3 +59,36 @@ func TestTokensOpsLogMaintenance(t *testing.T) {
 		t.Fatalf("cleared %v", cleared)
 	}
 }
+
+func TestMine(t *testing.T) {
+	s, path := openStore(t)
+	ctx := context.Background()
+	if err := s.PutMine(ctx, "web1", map[string]any{"network.ip_addrs": []any{"10.0.0.1"}, "grains.items": map[string]any{"os": "Debian"}}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.PutMine(ctx, "web2", map[string]any{"network.ip_addrs": []any{"10.0.0.2"}}, true, nil)
+	got, err := s.GetMine(ctx, "network.ip_addrs", []string{"web1", "web2", "db1"})
+	if err != nil || len(got) != 2 || got["web1"].([]any)[0] != "10.0.0.1" {
+		t.Fatalf("mine get: %v %v", got, err)
+	}
+	if got, _ := s.GetMine(ctx, "network.ip_addrs", []string{"web2"}); len(got) != 1 {
+		t.Fatalf("only asked minions: %v", got)
+	}
+	s.PutMine(ctx, "web1", nil, false, []string{"network.ip_addrs"})
+	if got, _ := s.GetMine(ctx, "network.ip_addrs", []string{"web1"}); len(got) != 0 {
+		t.Fatalf("deleted function still there: %v", got)
+	}
+	s.Close()
+	s2, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got, _ := s2.GetMine(ctx, "grains.items", []string{"web1"}); len(got) != 1 {
+		t.Fatalf("mine after reopening: %v", got)
+	}
+	s2.DeleteMine(ctx, "web1")
+	if got, _ := s2.GetMine(ctx, "grains.items", []string{"web1"}); len(got) != 0 {
+		t.Fatalf("deleted minion's mine: %v", got)
+	}
+}

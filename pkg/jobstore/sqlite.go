@@ -133,6 +133,15 @@ var migrations = []string{
 		since  INTEGER NOT NULL,
 		until  INTEGER NOT NULL -- 0: until stopped
 	) WITHOUT ROWID;`,
+	// 6: the mine: each minion's latest result of each mine function.
+	`CREATE TABLE mine (
+		minion  TEXT NOT NULL,
+		fun     TEXT NOT NULL,
+		data    TEXT NOT NULL, -- JSON
+		updated INTEGER NOT NULL,
+		PRIMARY KEY (minion, fun)
+	) WITHOUT ROWID;
+	CREATE INDEX mine_fun ON mine (fun);`,
 }
 
 // ftsBody is the SQL expression the search index reads a return's JSON

@@ -352,3 +352,13 @@ func (c *Client) Orchestrate(ctx context.Context, req OrchestrateRequest) (*Orch
 	}
 	return &out.OrchestrateResult, nil
 }
+
+// Mine reads fun's mine data of the minions target matches.
+func (c *Client) Mine(ctx context.Context, target, fun, targetType string) (map[string]any, error) {
+	q := url.Values{"tgt": {target}, "fun": {fun}}
+	if targetType != "" {
+		q.Set("tgt_type", targetType)
+	}
+	var out map[string]any
+	return out, c.getJSON(ctx, "/v1/mine?"+q.Encode(), &out)
+}

@@ -107,6 +107,9 @@ func (m *Master) forget(id, action string, wasAccepted bool) {
 	m.mu.Unlock()
 	m.presence.forget(id)
 	m.hostdata.Forget(id)
+	if err := m.store.DeleteMine(context.Background(), id); err != nil {
+		m.log.Error("dropping the mine data of a removed minion", "id", id, "error", err)
+	}
 	m.events.Publish("halite/key/"+id+"/"+action, map[string]any{"id": id})
 	m.log.Info("minion key removed", "id", id, "action", action)
 	if wasAccepted {

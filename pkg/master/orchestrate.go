@@ -151,6 +151,18 @@ func (o *orchestration) templateFuncs(pillar map[string]any) map[string]template
 			}
 			return def, nil
 		},
+		"mine.get": func(ctx context.Context, args []any, kw map[string]any) (any, error) {
+			if len(args) < 2 {
+				return nil, errors.New("mine.get: want TARGET FUNCTION [TARGET_TYPE]")
+			}
+			tt := "glob"
+			if len(args) > 2 {
+				tt = fmt.Sprint(args[2])
+			} else if v, ok := kw["tgt_type"]; ok {
+				tt = fmt.Sprint(v)
+			}
+			return o.m.MineGet(ctx, "", fmt.Sprint(args[0]), tt, fmt.Sprint(args[1]))
+		},
 		"log.debug": logf("debug"), "log.info": logf("info"), "log.warning": logf("warning"), "log.error": logf("error"),
 	}
 }

@@ -400,6 +400,10 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 		return m.handleFileGet(s, msg)
 	case wire.TypePillar:
 		return m.handlePillar(ctx, s, msg)
+	case wire.TypeMine:
+		return m.handleMine(ctx, s, msg)
+	case wire.TypeMineGet:
+		return m.handleMineGet(ctx, s, msg)
 	}
 	return nil
 }

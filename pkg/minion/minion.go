@@ -167,6 +167,7 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 		RefreshPillar: m.refreshPillar,
 		CurrentPillar: m.currentPillar,
 		Opts:          cfg.OptsAs("salt-minion"),
+		Mine:          mineClient{m},
 	}
 	return m, nil
 }
@@ -234,11 +235,12 @@ func (m *Minion) Run(ctx context.Context) error {
 		defer func() { cancel(); <-stopped }()
 	}
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); m.requestLoop(ctx) }()
 	go func() { defer wg.Done(); m.publishLoop(ctx) }()
 	go func() { defer wg.Done(); m.runSchedule(ctx) }()
 	go func() { defer wg.Done(); m.runBeacons(ctx) }()
+	go func() { defer wg.Done(); m.runMine(ctx) }()
 	<-ctx.Done()
 	wg.Wait()
 	m.jobWG.Wait()

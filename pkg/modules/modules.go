@@ -54,6 +54,16 @@ type Env struct {
 	// templates: the master's file server; nil runs from the minion's own
 	// file_roots (masterless).
 	StateFiles StateFiles
+	// Mine reaches the master's mine; nil when masterless.
+	Mine MineClient
+}
+
+// MineClient sends this minion's mine data and reads other minions'.
+type MineClient interface {
+	Get(ctx context.Context, target, fun, targetType string) (map[string]any, error)
+	Send(ctx context.Context, data map[string]any, clear bool, del []string) error
+	// Update runs the configured mine_functions and sends them all.
+	Update(ctx context.Context) (map[string]any, error)
 }
 
 // FileClient resolves salt:// and halite:// URLs to local cached paths.

@@ -38,6 +38,10 @@ const (
 	TypeFileList  = "file_list"
 	TypeFileGet   = "file_get"
 	TypePillar    = "pillar"
+	// TypeMine sends the minion's mine data (a MineUpdate); TypeMineGet
+	// asks for other minions' (a MineGetRequest).
+	TypeMine    = "mine"
+	TypeMineGet = "mine_get"
 	// master → minion
 	TypeHeartbeatAck = "heartbeat_ack"
 	TypePublishKey   = "publish_key"
@@ -64,6 +68,8 @@ var MaxBody = map[string]int{
 	TypeFileList:  4 << 10,
 	TypeFileGet:   4 << 10,
 	TypePillar:    1 << 10,
+	TypeMine:      4 << 20,
+	TypeMineGet:   4 << 10,
 }
 
 // Message is the plaintext of a sealed request-channel frame.
@@ -261,6 +267,30 @@ type PillarRequest struct {
 	// checks its pillar tree now instead of trusting a check made up to a
 	// second ago (a state run compiles its pillar, as in Salt).
 	Current bool `cbor:"3,keyasint,omitempty"`
+}
+
+// MineUpdate stores a minion's mine data on the master: Data maps a mine
+// function name to its latest result; Clear replaces everything the minion
+// had; Delete removes functions.
+type MineUpdate struct {
+	ReqID  uint64         `cbor:"1,keyasint"`
+	Data   map[string]any `cbor:"2,keyasint,omitempty"`
+	Clear  bool           `cbor:"3,keyasint,omitempty"`
+	Delete []string       `cbor:"4,keyasint,omitempty"`
+}
+
+// MineGetRequest asks for the mine data of Fun on the minions Target
+// matches (the master's mine_acl decides what the asking minion sees).
+type MineGetRequest struct {
+	ReqID      uint64 `cbor:"1,keyasint"`
+	Target     string `cbor:"2,keyasint"`
+	TargetType string `cbor:"3,keyasint,omitempty"`
+	Fun        string `cbor:"4,keyasint"`
+}
+
+// MineData answers a MineGetRequest: minion id to value.
+type MineData struct {
+	Data map[string]any `cbor:"1,keyasint"`
 }
 
 // FileInfo describes a served file.

@@ -60,7 +60,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, v := range []any{&Heartbeat{}, &Grains{}, &Ack{}, &Return{}, &FileListRequest{}, &FileGetRequest{}, &PillarRequest{}, &Reply{}, &Job{}} {
+		for _, v := range []any{&Heartbeat{}, &Grains{}, &Ack{}, &Return{}, &FileListRequest{}, &FileGetRequest{}, &PillarRequest{}, &MineUpdate{}, &MineGetRequest{}, &MineData{}, &Reply{}, &Job{}} {
 			_ = m.DecodeBody(v)
 		}
 	})
