@@ -18,6 +18,10 @@ type Chunk struct {
 	Order float64
 	// Failhard stops the whole run when this state fails.
 	Failhard bool
+	// Parallel runs the state alongside the states after it (Salt's
+	// parallel: True); those that require it wait for it. Dry runs stay
+	// sequential: their predictions build on each other.
+	Parallel bool
 	// Args are the arguments for the state function: everything but name,
 	// names, requisites, order and failhard.
 	Args       map[string]any

@@ -431,6 +431,8 @@ func finishChunk(c Chunk, low map[string]any, name string, nameOrder int) (Chunk
 			c.orderRaw = v
 		case k == "failhard":
 			c.Failhard = value.IsTrue(v)
+		case k == "parallel":
+			c.Parallel = value.IsTrue(v)
 		default:
 			c.Args[k] = deepCopy(v)
 		}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Test-only state functions, registered under the module "t".
@@ -28,6 +30,24 @@ import (
 //
 // Every call is recorded in the recorder carried by the context.
 func init() {
+	Register(Def{Name: "t.barrier", Func: func(ctx context.Context, r *Request) Result {
+		b := barrierFor.Load()
+		if b == nil {
+			return Result{Result: False(), Comment: "no barrier"}
+		}
+		b.arrived <- struct{}{}
+		deadline := time.After(10 * time.Second)
+		for {
+			if len(b.arrived) >= b.want {
+				return Result{Result: True(), Comment: "met"}
+			}
+			select {
+			case <-deadline:
+				return Result{Result: False(), Comment: "alone at the barrier: not run in parallel"}
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}})
 	Register(Def{Name: "t.succeed", Func: func(ctx context.Context, r *Request) Result {
 		record(ctx, "succeed", r)
 		return Result{Result: True(), Comment: "Success!"}
@@ -262,3 +282,11 @@ func keys(ret map[string]*StateReturn) []string {
 }
 
 func resultString(r *StateReturn) string { return pyResult(r.Result) }
+
+// barrier is where t.barrier states wait for each other.
+type barrier struct {
+	want    int
+	arrived chan struct{}
+}
+
+var barrierFor atomic.Pointer[barrier]

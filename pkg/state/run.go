@@ -83,6 +83,38 @@ type runner struct {
 	pending *PendingPaths
 	accum   *Accumulators
 	nodeOf  []int // chunk index -> its (non-check) node
+	// inflight holds the parallel states still running: their results
+	// are recorded when a state that depends on them comes up, or at the
+	// end.
+	inflight map[int]chan *StateReturn
+}
+
+// settle records the results of the parallel states the node depends on
+// (all of them when deps is nil), waiting for them to finish.
+func (r *runner) settle(deps []edge, all bool) {
+	if len(r.inflight) == 0 {
+		return
+	}
+	wait := func(i int) {
+		if ch, ok := r.inflight[i]; ok {
+			delete(r.inflight, i)
+			r.record(i, <-ch)
+		}
+	}
+	if all {
+		ids := make([]int, 0, len(r.inflight))
+		for i := range r.inflight {
+			ids = append(ids, i)
+		}
+		sort.Ints(ids)
+		for _, i := range ids {
+			wait(i)
+		}
+		return
+	}
+	for _, e := range deps {
+		wait(r.p.nodes[e.to].chunk)
+	}
 }
 
 // run executes the plan's nodes in order; only, when set, limits the run
@@ -110,9 +142,10 @@ func (p *plan) run(ctx context.Context, opts RunOptions, only map[int]bool) (map
 			break
 		}
 		nd := &p.nodes[n]
+		r.settle(nd.deps, false)
 		if nd.check {
 			r.runCheck(ctx, nd)
-		} else if r.running[nd.chunk] == nil {
+		} else if _, busy := r.inflight[nd.chunk]; !busy && r.running[nd.chunk] == nil {
 			r.runChunk(ctx, nd)
 		}
 		if r.failhard(nd.chunk) {
@@ -120,6 +153,7 @@ func (p *plan) run(ctx context.Context, opts RunOptions, only map[int]bool) (map
 			break
 		}
 	}
+	r.settle(nil, true)
 	out := make(map[string]*StateReturn, len(p.low))
 	for i, ret := range r.running {
 		if ret != nil {
@@ -289,21 +323,33 @@ func seenType(deps []edge, typ string) bool {
 
 func (r *runner) runChunk(ctx context.Context, nd *node) {
 	i := nd.chunk
-	switch r.status(nd.deps) {
-	case stMet:
-		r.record(i, r.call(ctx, i, r.opts.Test, false))
-	case stChange:
-		ret := r.call(ctx, i, r.opts.Test, false)
-		if len(ret.Changes) == 0 && r.p.defs[i].ModWatch != nil {
-			// Salt: a watched state changed and this one did nothing by
-			// itself, so mod_watch reacts (restart, run the command).
-			w := r.call(ctx, i, r.opts.Test, true)
-			w.StartTime = ret.StartTime
-			w.Duration += ret.Duration
-			w.predicted = append(ret.predicted, w.predicted...)
-			ret = w
+	switch st := r.status(nd.deps); st {
+	case stMet, stChange:
+		exec := func() *StateReturn {
+			ret := r.call(ctx, i, r.opts.Test, false)
+			if st == stChange && len(ret.Changes) == 0 && r.p.defs[i].ModWatch != nil {
+				// Salt: a watched state changed and this one did nothing by
+				// itself, so mod_watch reacts (restart, run the command).
+				w := r.call(ctx, i, r.opts.Test, true)
+				w.StartTime = ret.StartTime
+				w.Duration += ret.Duration
+				w.predicted = append(ret.predicted, w.predicted...)
+				ret = w
+			}
+			return ret
 		}
-		r.record(i, ret)
+		if r.p.low[i].Parallel && !r.opts.Test {
+			// The run waits for it before anything that depends on it,
+			// and at its end (settle).
+			ch := make(chan *StateReturn, 1)
+			if r.inflight == nil {
+				r.inflight = map[int]chan *StateReturn{}
+			}
+			r.inflight[i] = ch
+			go func() { ch <- exec() }()
+			return
+		}
+		r.record(i, exec())
 	case stFail:
 		if pre := r.pre[i]; pre != nil {
 			// This state's own test run (for a prereq) is what is known;

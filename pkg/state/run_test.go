@@ -561,3 +561,34 @@ func TestRunSLSRequisiteAndIncludes(t *testing.T) {
 		"after_all":    {"False", "requisite failed: bad.bad_state", false},
 	})
 }
+
+// parallel: True states run together: two of them meet at a barrier,
+// which a sequential run could never pass; a state that requires them
+// runs after both, and sees their results.
+func TestRunParallel(t *testing.T) {
+	b := &barrier{want: 2, arrived: make(chan struct{}, 2)}
+	barrierFor.Store(b)
+	defer barrierFor.Store((*barrier)(nil))
+	src := memSource{"p.sls": lines(
+		"a:",
+		"  t.barrier:",
+		"    - parallel: True",
+		"b:",
+		"  t.barrier:",
+		"    - parallel: True",
+		"after:",
+		"  t.succeed:",
+		"    - require:",
+		"      - t: a",
+		"      - t: b",
+	)}
+	ret, _ := runSLS(t, src, RunOptions{}, "p")
+	checkOutcomes(t, ret, map[string]outcome{
+		"a":     {"True", "met", false},
+		"b":     {"True", "met", false},
+		"after": {"True", "", false},
+	})
+	if byID(t, ret, "after").RunNum < byID(t, ret, "a").RunNum || byID(t, ret, "after").RunNum < byID(t, ret, "b").RunNum {
+		t.Fatal("the requiring state ran before the parallel ones finished")
+	}
+}
