@@ -172,6 +172,7 @@ func (o *orchestration) funcs() map[string]state.Def {
 		"salt.state":          {Name: "salt.state", Func: o.saltState, Doc: "Apply states on minions (sls or highstate) and fail when any failed or did not return."},
 		"salt.function":       {Name: "salt.function", Func: o.saltFunction, Doc: "Run an execution function on minions and fail when any failed or did not return."},
 		"salt.wait_for_event": {Name: "salt.wait_for_event", Func: o.waitForEvent, Doc: "Wait for events whose tag matches name, one from each minion in id_list."},
+		"salt.runner":         {Name: "salt.runner", Func: o.saltRunner, Doc: "Run a master-side built-in: test.sleep (s_time), jobs.lookup_jid (jid)."},
 	}
 }
 
@@ -496,6 +497,47 @@ func (o *orchestration) waitForEvent(ctx context.Context, req *state.Request) st
 			}
 		}
 	}
+}
+
+// saltRunner is Salt's salt.runner for the runners that make sense on a
+// Halite master: test.sleep, and jobs.lookup_jid (a job's returns).
+func (o *orchestration) saltRunner(ctx context.Context, req *state.Request) state.Result {
+	o.mark(o.ran, req)
+	a := stepArgs(req.Args)
+	fun := a.str("fun", req.Name)
+	if o.test {
+		return state.Result{Comment: fmt.Sprintf("Runner function '%s' would be executed", fun)}
+	}
+	switch fun {
+	case "test.sleep":
+		secs, _ := value.Float(a["s_time"])
+		if secs <= 0 {
+			secs = 1
+		}
+		select {
+		case <-ctx.Done():
+			return state.Result{Result: state.False(), Comment: ctx.Err().Error()}
+		case <-time.After(time.Duration(secs * float64(time.Second))):
+		}
+		return state.Result{Result: state.True(), Comment: fmt.Sprintf("Runner function '%s' executed", fun)}
+	case "jobs.lookup_jid":
+		jid := a.str("jid", "")
+		if err := o.m.batch.Flush(ctx); err != nil {
+			return state.Result{Result: state.False(), Comment: err.Error()}
+		}
+		rec, err := o.m.store.GetJob(ctx, jid)
+		if err != nil {
+			return state.Result{Result: state.False(), Comment: fmt.Sprintf("No job %s", jid)}
+		}
+		rets := map[string]any{}
+		for _, r := range rec.Results {
+			if r.Return != nil {
+				rets[r.ID] = r.Return.Return
+			}
+		}
+		return state.Result{Result: state.True(), Changes: map[string]any{"return": rets}, Comment: fmt.Sprintf("Runner function '%s' executed", fun)}
+	}
+	return state.Result{Result: state.False(), Comment: fmt.Sprintf("Runner function '%s' is not available on a Halite master (test.sleep and jobs.lookup_jid are)", fun)}
 }
 
 func (m *Master) apiOrchestrate(w http.ResponseWriter, r *http.Request) {

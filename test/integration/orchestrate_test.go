@@ -52,6 +52,7 @@ func orchCluster(t *testing.T) (*cluster, string) {
 		}
 	}
 	write("orch/deploy.sls", orchDeploy)
+	write("orch/runner.sls", "pause:\n  salt.runner:\n    - name: test.sleep\n    - s_time: 0.1\nlookup:\n  salt.runner:\n    - name: jobs.lookup_jid\n    - jid: '{{ pillar.get(\"jid\", \"\") }}'\n    - require:\n      - salt: pause\nnope:\n  salt.runner:\n    - name: manage.up\n")
 	write("orch/none.sls", "nobody:\n  salt.function:\n    - tgt: 'nomatch*'\n    - name: test.ping\n    - expect_minions: True\n")
 	write("roles/db.sls", "db ready:\n  file.managed:\n    - name: {{ grains.root }}/{{ grains.id }}\n    - contents: db\n")
 	write("roles/web.sls", `web page:
@@ -187,6 +188,14 @@ func TestOrchestrateOfflineAndExpectMinions(t *testing.T) {
 	ok := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.deploy", Pillar: map[string]any{"may_fail": []any{"web4"}}})
 	if s := step(t, ok, "web"); !*s["result"].(*bool) {
 		t.Fatalf("fail_minions [web4]: %+v", s)
+	}
+	pinged := c.run(&master.RunRequest{Target: "db0", Fun: "test.ping"})
+	rn := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.runner", Pillar: map[string]any{"jid": pinged.jid}})
+	if s := step(t, rn, "lookup"); !*s["result"].(*bool) || s["changes"].(map[string]any)["return"].(map[string]any)["db0"] != true {
+		t.Fatalf("jobs.lookup_jid: %+v", s)
+	}
+	if s := step(t, rn, "nope"); *s["result"].(*bool) || rn.Retcode != 1 {
+		t.Fatalf("an unknown runner: %+v", s)
 	}
 	none := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.none"})
 	if s := step(t, none, "nobody"); none.Retcode == 0 || *s["result"].(*bool) || !strings.Contains(s["comment"].(string), "expect_minions") {
