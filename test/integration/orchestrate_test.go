@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,28 +18,34 @@ const orchDeploy = `
 db:
   salt.state:
     - tgt: 'db*'
-    - sls: roles.db
-web:
+    - highstate: True
+{%- set webs = ['web0', 'web1', 'web2', 'web3', 'web4'] %}
+{%- for i in range(0, webs | length, 2) %}
+{%- set n = loop.index %}
+web_{{ n }}:
   salt.state:
-    - tgt: 'web*'
+    - tgt: {{ webs[i:i+2] | join(',') }}
+    - tgt_type: list
     - sls: roles.web
-    - batch: 2
     - pillar: {{ pillar.get('web_pillar', {}) | json }}
     - fail_minions: {{ pillar.get('may_fail', []) | json }}
     - require:
-      - salt: db
-web_health:
+      - salt: {{ 'db' if n == 1 else 'health_' ~ (n - 1) }}
+health_{{ n }}:
   salt.function:
-    - tgt: 'web*'
+    - tgt: {{ webs[i:i+2] | join(',') }}
+    - tgt_type: list
     - name: test.ping
+    - fail_minions: {{ pillar.get('may_fail', []) | json }}
     - require:
-      - salt: web
+      - salt: web_{{ n }}
+{%- endfor %}
 lb:
   salt.state:
     - tgt: 'lb*'
     - sls: roles.lb
     - require:
-      - salt: web_health
+      - salt: health_3
 `
 
 func orchCluster(t *testing.T) (*cluster, string) {
@@ -65,18 +72,35 @@ broken step:
     - comment: the deploy hook failed
 {% endif %}
 `)
-	write("roles/lb.sls", "lb config:\n  file.managed:\n    - name: {{ grains.root }}/{{ grains.id }}\n    - contents: lb\n")
+	write("top.sls", "base:\n  'db*':\n    - roles.db\n")
+	write("roles/lb.sls", `lb config:
+  file.managed:
+    - name: {{ grains.root }}/{{ grains.id }}
+    - contents: |
+{%- for id, a in salt['mine.get']('web*', 'addrs') | dictsort %}
+        server {{ id }} {{ a.kwargs.ip }}
+{%- endfor %}
+`)
 	c := newCluster(t, func(cfg *config.Master) { cfg.FileRoots = map[string][]string{"base": {tree}} })
 	var ids []string
 	for _, role := range []struct {
 		prefix string
 		n      int
 	}{{"db", 2}, {"web", 5}, {"lb", 2}} {
-		for _, rm := range c.acceptedMinions(role.prefix, role.n, func(int) map[string]any { return map[string]any{"root": root} }) {
-			ids = append(ids, rm.cfg.ID)
+		for i := range role.n {
+			cfg := c.minionConfig(fmt.Sprintf("%s%d", role.prefix, i), map[string]any{"root": root})
+			if role.prefix == "web" {
+				cfg.MineFunctions = map[string]any{"addrs": map[string]any{"mine_function": "test.arg", "ip": fmt.Sprintf("10.0.1.%d", i+1)}}
+			}
+			c.acceptMinion(cfg)
+			ids = append(ids, cfg.ID)
 		}
 	}
 	c.waitConnected(9)
+	waitFor(t, 20*time.Second, "the web minions' mine", func() bool {
+		d, err := c.client.Mine(context.Background(), "web*", "addrs", "")
+		return err == nil && len(d) == 5
+	})
 	return c, root
 }
 
@@ -122,10 +146,10 @@ func TestOrchestrateOrderFailureAndTest(t *testing.T) {
 	if len(files(t, root)) != 0 || dry.Retcode != 0 {
 		t.Fatalf("--test changed minions (%v) or failed: %+v", files(t, root), dry)
 	}
-	if s := step(t, dry, "web"); s["result"].(*bool) != nil || !strings.Contains(s["comment"].(string), "ran on") {
+	if s := step(t, dry, "web_1"); s["result"].(*bool) != nil || !strings.Contains(s["comment"].(string), "ran on") {
 		t.Fatalf("--test web step: %+v", s)
 	}
-	if s := step(t, dry, "web_health"); !strings.Contains(s["comment"].(string), "would be executed") {
+	if s := step(t, dry, "health_1"); !strings.Contains(s["comment"].(string), "would be executed") {
 		t.Fatalf("--test function step: %+v", s)
 	}
 
@@ -136,17 +160,24 @@ func TestOrchestrateOrderFailureAndTest(t *testing.T) {
 	if got := strings.Join(files(t, root), " "); got != "db0 db1 lb0 lb1 web0 web1 web2 web3 web4" {
 		t.Fatalf("files: %s", got)
 	}
-	order := []string{"db", "web", "web_health", "lb"}
+	order := []string{"db", "web_1", "health_1", "web_2", "health_2", "web_3", "health_3", "lb"}
 	for i := 1; i < len(order); i++ {
 		a, b := step(t, res, order[i-1]), step(t, res, order[i])
 		if a["start"].(string) > b["start"].(string) || a["run"].(int) >= b["run"].(int) {
 			t.Fatalf("%s started at %v, after %s at %v", order[i-1], a["start"], order[i], b["start"])
 		}
 	}
+	// The lb config has every web server's address, from the mine.
+	lbConf, _ := os.ReadFile(filepath.Join(root, "lb0"))
+	for i := range 5 {
+		if want := fmt.Sprintf("server web%d 10.0.1.%d", i, i+1); !strings.Contains(string(lbConf), want) {
+			t.Fatalf("lb config lacks %q:\n%s", want, lbConf)
+		}
+	}
 	// The steps are jobs of their own, marked as steps of this orchestration.
-	jid := step(t, res, "web")["changes"].(map[string]any)["jid"].(string)
+	jid := step(t, res, "web_2")["changes"].(map[string]any)["jid"].(string)
 	rec, err := c.client.Job(context.Background(), jid)
-	if err != nil || rec.Meta["orchestration"] != res.JID || rec.Meta["batch"] != "2" {
+	if err != nil || rec.Meta["orchestration"] != res.JID || len(rec.Expected) != 2 {
 		t.Fatalf("web step job: %+v %v", rec, err)
 	}
 	if orch, err := c.client.Job(context.Background(), res.JID); err != nil || orch.Fun != "state.orchestrate" || len(orch.Results) != 1 {
@@ -156,7 +187,7 @@ func TestOrchestrateOrderFailureAndTest(t *testing.T) {
 	// One web minion's state fails: the web step fails naming it and
 	// the state, lb does not run, exit code 1.
 	bad := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.deploy", Pillar: map[string]any{"web_pillar": map[string]any{"break": "web2"}}})
-	web := step(t, bad, "web")
+	web := step(t, bad, "web_2")
 	if bad.Retcode != 1 || *web["result"].(*bool) || !strings.Contains(web["comment"].(string), "web2 (state 'broken step' failed: the deploy hook failed)") {
 		t.Fatalf("failing web step (retcode %d): %+v", bad.Retcode, web)
 	}
@@ -181,12 +212,12 @@ func TestOrchestrateOfflineAndExpectMinions(t *testing.T) {
 		return false
 	})
 	res := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.deploy"})
-	web := step(t, res, "web")
+	web := step(t, res, "web_3")
 	if res.Retcode != 2 || *web["result"].(*bool) || !strings.Contains(web["comment"].(string), "web4 (offline)") {
 		t.Fatalf("offline web4 (retcode %d): %+v", res.Retcode, web)
 	}
 	ok := orchestrate(t, c, master.OrchestrateRequest{SLS: "orch.deploy", Pillar: map[string]any{"may_fail": []any{"web4"}}})
-	if s := step(t, ok, "web"); !*s["result"].(*bool) {
+	if s := step(t, ok, "web_3"); !*s["result"].(*bool) || ok.Retcode != 0 {
 		t.Fatalf("fail_minions [web4]: %+v", s)
 	}
 	pinged := c.run(&master.RunRequest{Target: "db0", Fun: "test.ping"})
