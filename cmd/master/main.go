@@ -2,6 +2,7 @@
 package main
 
 import (
+	"fmt"
 	"github.com/spf13/cobra"
 	"syscall"
 
@@ -63,6 +64,12 @@ func newRoot() *cobra.Command {
 		maintenanceCmd(a),
 		orchestrateCmd(a),
 		mineCmd(a),
+		&cobra.Command{
+			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
+			Run: func(cmd *cobra.Command, _ []string) {
+				fmt.Fprintln(cmd.OutOrStdout(), "halite-master", version.Version)
+			},
+		},
 	)
 	return root
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -68,13 +69,22 @@ func applyCmd(a *app) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var posargs []any
-			if len(args) > 1 {
-				posargs = []any{strings.Join(args[1:], ",")}
+			// Salt's habits: `apply web* nginx test=True saltenv=base
+			// pillar='{...}'` — key=value words are keyword arguments.
+			sls, kwargs := cli.ParseArgs(args[1:])
+			var names []string
+			for _, s := range sls {
+				names = append(names, fmt.Sprint(s))
 			}
-			var kwargs map[string]any
+			var posargs []any
+			if len(names) > 0 {
+				posargs = []any{strings.Join(names, ",")}
+			}
 			if f.test {
-				kwargs = map[string]any{"test": true}
+				if kwargs == nil {
+					kwargs = map[string]any{}
+				}
+				kwargs["test"] = true
 			}
 			return runJob(cmd, a, &f, args[0], "state.apply", posargs, kwargs)
 		},
@@ -84,9 +94,42 @@ func applyCmd(a *app) *cobra.Command {
 	return cmd
 }
 
+// shortTargets are Salt's one-letter target flags, aliases of -t TYPE.
+var shortTargets = []struct {
+	letter, long, typ string
+}{{"E", "pcre", "pcre"}, {"L", "list", "list"}, {"G", "grain", "grain"}, {"P", "grain-pcre", "grain_pcre"}, {"I", "pillar", "pillar"},
+	{"S", "ipcidr", "ipcidr"}, {"C", "compound", "compound"}, {"N", "nodegroup", "nodegroup"}}
+
+// stateOutputs are the --state-output modes (Salt's state_output).
+var stateOutputs = []string{"full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id"}
+
+// validate refuses bad flag values before anything is published.
+func (f *runFlags) validate(cmd *cobra.Command) error {
+	set := 0
+	for _, st := range shortTargets {
+		if v, _ := cmd.Flags().GetBool(st.long); v {
+			f.targetType = st.typ
+			set++
+		}
+	}
+	if set > 1 || set == 1 && cmd.Flags().Changed("tgt-type") {
+		return cli.Usagef("give one target type (-t TYPE or one of -E -L -G -P -I -S -C -N)")
+	}
+	if !slices.Contains(stateOutputs, strings.ToLower(f.stateOut)) {
+		return cli.Usagef("--state-output %q: want one of %s", f.stateOut, strings.Join(stateOutputs, ", "))
+	}
+	if f.batchFail != "" && f.batch == "" {
+		return cli.Usagef("--batch-fail needs --batch")
+	}
+	return nil
+}
+
 func addRunFlags(cmd *cobra.Command, a *app, f *runFlags) {
 	fl := cmd.Flags()
-	fl.StringVarP(&f.targetType, "tgt-type", "t", "glob", "target type: glob, pcre, list, grain, grain_pcre, pillar, pillar_pcre, ipcidr, compound, nodegroup")
+	fl.StringVarP(&f.targetType, "tgt-type", "t", "glob", "target type: glob, pcre, list, grain, grain_pcre, pillar, pillar_pcre, ipcidr, compound, nodegroup (unlike Salt's -t, which is a timeout: use --timeout)")
+	for _, st := range shortTargets {
+		fl.BoolP(st.long, st.letter, false, "target type "+st.typ+" (as -t "+st.typ+")")
+	}
 	fl.StringVar(&f.timeout, "timeout", "10s", "how long to wait for minions that acknowledged the job and still run")
 	fl.StringVar(&f.batch, "batch", "", "run on N minions (or P%) at a time")
 	fl.StringVar(&f.batchFail, "batch-fail", "", "with --batch: stop the rollout after N (or P%) failures")
@@ -150,6 +193,9 @@ func (r result) value(full bool) any {
 }
 
 func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []any, kwargs map[string]any) error {
+	if err := f.validate(cmd); err != nil {
+		return err
+	}
 	format, err := a.format()
 	if err != nil {
 		return err

@@ -1,0 +1,62 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/halite/halite/pkg/jobstore"
+)
+
+// Salt's command-line habits, with the real binaries: bad flag values
+// are usage errors (exit 3) before anything is published; apply takes
+// test=True and pillar='{...}' as keyword arguments; -L and friends are
+// target types; version prints.
+func TestSaltHabits(t *testing.T) {
+	tree, marks := t.TempDir(), t.TempDir()
+	sls := fmt.Sprintf("mark:\n  file.managed:\n    - name: %s/{{ grains['id'] }}\n    - contents: {{ pillar.get('word', 'plain') }}\n", marks)
+	os.WriteFile(filepath.Join(tree, "mark.sls"), []byte(sls), 0o644)
+	e := newEnv(t, fmt.Sprintf("file_roots:\n  base:\n    - %s\n", tree))
+	e.startMinion("h1", "")
+	e.startMinion("h2", "")
+	e.acceptAll(2)
+	e.waitConnected(2)
+	jobs := func() int {
+		l, _ := e.client().Jobs(context.Background(), jobstore.JobFilter{Limit: 1000})
+		return len(l)
+	}
+	before := jobs()
+	for _, args := range [][]string{
+		{"apply", "*", "mark", "--state-output", "bogus"},
+		{"run", "*", "test.ping", "--batch-fail", "1"},
+		{"run", "-L", "-G", "h1", "test.ping"},
+	} {
+		if _, stderr, code := e.cli(args...); code != 3 {
+			t.Fatalf("%v: exit %d (want 3)\n%s", args, code, stderr)
+		}
+	}
+	if jobs() != before {
+		t.Fatal("a usage error published a job")
+	}
+	if out, _, code := e.cli("run", "-L", "h1,h2", "test.ping"); code != 0 || !strings.Contains(out, "h2") {
+		t.Fatalf("-L: %d %s", code, out)
+	}
+	if _, _, code := e.cli("apply", "h1", "mark", "test=True"); code != 0 {
+		t.Fatalf("apply test=True: exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(marks, "h1")); err == nil {
+		t.Fatal("apply test=True changed the minion")
+	}
+	if out, _, code := e.cli("apply", "h1", "mark", `pillar={"word": "fromcli"}`); code != 0 {
+		t.Fatalf("apply pillar=: exit %d\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(marks, "h1")); strings.TrimSpace(string(b)) != "fromcli" {
+		t.Fatalf("pillar from the command line not used: %q", b)
+	}
+	if out, _, code := e.cli("version"); code != 0 || !strings.HasPrefix(out, "halite-master ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}
