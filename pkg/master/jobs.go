@@ -586,7 +586,9 @@ func (r *jobRun) batched(ctx context.Context, ids []string, size, failBudget int
 	stopped := false
 	for {
 		inflight := len(r.sent) + len(r.acked)
-		if !stopped && failBudget >= 0 && r.failed+r.notReturned() > failBudget {
+		// --batch-fail N stops the rollout once N minions failed (or did
+		// not return); nothing more is published after the Nth.
+		if !stopped && failBudget >= 0 && r.failed+r.notReturned() >= max(failBudget, 1) {
 			stopped = true
 			r.m.log.Warn("batch failure budget exceeded; stopping rollout", "jid", r.jid, "failed", r.failed)
 		}
