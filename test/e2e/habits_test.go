@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -55,6 +56,14 @@ func TestSaltHabits(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(marks, "h1")); strings.TrimSpace(string(b)) != "fromcli" {
 		t.Fatalf("pillar from the command line not used: %q", b)
+	}
+	// --out yaml is the JSON model: numbers stay numbers, keys are JSON's.
+	out, _, code := e.cli("run", "h1", "cmd.run_all", "echo hi", "--out", "yaml")
+	if code != 0 || !strings.Contains(out, "retcode: 0") || strings.Contains(out, `retcode: "0"`) || !regexp.MustCompile(`pid: \d+`).MatchString(out) {
+		t.Fatalf("--out yaml numbers:\n%s", out)
+	}
+	if out, _, _ := e.cli("minions", "--out", "yaml"); !strings.Contains(out, "key_state: accepted") {
+		t.Fatalf("--out yaml keys:\n%s", out)
 	}
 	if out, _, code := e.cli("version"); code != 0 || !strings.HasPrefix(out, "halite-master ") {
 		t.Fatalf("version: %d %q", code, out)
