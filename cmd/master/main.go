@@ -17,11 +17,13 @@ func main() { cli.Main(newRoot()) }
 // app is what every subcommand shares.
 type app struct {
 	configPath string
+	root       *cobra.Command
 	out        string
 }
 
 func (a *app) config() (config.Master, error) {
-	cfg, err := config.LoadMaster(a.configPath)
+	path := cli.ConfigPath(a.configPath, a.root != nil && a.root.PersistentFlags().Changed("config"), "/etc/halite/master.yaml")
+	cfg, err := config.LoadMaster(path)
 	if err != nil {
 		return cfg, cli.Exit(cli.ExitUsage, err)
 	}
@@ -46,7 +48,8 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.Exit(cli.ExitUsage, err) })
-	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "/etc/halite/master.yaml", "master configuration file")
+	a.root = root
+	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "/etc/halite/master.yaml", "master configuration file (default: $HALITE_CONFIG, else /etc/halite/master.yaml if it exists, else the defaults)")
 	root.AddCommand(
 		serveCmd(a),
 		keysCmd(a),

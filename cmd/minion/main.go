@@ -28,10 +28,12 @@ func main() { cli.Main(newRoot()) }
 
 type app struct {
 	configPath string
+	root       *cobra.Command
 }
 
 func (a *app) config() (config.Minion, error) {
-	cfg, err := config.LoadMinion(a.configPath)
+	path := cli.ConfigPath(a.configPath, a.root != nil && a.root.PersistentFlags().Changed("config"), "/etc/halite/minion.yaml")
+	cfg, err := config.LoadMinion(path)
 	if err != nil {
 		return cfg, cli.Exit(cli.ExitUsage, err)
 	}
@@ -48,7 +50,8 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.Exit(cli.ExitUsage, err) })
-	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "/etc/halite/minion.yaml", "minion configuration file")
+	a.root = root
+	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "/etc/halite/minion.yaml", "minion configuration file (default: $HALITE_CONFIG, else /etc/halite/minion.yaml if it exists, else the defaults)")
 	root.AddCommand(serveCmd(a), callCmd(a), execCmd(a), fingerprintCmd(a), swarmCmd(a))
 	return root
 }

@@ -176,3 +176,20 @@ func Main(root *cobra.Command) {
 		os.Exit(CodeOf(err))
 	}
 }
+
+// ConfigPath decides which configuration file a command reads: the -c
+// flag when given (it must exist), else $HALITE_CONFIG (it must exist),
+// else the default path when it exists, else none ("" means the
+// defaults, as an empty file would).
+func ConfigPath(flag string, explicit bool, def string) string {
+	if explicit {
+		return flag
+	}
+	if env := os.Getenv("HALITE_CONFIG"); env != "" {
+		return env
+	}
+	if _, err := os.Stat(def); err == nil {
+		return def
+	}
+	return ""
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -64,6 +65,17 @@ func TestSaltHabits(t *testing.T) {
 	}
 	if out, _, _ := e.cli("minions", "--out", "yaml"); !strings.Contains(out, "key_state: accepted") {
 		t.Fatalf("--out yaml keys:\n%s", out)
+	}
+	// HALITE_CONFIG stands in for -c.
+	cmd := exec.Command(filepath.Join(binDir, "halite-master"), "minions")
+	cmd.Env = append(os.Environ(), "HALITE_CONFIG="+e.cfgPath)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "h1") {
+		t.Fatalf("HALITE_CONFIG: %v\n%s", err, out)
+	}
+	// An explicit -c that does not exist is an error, not the defaults.
+	missing := exec.Command(filepath.Join(binDir, "halite-master"), "minions", "-c", filepath.Join(t.TempDir(), "nope.yaml"))
+	if out, err := missing.CombinedOutput(); missing.ProcessState.ExitCode() != 3 {
+		t.Fatalf("a missing -c file: %v\n%s", err, out)
 	}
 	if out, _, code := e.cli("version"); code != 0 || !strings.HasPrefix(out, "halite-master ") {
 		t.Fatalf("version: %d %q", code, out)
