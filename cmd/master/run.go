@@ -151,7 +151,15 @@ func printResult(w io.Writer, f *runFlags, fun string, r result) error {
 	}
 	opts := state.DefaultOutputOptions(isTerminal(os.Stdout))
 	opts.StateOutput, opts.Verbose = f.stateOut, f.stateVerb
-	return cli.PrintReturn(w, r.ID, fun, r.Return, r.Success, opts)
+	if err := cli.PrintReturn(w, r.ID, fun, r.Return, r.Success, opts); err != nil {
+		return err
+	}
+	if !r.Success && !strings.HasPrefix(fun, "state.") {
+		// Failures say why: the exit code, beside whatever it printed.
+		_, err := fmt.Fprintf(w, "    [retcode %d]\n", r.Retcode)
+		return err
+	}
+	return nil
 }
 
 // notReturned is Salt's wording for a minion without a return.
@@ -263,6 +271,12 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 			return err
 		}
 	} else if summary != nil {
+		for _, r := range results {
+			if r.State == jobstore.StateReturned && !r.Success && !strings.HasPrefix(fun, "state.") {
+				fmt.Fprintln(w, "ERROR: Minions returned with non-zero exit code")
+				break
+			}
+		}
 		fmt.Fprintln(w, summaryLine(summary))
 		if summary.Expected == 0 {
 			fmt.Fprintln(os.Stderr, "No minions matched the target.")

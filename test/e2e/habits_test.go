@@ -66,6 +66,11 @@ func TestSaltHabits(t *testing.T) {
 	if out, _, _ := e.cli("minions", "--out", "yaml"); !strings.Contains(out, "key_state: accepted") {
 		t.Fatalf("--out yaml keys:\n%s", out)
 	}
+	// A failing command says why: its exit code, and Salt's ERROR line.
+	out, _, code = e.cli("run", "h1", "cmd.run", "echo oops >&2; exit 3")
+	if code != 1 || !strings.Contains(out, "[retcode 3]") || !strings.Contains(out, "ERROR: Minions returned with non-zero exit code") || !strings.Contains(out, "oops") {
+		t.Fatalf("cmd.run exit 3: %d\n%s", code, out)
+	}
 	// HALITE_CONFIG stands in for -c.
 	cmd := exec.Command(filepath.Join(binDir, "halite-master"), "minions")
 	cmd.Env = append(os.Environ(), "HALITE_CONFIG="+e.cfgPath)
