@@ -86,9 +86,14 @@ func (s *maintenanceSet) Collect(ch chan<- prometheus.Metric) {
 // withoutMaintenance splits ids into those to run on and those in
 // maintenance.
 func (m *Master) withoutMaintenance(ids []string) (run, inMaint []string) {
+	m.maint.mu.RLock()
+	defer m.maint.mu.RUnlock()
+	if len(m.maint.m) == 0 {
+		return ids, nil // the common case costs nothing per minion
+	}
 	run = ids[:0:0]
 	for _, id := range ids {
-		if m.maint.has(id) {
+		if _, ok := m.maint.m[id]; ok {
 			inMaint = append(inMaint, id)
 		} else {
 			run = append(run, id)
