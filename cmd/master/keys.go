@@ -16,6 +16,7 @@ import (
 	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/master"
 	"github.com/halite/halite/pkg/output"
+	"github.com/halite/halite/pkg/targeting"
 )
 
 func socketPath(cfg config.Master) string { return filepath.Join(cfg.DataDir, "master.sock") }
@@ -76,7 +77,33 @@ func printKeys(w io.Writer, f output.Format, keys []master.KeyInfo) error {
 }
 
 func keysCmd(a *app) *cobra.Command {
-	keys := &cobra.Command{Use: "keys", Short: "Manage minion keys (like salt-key)"}
+	var flagAccept, flagReject, flagDelete string
+	var flagAcceptAll, flagYes bool
+	keys := &cobra.Command{
+		Use:   "keys",
+		Short: "Manage minion keys (like salt-key: -a ID|GLOB, -A, -r, -d, -y)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case flagAcceptAll && !flagYes:
+				return acceptAllConfirmed(cmd, a)
+			case flagAcceptAll:
+				return keyAction(cmd, a, "accept", "", true)
+			case flagAccept != "":
+				return keyAction(cmd, a, "accept", flagAccept, false)
+			case flagReject != "":
+				return keyAction(cmd, a, "reject", flagReject, false)
+			case flagDelete != "":
+				return keyAction(cmd, a, "delete", flagDelete, false)
+			}
+			return cmd.Help()
+		},
+	}
+	keys.Flags().StringVarP(&flagAccept, "accept", "a", "", "accept the pending key(s) ID or GLOB")
+	keys.Flags().BoolVarP(&flagAcceptAll, "accept-all", "A", false, "accept every pending key")
+	keys.Flags().StringVarP(&flagReject, "reject", "r", "", "reject the key(s) ID or GLOB")
+	keys.Flags().StringVarP(&flagDelete, "delete", "d", "", "delete the key(s) ID or GLOB")
+	keys.Flags().BoolVarP(&flagYes, "yes", "y", false, "do not ask for confirmation")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List keys grouped by state",
@@ -96,8 +123,8 @@ func keysCmd(a *app) *cobra.Command {
 	addOut(list, a)
 	var all, yes bool
 	accept := &cobra.Command{
-		Use:   "accept ID|--all",
-		Short: "Accept a pending minion key (or all of them)",
+		Use:   "accept ID|GLOB|--all",
+		Short: "Accept pending minion keys: one, those a glob matches, or all",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if all == (len(args) == 1) || len(args) > 1 {
 				return cli.Usagef("give one minion id or --all")
@@ -118,11 +145,11 @@ func keysCmd(a *app) *cobra.Command {
 	accept.Flags().BoolVar(&all, "all", false, "accept every pending key")
 	accept.Flags().BoolVarP(&yes, "yes", "y", false, "with --all: do not ask for confirmation")
 	reject := &cobra.Command{
-		Use: "reject ID", Short: "Reject a minion key", Args: exactArgs(1),
+		Use: "reject ID|GLOB", Short: "Reject minion keys", Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return keyAction(cmd, a, "reject", args[0], false) },
 	}
 	del := &cobra.Command{
-		Use: "delete ID", Short: "Delete a minion key from every state", Args: exactArgs(1),
+		Use: "delete ID|GLOB", Short: "Delete minion keys from every state", Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return keyAction(cmd, a, "delete", args[0], false) },
 	}
 	fp := &cobra.Command{
@@ -231,8 +258,26 @@ func keyAction(cmd *cobra.Command, a *app, action, id string, all bool) error {
 	if err != nil {
 		return err
 	}
-	ks, err := c.KeyAction(cmd.Context(), action, id, all)
-	if err != nil {
+	var ks []master.KeyInfo
+	if !all && strings.ContainsAny(id, "*?[") {
+		// A glob, as salt-key takes: accept matches pending keys, reject
+		// and delete any key.
+		list, err := c.Keys(cmd.Context())
+		if err != nil {
+			return apiErr(err)
+		}
+		pat := targeting.CompilePattern(id)
+		for _, k := range list {
+			if !pat.Match(k.ID) || action == "accept" && k.State != "pending" || action == "reject" && k.State == "rejected" {
+				continue
+			}
+			done, err := c.KeyAction(cmd.Context(), action, k.ID, false)
+			if err != nil {
+				return apiErr(err)
+			}
+			ks = append(ks, done...)
+		}
+	} else if ks, err = c.KeyAction(cmd.Context(), action, id, all); err != nil {
 		return apiErr(err)
 	}
 	past := map[string]string{"accept": "Accepted", "reject": "Rejected", "delete": "Deleted"}[action]

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/halite/halite/pkg/jobstore"
 )
@@ -84,5 +85,27 @@ func TestSaltHabits(t *testing.T) {
 	}
 	if out, _, code := e.cli("version"); code != 0 || !strings.HasPrefix(out, "halite-master ") {
 		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+// salt-key's hands: keys accept GLOB, and -a/-d/-y on keys itself.
+func TestKeysGlobs(t *testing.T) {
+	e := newEnv(t, "")
+	for _, id := range []string{"web1", "web2", "db1"} {
+		e.startMinion(id, "")
+	}
+	waitFor(t, 20*time.Second, "3 pending keys", func() bool {
+		ks, _ := e.client().Keys(context.Background())
+		return len(ks) == 3
+	})
+	out, _, code := e.cli("keys", "accept", "web*")
+	if code != 0 || !strings.Contains(out, "Accepted key: web1") || !strings.Contains(out, "Accepted key: web2") || strings.Contains(out, "db1") {
+		t.Fatalf("accept web*: %d\n%s", code, out)
+	}
+	if out, _, code := e.cli("keys", "-a", "db1"); code != 0 || !strings.Contains(out, "Accepted key: db1") {
+		t.Fatalf("keys -a db1: %d\n%s", code, out)
+	}
+	if out, _, code := e.cli("keys", "-d", "web*", "-y"); code != 0 || !strings.Contains(out, "Deleted key: web1") || !strings.Contains(out, "Deleted key: web2") {
+		t.Fatalf("keys -d web* -y: %d\n%s", code, out)
 	}
 }
