@@ -109,16 +109,34 @@ func jobsCmd(a *app) *cobra.Command {
 }
 
 func minionsCmd(a *app) *cobra.Command {
+	var down, up bool
 	cmd := &cobra.Command{
-		Use: "minions", Short: "List minions: key state, connection, last seen, version", Args: cobra.NoArgs,
+		Use: "minions", Short: "List minions: key state, connection, last seen, version (--down, --up: Salt's manage.down/up)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if down && up {
+				return cli.Usagef("give --down or --up, not both")
+			}
 			f, c, err := a.formatAndClient()
 			if err != nil {
 				return err
 			}
-			ms, err := c.Minions(cmd.Context())
+			all, err := c.Minions(cmd.Context())
 			if err != nil {
 				return apiErr(err)
+			}
+			ms := all[:0:0]
+			for _, m := range all {
+				accepted := m.KeyState == "accepted"
+				if down && (!accepted || m.Connected) || up && (!accepted || !m.Connected) {
+					continue
+				}
+				ms = append(ms, m)
+			}
+			if (down || up) && f == output.Text {
+				for _, m := range ms {
+					fmt.Fprintln(cmd.OutOrStdout(), m.ID)
+				}
+				return nil
 			}
 			w := cmd.OutOrStdout()
 			if f != output.Text {
@@ -132,7 +150,10 @@ func minionsCmd(a *app) *cobra.Command {
 					seen = time.Since(*m.LastSeen).Round(time.Second).String() + " ago"
 				}
 				conn := "no"
-				if m.Connected {
+				switch {
+				case m.KeyState != "accepted":
+					conn = m.KeyState // pending, rejected, denied: not a connection question
+				case m.Connected:
 					conn = "yes"
 				}
 				maint := "-"
@@ -147,6 +168,8 @@ func minionsCmd(a *app) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().BoolVar(&down, "down", false, "only accepted minions not connected (ids only in text)")
+	cmd.Flags().BoolVar(&up, "up", false, "only connected minions (ids only in text)")
 	addOut(cmd, a)
 	return cmd
 }

@@ -484,6 +484,8 @@ func (m *Master) Minions(ctx context.Context) ([]MinionInfo, error) {
 			t := time.Unix(0, s.lastSeen.Load()).UTC()
 			mi.LastSeen = &t
 			mi.Version, _ = s.version.Load().(string)
+		} else if t, ok := m.lastSeen[e.ID]; ok && e.State == keys.StateAccepted {
+			mi.LastSeen = &t // gone since then
 		}
 		mi.OS = m.grains[e.ID].os
 		if mt, ok := m.maint.get(e.ID); ok {

@@ -65,8 +65,9 @@ type Master struct {
 	pending  map[string]*peer    // pending-key minions waiting on an open connection
 	accepted map[string]struct{} // accepted ids (cache of the registry)
 	grains   map[string]cachedGrains
-	secrets  map[string][]string // secret pillar values sent to each minion
-	live     map[string]*liveJob // jobs whose caller is still waiting
+	secrets  map[string][]string  // secret pillar values sent to each minion
+	live     map[string]*liveJob  // jobs whose caller is still waiting
+	lastSeen map[string]time.Time // when disconnected minions were last heard (this run)
 
 	ready chan struct{}
 
@@ -146,6 +147,7 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		grains:   map[string]cachedGrains{},
 		secrets:  map[string][]string{},
 		live:     map[string]*liveJob{},
+		lastSeen: map[string]time.Time{},
 		ready:    make(chan struct{}),
 		hostdata: hostdata.New(hostdata.Limits{Funs: cfg.MetricsMinionValues.Funs, MaxSeries: cfg.MetricsMinionValues.MaxSeries}),
 		work:     make(chan func()),

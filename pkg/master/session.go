@@ -312,6 +312,7 @@ func (m *Master) dropPeer(p *peer) {
 	defer m.mu.Unlock()
 	if s != nil && m.sessions[s.id] == s {
 		delete(m.sessions, s.id)
+		m.lastSeen[s.id] = time.Unix(0, s.lastSeen.Load()).UTC()
 		m.log.Info("minion disconnected", "id", s.id, "error", p.conn.Err())
 		m.events.Publish("halite/minion/"+s.id+"/disconnect", map[string]any{"id": s.id})
 		m.presence.disconnected(s.id, time.Duration(s.heartbeat.Load()))

@@ -109,3 +109,37 @@ func TestKeysGlobs(t *testing.T) {
 		t.Fatalf("keys -d web* -y: %d\n%s", code, out)
 	}
 }
+
+// minions --down and --up (Salt's manage.down/up); a pending minion is
+// shown as pending, not "not connected"; a minion that went away keeps
+// its last-seen time.
+func TestMinionsUpDown(t *testing.T) {
+	e := newEnv(t, "")
+	gone := e.startMinion("gone1", "")
+	e.startMinion("here1", "")
+	e.acceptAll(2)
+	e.waitConnected(2)
+	e.startMinion("new1", "")
+	waitFor(t, 20*time.Second, "new1 pending", func() bool {
+		ks, _ := e.client().Keys(context.Background())
+		return len(ks) == 3
+	})
+	gone.stop(t)
+	waitFor(t, 20*time.Second, "gone1 down", func() bool {
+		out, _, _ := e.cli("minions", "--down")
+		return strings.TrimSpace(out) == "gone1"
+	})
+	if out, _, _ := e.cli("minions", "--up"); strings.TrimSpace(out) != "here1" {
+		t.Fatalf("--up: %q", out)
+	}
+	out, _, _ := e.cli("minions")
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) > 2 && f[0] == "new1" && f[2] != "pending":
+			t.Fatalf("a pending minion is shown as %q:\n%s", f[2], out)
+		case len(f) > 3 && f[0] == "gone1" && f[3] == "-":
+			t.Fatalf("gone1 lost its last-seen time:\n%s", out)
+		}
+	}
+}
