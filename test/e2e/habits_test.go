@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -140,6 +141,27 @@ func TestMinionsUpDown(t *testing.T) {
 			t.Fatalf("a pending minion is shown as %q:\n%s", f[2], out)
 		case len(f) > 3 && f[0] == "gone1" && f[3] == "-":
 			t.Fatalf("gone1 lost its last-seen time:\n%s", out)
+		}
+	}
+}
+
+// Read-your-writes: jobs list right after run shows the returns run
+// printed (the store used to lag the stream).
+func TestJobsListAfterRun(t *testing.T) {
+	e := newEnv(t, "")
+	for _, id := range []string{"r1", "r2", "r3"} {
+		e.startMinion(id, "")
+	}
+	e.acceptAll(3)
+	e.waitConnected(3)
+	for i := range 5 {
+		if _, _, code := e.cli("run", "*", "test.ping"); code != 0 {
+			t.Fatal("run failed")
+		}
+		out, _, _ := e.cli("jobs", "list", "--limit", "1", "--out", "json")
+		var jobs []struct{ Expected, Returned int }
+		if err := json.Unmarshal([]byte(out), &jobs); err != nil || len(jobs) != 1 || jobs[0].Returned != 3 {
+			t.Fatalf("round %d: jobs list right after run: %v %s", i, err, out)
 		}
 	}
 }
