@@ -237,6 +237,15 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 				}
 				return writeAs(w, format, map[string]string{"jid": ev.JID})
 			}
+		case "batch":
+			if format == output.Text {
+				p.clear()
+				if ev.Message != "" {
+					fmt.Fprintln(w, ev.Message)
+				} else {
+					fmt.Fprintf(w, "Executing run on [%s]\n", strings.Join(ev.Expected, ", "))
+				}
+			}
 		case "return", "state":
 			r := result{ID: ev.ID, State: ev.State, Return: ev.Return, Retcode: ev.Retcode, Success: ev.Success}
 			if ev.Type == "return" {

@@ -54,7 +54,9 @@ type RunRequest struct {
 
 // RunEvent is one line of the streamed answer to a run request.
 type RunEvent struct {
-	// Type is "start", "return", "state", "explain" or "done".
+	// Type is "start", "return", "state", "explain", "batch" (a batch
+	// starts: Expected lists it; or, with Message, the rollout stopped)
+	// or "done".
 	Type     string               `json:"type"`
 	JID      string               `json:"jid,omitempty"`
 	Expected []string             `json:"expected,omitempty"`
@@ -65,6 +67,8 @@ type RunEvent struct {
 	State    jobstore.MinionState `json:"state,omitempty"`
 	Explain  []ExplainLine        `json:"explain,omitempty"`
 	Summary  *Summary             `json:"summary,omitempty"`
+	// Message says why, for a "batch" event that stops a rollout.
+	Message string `json:"message,omitempty"`
 }
 
 // ExplainLine says whether one minion matches and why.
@@ -591,9 +595,18 @@ func (r *jobRun) batched(ctx context.Context, ids []string, size, failBudget int
 		if !stopped && failBudget >= 0 && r.failed+r.notReturned() >= max(failBudget, 1) {
 			stopped = true
 			r.m.log.Warn("batch failure budget exceeded; stopping rollout", "jid", r.jid, "failed", r.failed)
+			if len(queue) > 0 {
+				msg := fmt.Sprintf("Rollout stopped: %d failed or did not return, --batch-fail %d reached; %d minions not run", r.failed+r.notReturned(), max(failBudget, 1), len(queue))
+				if err := r.emit(RunEvent{Type: "batch", JID: r.jid, Message: msg}); err != nil {
+					return err
+				}
+			}
 		}
 		if !stopped && inflight < size && len(queue) > 0 {
 			n := min(size-inflight, len(queue))
+			if err := r.emit(RunEvent{Type: "batch", JID: r.jid, Expected: queue[:n]}); err != nil {
+				return err
+			}
 			if err := r.publishAll(ctx, queue[:n]); err != nil {
 				return err
 			}

@@ -165,3 +165,29 @@ func TestJobsListAfterRun(t *testing.T) {
 		}
 	}
 }
+
+// Batch output: each batch's members as it starts, and why a rollout
+// stopped.
+func TestBatchOutput(t *testing.T) {
+	e := newEnv(t, "")
+	for _, id := range []string{"b1", "b2", "b3", "b4"} {
+		e.startMinion(id, "")
+	}
+	e.acceptAll(4)
+	e.waitConnected(4)
+	// The window slides: a minion starts as soon as a slot frees, each
+	// start is printed, the first with the window's two.
+	out, _, code := e.cli("run", "*", "test.ping", "--batch", "2")
+	started := regexp.MustCompile(`Executing run on \[([^\]]*)\]`).FindAllStringSubmatch(out, -1)
+	named := 0
+	for _, m := range started {
+		named += len(strings.Split(m[1], ", "))
+	}
+	if code != 0 || len(started) == 0 || len(strings.Split(started[0][1], ", ")) != 2 || named != 4 {
+		t.Fatalf("batches: %d\n%s", code, out)
+	}
+	out, _, code = e.cli("run", "*", "cmd.run", "exit 1", "--batch", "1", "--batch-fail", "1")
+	if code != 1 || strings.Count(out, "Executing run on [") != 1 || !strings.Contains(out, "Rollout stopped: 1 failed") || !strings.Contains(out, "3 minions not run") {
+		t.Fatalf("stopped rollout: %d\n%s", code, out)
+	}
+}
