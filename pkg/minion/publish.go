@@ -19,8 +19,9 @@ import (
 const parkFor = 3 * time.Second
 
 type parked struct {
-	env []byte
-	at  time.Time
+	env   []byte
+	at    time.Time
+	epoch uint32
 }
 
 // publishLoop keeps the subscription to the master up and handles every
@@ -72,6 +73,7 @@ func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
 		}
 	}()
 	var waiting []parked
+	var warned uint32 // the last epoch warned about: once per epoch, not per job
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -82,30 +84,36 @@ func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
 			if !ok {
 				return conn.Err()
 			}
-			if m.handlePublished(ctx, env) {
-				waiting = append(waiting, parked{env: env, at: time.Now()})
+			if park, epoch := m.handlePublished(ctx, env); park {
+				waiting = append(waiting, parked{env: env, at: time.Now(), epoch: epoch})
 			}
 		case <-m.keyCh:
 			retry := waiting
 			waiting = nil
 			for _, p := range retry {
-				if m.handlePublished(ctx, p.env) {
+				if park, _ := m.handlePublished(ctx, p.env); park {
 					waiting = append(waiting, p)
 				}
 			}
 		case <-tick.C:
 			kept := waiting[:0]
 			expired := false
+			var epoch uint32
 			for _, p := range waiting {
 				if time.Since(p.at) < parkFor {
 					kept = append(kept, p)
 				} else {
-					expired = true
+					expired, epoch = true, max(epoch, p.epoch)
 				}
 			}
 			waiting = kept
 			if expired && !m.keyring.Current().IsZero() {
-				m.log.Warn("jobs arrived under a publish key this minion was never given; re-authenticating")
+				if epoch != warned {
+					m.log.Warn("jobs arrived under a publish key this minion was never given; re-authenticating", "epoch", epoch)
+					warned = epoch
+				} else {
+					m.log.Debug("more jobs under a publish key this minion was never given", "epoch", epoch)
+				}
 				m.reauth()
 			}
 		}
@@ -114,7 +122,7 @@ func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
 
 // handlePublished verifies and dispatches one published envelope. It
 // reports true when the envelope should wait for a newer publish key.
-func (m *Minion) handlePublished(ctx context.Context, env []byte) (park bool) {
+func (m *Minion) handlePublished(ctx context.Context, env []byte) (park bool, epoch uint32) {
 	log := m.log.Named("publish")
 	payload, epoch, err := crypto.OpenPublished(m.keyring.Lookup, m.pinnedOrZero(), env)
 	if err != nil {
@@ -122,19 +130,19 @@ func (m *Minion) handlePublished(ctx context.Context, env []byte) (park bool) {
 			// A job can overtake the key it needs: the first key travels in
 			// the auth reply and rotations on the request channel. Park it.
 			if cur := m.keyring.Current(); cur.IsZero() || epoch > cur.Epoch {
-				return true
+				return true, epoch
 			}
 		}
 		log.Warn("refused published job", "error", err, "epoch", epoch)
-		return false
+		return false, epoch
 	}
 	var job wire.Job
 	if err := codec.Unmarshal(payload, &job); err != nil {
 		log.Warn("refused published job: malformed", "error", err)
-		return false
+		return false, epoch
 	}
 	m.handleJob(ctx, &job)
-	return false
+	return false, epoch
 }
 
 // handleJob runs a job that arrived, published or private, unless it is
