@@ -4,6 +4,8 @@ package main
 import (
 	"fmt"
 	"github.com/spf13/cobra"
+	"io"
+	"os"
 	"syscall"
 
 	"github.com/halite/halite/pkg/cli"
@@ -18,7 +20,16 @@ func main() { cli.Main(newRoot()) }
 type app struct {
 	configPath string
 	root       *cobra.Command
+	noColor    bool
+	outFile    string
+	outClose   func() error
 	out        string
+}
+
+// color says whether text output may use colours: a terminal, and
+// neither --no-color nor NO_COLOR (https://no-color.org).
+func (a *app) color() bool {
+	return !a.noColor && os.Getenv("NO_COLOR") == "" && a.outFile == "" && isTerminal(os.Stdout)
 }
 
 func (a *app) config() (config.Master, error) {
@@ -48,6 +59,30 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.Exit(cli.ExitUsage, err) })
+	root.PersistentFlags().BoolVar(&a.noColor, "no-color", false, "no colours in text output (also NO_COLOR in the environment)")
+	root.PersistentFlags().StringVar(&a.outFile, "out-file", "", "write the output to this file instead of standard output")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		// --out quiet: nothing on standard output; the exit code says it.
+		if f := cmd.Flags().Lookup("out"); f != nil && f.Value.String() == "quiet" {
+			a.out = "text"
+			cmd.SetOut(io.Discard)
+		}
+		if a.outFile != "" {
+			f, err := os.Create(a.outFile)
+			if err != nil {
+				return cli.Exit(cli.ExitUsage, fmt.Errorf("--out-file: %w", err))
+			}
+			a.outClose = f.Close
+			cmd.SetOut(f)
+		}
+		return nil
+	}
+	root.PersistentPostRunE = func(*cobra.Command, []string) error {
+		if a.outClose != nil {
+			return a.outClose()
+		}
+		return nil
+	}
 	a.root = root
 	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "/etc/halite/master.yaml", "master configuration file (default: $HALITE_CONFIG, else /etc/halite/master.yaml if it exists, else the defaults)")
 	root.AddCommand(

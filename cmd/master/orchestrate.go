@@ -50,7 +50,7 @@ func orchestrateCmd(a *app) *cobra.Command {
 					return err
 				}
 			} else {
-				opts := state.DefaultOutputOptions(isTerminal(os.Stdout))
+				opts := state.DefaultOutputOptions(a.color())
 				b, _ := json.Marshal(res.Return)
 				var plain any
 				_ = json.Unmarshal(b, &plain)

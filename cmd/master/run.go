@@ -32,6 +32,7 @@ type runFlags struct {
 	stateOut   string
 	stateVerb  bool
 	inclMaint  bool
+	color      bool
 }
 
 func runCmd(a *app) *cobra.Command {
@@ -149,7 +150,7 @@ func printResult(w io.Writer, f *runFlags, fun string, r result) error {
 	if r.State != jobstore.StateReturned {
 		return output.Nested(w, r.ID, r.value(false))
 	}
-	opts := state.DefaultOutputOptions(isTerminal(os.Stdout))
+	opts := state.DefaultOutputOptions(f.color)
 	opts.StateOutput, opts.Verbose = f.stateOut, f.stateVerb
 	if err := cli.PrintReturn(w, r.ID, fun, r.Return, r.Success, opts); err != nil {
 		return err
@@ -204,6 +205,7 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 	if err := f.validate(cmd); err != nil {
 		return err
 	}
+	f.color = a.color()
 	format, err := a.format()
 	if err != nil {
 		return err

@@ -30,14 +30,14 @@ const (
 // ParseFormat validates an --out value ("nested" is Salt's name for text).
 func ParseFormat(s string) (Format, error) {
 	switch s {
-	case "", "text", "nested", "txt":
+	case "", "text", "nested", "txt", "quiet":
 		return Text, nil
 	case "json":
 		return JSON, nil
 	case "yaml":
 		return YAML, nil
 	}
-	return "", fmt.Errorf("unknown output format %q (want text, json or yaml)", s)
+	return "", fmt.Errorf("unknown output format %q (want text (nested), json, yaml or quiet)", s)
 }
 
 // Nested writes value under the heading id in Salt's nested layout:

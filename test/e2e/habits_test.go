@@ -73,6 +73,21 @@ func TestSaltHabits(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "[retcode 3]") || !strings.Contains(out, "ERROR: Minions returned with non-zero exit code") || !strings.Contains(out, "oops") {
 		t.Fatalf("cmd.run exit 3: %d\n%s", code, out)
 	}
+	// --out quiet prints nothing (the exit code says it); --out-file
+	// writes the output to a file.
+	if out, _, code := e.cli("run", "h1", "test.ping", "--out", "quiet"); code != 0 || out != "" {
+		t.Fatalf("--out quiet: %d %q", code, out)
+	}
+	if _, _, code := e.cli("run", "h1", "cmd.run", "exit 2", "--out", "quiet"); code != 1 {
+		t.Fatalf("--out quiet keeps the exit code: %d", code)
+	}
+	outFile := filepath.Join(t.TempDir(), "out.json")
+	if out, _, code := e.cli("run", "h1", "test.ping", "--out", "json", "--out-file", outFile); code != 0 || out != "" {
+		t.Fatalf("--out-file: %d %q", code, out)
+	}
+	if b, _ := os.ReadFile(outFile); !strings.Contains(string(b), `"h1": true`) {
+		t.Fatalf("--out-file content: %q", b)
+	}
 	// HALITE_CONFIG stands in for -c.
 	cmd := exec.Command(filepath.Join(binDir, "halite-master"), "minions")
 	cmd.Env = append(os.Environ(), "HALITE_CONFIG="+e.cfgPath)
