@@ -154,7 +154,7 @@ func keysCmd(a *app) *cobra.Command {
 	}
 	fp := &cobra.Command{
 		Use:   "fingerprint [ID]",
-		Short: "Print the master's key fingerprint, or a minion's",
+		Short: "Print key fingerprints: the master's and every minion's by state (salt-key -F), or one minion's",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := ""
@@ -180,14 +180,34 @@ func keysCmd(a *app) *cobra.Command {
 				}
 				return output.WriteYAML(w, out)
 			}
-			for _, k := range ks {
-				name := k.ID
-				if id == "" {
-					name = "master.pub"
-				} else {
-					name += " (" + k.State + ")"
+			if id != "" {
+				for _, k := range ks {
+					fmt.Fprintf(w, "%s (%s):  %s\n", k.ID, k.State, k.Fingerprint)
 				}
-				fmt.Fprintf(w, "%s:  %s\n", name, k.Fingerprint)
+				return nil
+			}
+			// Like salt-key -F: the master's key, then every minion key by
+			// state.
+			fmt.Fprintln(w, "Local Keys:")
+			for _, k := range ks {
+				fmt.Fprintf(w, "master.pub:  %s\n", k.Fingerprint)
+			}
+			all, err := c.Keys(cmd.Context())
+			if err != nil {
+				return apiErr(err)
+			}
+			for _, g := range []struct{ state, title string }{{"accepted", "Accepted Keys:"}, {"pending", "Unaccepted Keys:"}, {"rejected", "Rejected Keys:"}, {"denied", "Denied Keys:"}} {
+				first := true
+				for _, k := range all {
+					if k.State != g.state {
+						continue
+					}
+					if first {
+						fmt.Fprintln(w, g.title)
+						first = false
+					}
+					fmt.Fprintf(w, "%s:  %s\n", k.ID, k.Fingerprint)
+				}
 			}
 			return nil
 		},

@@ -121,6 +121,10 @@ func TestKeysGlobs(t *testing.T) {
 	if out, _, code := e.cli("keys", "-a", "db1"); code != 0 || !strings.Contains(out, "Accepted key: db1") {
 		t.Fatalf("keys -a db1: %d\n%s", code, out)
 	}
+	// keys fingerprint lists every key by state, like salt-key -F.
+	if out, _, code := e.cli("keys", "fingerprint"); code != 0 || !strings.Contains(out, "Local Keys:\nmaster.pub:  ") || !strings.Contains(out, "Accepted Keys:") || !strings.Contains(out, "web1:  ") || !strings.Contains(out, "db1:  ") {
+		t.Fatalf("keys fingerprint: %d\n%s", code, out)
+	}
 	if out, _, code := e.cli("keys", "-d", "web*", "-y"); code != 0 || !strings.Contains(out, "Deleted key: web1") || !strings.Contains(out, "Deleted key: web2") {
 		t.Fatalf("keys -d web* -y: %d\n%s", code, out)
 	}
