@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -482,17 +483,126 @@ func load(path string, into any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(into); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config %s: %w", path, unknownKey(err))
+		var root yaml.Node
+		_ = yaml.Unmarshal(data, &root)
+		return fmt.Errorf("config %s: %w", path, explain(err, &root, reflect.TypeOf(into).Elem()))
 	}
 	return nil
 }
 
-var fieldNotFound = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+var (
+	fieldNotFound = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+	cannotDecode  = regexp.MustCompile("line (\\d+): cannot unmarshal !!(\\w+)(?: `([^`]*)`)? into ([^\\n]+)")
+)
 
-// unknownKey rewrites yaml.v3's Go-flavoured message into the user's terms.
-func unknownKey(err error) error {
-	msg := fieldNotFound.ReplaceAllString(err.Error(), `line $1: unknown key "$2"`)
+// explain rewrites yaml.v3's Go-flavoured messages into the user's terms:
+// an unknown key with the nearest known one, a value of the wrong type
+// with the key it is under.
+func explain(err error, root *yaml.Node, typ reflect.Type) error {
+	keys := map[int]string{} // line -> the key whose value is there
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		switch n.Kind {
+		case yaml.DocumentNode, yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c, prefix)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := prefix + n.Content[i].Value
+				keys[n.Content[i].Line] = k
+				if _, seen := keys[n.Content[i+1].Line]; !seen {
+					keys[n.Content[i+1].Line] = k
+				}
+				walk(n.Content[i+1], k+".")
+			}
+		}
+	}
+	walk(root, "")
+	known := yamlKeys(typ)
+	msg := fieldNotFound.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		sm := fieldNotFound.FindStringSubmatch(m)
+		out := fmt.Sprintf(`line %s: unknown key "%s"`, sm[1], sm[2])
+		if near := nearest(sm[2], known); near != "" {
+			out += fmt.Sprintf(" (did you mean %s?)", near)
+		}
+		return out
+	})
+	msg = cannotDecode.ReplaceAllStringFunc(msg, func(m string) string {
+		sm := cannotDecode.FindStringSubmatch(m)
+		line, _ := strconv.Atoi(sm[1])
+		into := strings.TrimSpace(sm[4])
+		want := map[string]string{"int": "a number", "uint": "a number", "bool": "true or false", "float64": "a number", "string": "a string"}[into]
+		switch {
+		case want != "":
+		case strings.HasPrefix(into, "[]"):
+			want = "a list"
+		case strings.HasPrefix(into, "map["):
+			want = "a mapping"
+		default:
+			want = "a " + into
+		}
+		got := fmt.Sprintf("%q", sm[3])
+		if sm[3] == "" {
+			got = map[string]string{"seq": "a list", "map": "a mapping", "str": "text"}[sm[2]]
+			if got == "" {
+				got = "a " + sm[2]
+			}
+		}
+		key := keys[line]
+		if strings.HasSuffix(key, "port") && want == "a number" {
+			want = "a port"
+		}
+		if key == "" {
+			return fmt.Sprintf("line %d: %s is not %s", line, got, want)
+		}
+		return fmt.Sprintf("line %d: %s: %s is not %s", line, key, got, want)
+	})
 	return errors.New(msg)
+}
+
+// yamlKeys lists the top-level keys of a config struct.
+func yamlKeys(t reflect.Type) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag != "" && tag != "-" {
+			out = append(out, tag)
+		}
+	}
+	return out
+}
+
+// nearest is the known key closest to k (at most a third of it changed),
+// or "".
+func nearest(k string, known []string) string {
+	best, bestD := "", len(k)/3+1
+	for _, c := range known {
+		if d := editDistance(k, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func baseDir(path string) string {

@@ -88,6 +88,13 @@ func TestSaltHabits(t *testing.T) {
 	if b, _ := os.ReadFile(outFile); !strings.Contains(string(b), `"h1": true`) {
 		t.Fatalf("--out-file content: %q", b)
 	}
+	// A config error names the key, and the nearest known one.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("publish_port: abc\npublsh_port: 1\n"), 0o600)
+	badCmd := exec.Command(filepath.Join(binDir, "halite-master"), "minions", "-c", bad)
+	if out, _ := badCmd.CombinedOutput(); badCmd.ProcessState.ExitCode() != 3 || !strings.Contains(string(out), `publish_port: "abc" is not a port`) || !strings.Contains(string(out), "did you mean publish_port?") {
+		t.Fatalf("config error wording: %s", out)
+	}
 	// HALITE_CONFIG stands in for -c.
 	cmd := exec.Command(filepath.Join(binDir, "halite-master"), "minions")
 	cmd.Env = append(os.Environ(), "HALITE_CONFIG="+e.cfgPath)
