@@ -142,15 +142,16 @@ func parseCall(call *modules.Call) (*callArgs, error) {
 }
 
 func (f *stateFuncs) setup(ctx context.Context, call *modules.Call) (*Compiler, *callArgs, RunOptions, error) {
+	// Errors go out without the function's name: modules.Run adds it.
 	a, err := parseCall(call)
 	if err != nil {
-		return nil, nil, RunOptions{}, fmt.Errorf("%s: %w", call.Fun, err)
+		return nil, nil, RunOptions{}, err
 	}
 	// Salt compiles the pillar for every state run: an edit made a moment
 	// ago is used, and a pillar that no longer compiles fails the run.
 	if call.Env != nil && call.Env.CurrentPillar != nil {
 		if _, err := call.Env.CurrentPillar(ctx); err != nil {
-			return nil, nil, RunOptions{}, fmt.Errorf("%s: %w", call.Fun, err)
+			return nil, nil, RunOptions{}, err
 		}
 	}
 	env := call.Env
@@ -160,7 +161,7 @@ func (f *stateFuncs) setup(ctx context.Context, call *modules.Call) (*Compiler, 
 		delete(a.kwargs, "pillar")
 		over, isMap := p.(map[string]any)
 		if !isMap && p != nil {
-			return nil, nil, RunOptions{}, fmt.Errorf("%s: Pillar data must be formatted as a dictionary", call.Fun)
+			return nil, nil, RunOptions{}, errors.New("Pillar data must be formatted as a dictionary")
 		}
 		if env != nil && len(over) > 0 {
 			e := *env
@@ -175,7 +176,7 @@ func (f *stateFuncs) setup(ctx context.Context, call *modules.Call) (*Compiler, 
 	}
 	c, err := f.newCompiler(env)
 	if err != nil {
-		return nil, nil, RunOptions{}, fmt.Errorf("%s: set up the state compiler: %w", call.Fun, err)
+		return nil, nil, RunOptions{}, fmt.Errorf("set up the state compiler: %w", err)
 	}
 	return c, a, RunOptions{Test: a.test, Env: env, Failhard: a.failhard}, nil
 }

@@ -2,7 +2,9 @@ package state
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/halite/halite/pkg/modules"
@@ -30,5 +32,19 @@ func TestApplyPillarOverride(t *testing.T) {
 	bad := &modules.Call{Fun: "state.apply", Args: []any{"x"}, Kwargs: map[string]any{"pillar": "port=1"}, Env: env}
 	if _, err := f["state.apply"](context.Background(), bad); err == nil {
 		t.Fatal("a string pillar was accepted")
+	}
+}
+
+// An error says its function's name once (modules.Run adds it), not
+// "state.apply: state.apply: …" (operator issue, item 9).
+func TestStateFunctionErrorsNotDoubled(t *testing.T) {
+	name := "state.test_doubled"
+	f := Functions(func(env *modules.Env) (*Compiler, error) { return nil, errors.New("no tree") })
+	modules.Register(name, "A test-only alias of state.apply.\n\nCLI Example:\n\n    none\n", f["state.apply"])
+	env := &modules.Env{CurrentPillar: func(context.Context) (map[string]any, error) { return nil, errors.New("pillar broke") }}
+	res := modules.Run(context.Background(), env, name, []any{"x"}, nil)
+	msg, _ := res.Return.(string)
+	if res.Success || strings.Count(msg, name+":") != 1 || !strings.Contains(msg, "pillar broke") {
+		t.Fatalf("error %q", msg)
 	}
 }
