@@ -38,32 +38,37 @@ func Str(v any) string {
 	return value.Repr(v)
 }
 
-func open(c *modules.Call, sepPos int) (string, string, *File, bool, error) {
+func open(c *modules.Call, sepPos int) (string, *File, error) {
 	path, err := c.String(0, "file_name")
 	if err != nil {
-		return "", "", nil, false, err
+		return "", nil, err
 	}
 	sep, err := c.OptString(sepPos, "separator", "=")
 	if err != nil {
-		return "", "", nil, false, err
+		return "", nil, err
 	}
-	f, exists, err := Read(path, sep)
-	return path, sep, f, exists, err
+	f, _, err := Read(path, sep)
+	return path, f, err
+}
+
+// optionArgs reads (file_name, section, option, separator), which
+// get_option and remove_option share.
+func optionArgs(c *modules.Call) (path string, f *File, section, opt string, err error) {
+	if err = c.Expect(4, "file_name", "section", "option", "separator"); err != nil {
+		return
+	}
+	if path, f, err = open(c, 3); err != nil {
+		return
+	}
+	if section, err = c.OptString(1, "section", ""); err != nil {
+		return
+	}
+	opt, err = c.String(2, "option")
+	return
 }
 
 func getOption(_ context.Context, c *modules.Call) (any, error) {
-	if err := c.Expect(4, "file_name", "section", "option", "separator"); err != nil {
-		return nil, err
-	}
-	_, _, f, _, err := open(c, 3)
-	if err != nil {
-		return nil, err
-	}
-	section, err := c.OptString(1, "section", "")
-	if err != nil {
-		return nil, err
-	}
-	opt, err := c.String(2, "option")
+	_, f, section, opt, err := optionArgs(c)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +88,7 @@ func getSection(_ context.Context, c *modules.Call) (any, error) {
 	if err := c.Expect(3, "file_name", "section", "separator"); err != nil {
 		return nil, err
 	}
-	_, _, f, _, err := open(c, 2)
+	_, f, err := open(c, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +103,7 @@ func getIni(_ context.Context, c *modules.Call) (any, error) {
 	if err := c.Expect(2, "file_name", "separator"); err != nil {
 		return nil, err
 	}
-	_, _, f, _, err := open(c, 1)
+	_, f, err := open(c, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +178,7 @@ func setOption(_ context.Context, c *modules.Call) (any, error) {
 	if err := c.Expect(3, "file_name", "sections", "separator"); err != nil {
 		return nil, err
 	}
-	path, _, f, _, err := open(c, 2)
+	path, f, err := open(c, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -191,18 +196,7 @@ func setOption(_ context.Context, c *modules.Call) (any, error) {
 }
 
 func removeOption(_ context.Context, c *modules.Call) (any, error) {
-	if err := c.Expect(4, "file_name", "section", "option", "separator"); err != nil {
-		return nil, err
-	}
-	path, _, f, _, err := open(c, 3)
-	if err != nil {
-		return nil, err
-	}
-	section, err := c.OptString(1, "section", "")
-	if err != nil {
-		return nil, err
-	}
-	opt, err := c.String(2, "option")
+	path, f, section, opt, err := optionArgs(c)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +215,7 @@ func removeSection(_ context.Context, c *modules.Call) (any, error) {
 	if err := c.Expect(3, "file_name", "section", "separator"); err != nil {
 		return nil, err
 	}
-	path, _, f, _, err := open(c, 2)
+	path, f, err := open(c, 2)
 	if err != nil {
 		return nil, err
 	}
