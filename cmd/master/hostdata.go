@@ -28,7 +28,7 @@ func execCmd(a *app) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if f != output.Text {
-				return writeAs(w, f, runs)
+				return output.Write(w, f, runs)
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "MINION\tNAME\tLAST START\tDURATION\tEXIT\tSIZES\tNEXT DUE\tSTATUS")
@@ -107,7 +107,7 @@ func searchCmd(a *app) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if format != output.Text {
-				return writeAs(w, format, hits)
+				return output.Write(w, format, hits)
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "JID\tMINION\tFUNCTION\tRECEIVED\tMATCH")

@@ -32,7 +32,7 @@ func jobsCmd(a *app) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if f != output.Text {
-				return writeAs(w, f, js)
+				return output.Write(w, f, js)
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "JID\tFUNCTION\tTARGET\tUSER\tRETURNED\tFAILED\tSTARTED")
@@ -90,7 +90,7 @@ func jobsCmd(a *app) *cobra.Command {
 				for _, r := range results {
 					out[r.ID] = r.value(full)
 				}
-				return writeAs(w, f, out)
+				return output.Write(w, f, out)
 			}
 			fmt.Fprintf(w, "Job %s: %s on %s %q by %s at %s\n", rec.Job.JID, rec.Job.Fun, rec.Job.TargetType, rec.Job.Target, rec.Job.User, rec.Job.Created.Local().Format(time.DateTime))
 			for _, r := range results {
@@ -140,7 +140,7 @@ func minionsCmd(a *app) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if f != output.Text {
-				return writeAs(w, f, ms)
+				return output.Write(w, f, ms)
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tKEY\tCONNECTED\tLAST SEEN\tVERSION\tOS\tMAINTENANCE")
@@ -233,7 +233,7 @@ func explainEvent(cmd *cobra.Command, a *app, tag, data string) error {
 	}
 	w := cmd.OutOrStdout()
 	if f != output.Text {
-		return writeAs(w, f, xs)
+		return output.Write(w, f, xs)
 	}
 	if len(xs) == 0 {
 		fmt.Fprintf(w, "No reactor rule matches %s.\n", tag)
@@ -279,7 +279,7 @@ func auditCmd(a *app) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if f != output.Text {
-				return writeAs(w, f, es)
+				return output.Write(w, f, es)
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tUSER\tACTION\tTARGET\tFUNCTION\tJID\tOUTCOME")

@@ -62,10 +62,7 @@ func printKeys(w io.Writer, f output.Format, keys []master.KeyInfo) error {
 		for _, g := range saltKeyGroups {
 			out[g.json] = append([]string{}, groups[g.state]...)
 		}
-		if f == output.JSON {
-			return output.WriteJSON(w, out)
-		}
-		return output.WriteYAML(w, out)
+		return output.Write(w, f, out)
 	}
 	for _, g := range saltKeyGroups {
 		fmt.Fprintln(w, g.heading)
@@ -175,10 +172,7 @@ func keysCmd(a *app) *cobra.Command {
 				for _, k := range ks {
 					out[k.ID] = k.Fingerprint
 				}
-				if f == output.JSON {
-					return output.WriteJSON(w, out)
-				}
-				return output.WriteYAML(w, out)
+				return output.Write(w, f, out)
 			}
 			if id != "" {
 				for _, k := range ks {

@@ -41,7 +41,7 @@ func logCmd(a *app) *cobra.Command {
 				return apiErr(err)
 			}
 			if f != output.Text {
-				return writeAs(cmd.OutOrStdout(), f, out)
+				return output.Write(cmd.OutOrStdout(), f, out)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "logged #%d\n", out.ID)
 			return nil
@@ -65,7 +65,7 @@ func logCmd(a *app) *cobra.Command {
 				return apiErr(err)
 			}
 			if f != output.Text {
-				return writeAs(cmd.OutOrStdout(), f, l)
+				return output.Write(cmd.OutOrStdout(), f, l)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tAUTHOR\tTICKET\tTEXT")
@@ -104,7 +104,7 @@ func maintenanceCmd(a *app) *cobra.Command {
 				return apiErr(err)
 			}
 			if f != output.Text {
-				return writeAs(cmd.OutOrStdout(), f, res)
+				return output.Write(cmd.OutOrStdout(), f, res)
 			}
 			verb := "in maintenance"
 			if res.Action == "stop" {

@@ -46,7 +46,7 @@ func orchestrateCmd(a *app) *cobra.Command {
 				return cli.Exit(cli.ExitFailed, nil)
 			}
 			if f != output.Text {
-				if err := writeAs(w, f, res); err != nil {
+				if err := output.Write(w, f, res); err != nil {
 					return err
 				}
 			} else {
@@ -87,7 +87,7 @@ func mineCmd(a *app) *cobra.Command {
 				return apiErr(err)
 			}
 			if f != output.Text {
-				return writeAs(cmd.OutOrStdout(), f, d)
+				return output.Write(cmd.OutOrStdout(), f, d)
 			}
 			return output.Nested(cmd.OutOrStdout(), "mine", d)
 		},

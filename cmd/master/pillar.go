@@ -24,7 +24,7 @@ func pillarCmd(a *app) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if f != output.Text {
-				return writeAs(w, f, map[string]any{ps.ID: ps.Pillar})
+				return output.Write(w, f, map[string]any{ps.ID: ps.Pillar})
 			}
 			return output.Nested(w, ps.ID, ps.Pillar)
 		},

@@ -237,7 +237,7 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 					fmt.Fprintf(w, "Executed command with job ID: %s\n", ev.JID)
 					return nil
 				}
-				return writeAs(w, format, map[string]string{"jid": ev.JID})
+				return output.Write(w, format, map[string]string{"jid": ev.JID})
 			}
 		case "batch":
 			if format == output.Text {
@@ -255,8 +255,14 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 			}
 			results = append(results, r)
 			p.clear()
-			if format == output.Text {
+			switch format {
+			case output.Text:
 				if err := printResult(w, f, fun, r); err != nil {
+					return err
+				}
+			case output.Raw:
+				// Salt's raw outputter: one line per minion as it returns.
+				if err := output.WriteRaw(w, map[string]any{r.ID: r.value(f.fullReturn)}); err != nil {
 					return err
 				}
 			}
@@ -273,12 +279,12 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 	if f.async || f.explain {
 		return nil
 	}
-	if format != output.Text {
+	if format != output.Text && format != output.Raw {
 		out := map[string]any{}
 		for _, r := range results {
 			out[r.ID] = r.value(f.fullReturn)
 		}
-		if err := writeAs(w, format, out); err != nil {
+		if err := output.Write(w, format, out); err != nil {
 			return err
 		}
 	} else if summary != nil {
@@ -339,13 +345,6 @@ func summaryCounts(s *master.Summary) string {
 	return line
 }
 
-func writeAs(w io.Writer, f output.Format, v any) error {
-	if f == output.YAML {
-		return output.WriteYAML(w, v)
-	}
-	return output.WriteJSON(w, v)
-}
-
 func printExplain(w io.Writer, f output.Format, req *master.RunRequest, ev master.RunEvent) error {
 	var matched, other []string
 	conn := map[string]bool{}
@@ -359,7 +358,7 @@ func printExplain(w io.Writer, f output.Format, req *master.RunRequest, ev maste
 	}
 	sort.Strings(matched)
 	if f != output.Text {
-		return writeAs(w, f, map[string]any{"target": req.Target, "tgt_type": req.TargetType, "matched": nonNil(matched), "not_matched": nonNil(other)})
+		return output.Write(w, f, map[string]any{"target": req.Target, "tgt_type": req.TargetType, "matched": nonNil(matched), "not_matched": nonNil(other)})
 	}
 	fmt.Fprintf(w, "Target %s %q matches %d of %d accepted minions:\n", req.TargetType, req.Target, len(matched), len(ev.Explain))
 	for _, id := range matched {

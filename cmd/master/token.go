@@ -60,7 +60,7 @@ func tokenCmd(a *app) *cobra.Command {
 				return apiErr(err)
 			}
 			if f != output.Text {
-				return writeAs(cmd.OutOrStdout(), f, t)
+				return output.Write(cmd.OutOrStdout(), f, t)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), t.Token)
 			fmt.Fprintf(cmd.ErrOrStderr(), "token %s created; this is the only time it is shown\n", t.Name)
@@ -85,7 +85,7 @@ func tokenCmd(a *app) *cobra.Command {
 				return apiErr(err)
 			}
 			if f != output.Text {
-				return writeAs(cmd.OutOrStdout(), f, ts)
+				return output.Write(cmd.OutOrStdout(), f, ts)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tCREATED\tEXPIRES\tSTATE\tACL")

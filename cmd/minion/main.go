@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,7 +78,7 @@ func serveCmd(a *app) *cobra.Command {
 			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, cfg.PprofAllowRemote, log.Named("pprof")); err != nil {
 				return cli.Exit(1, err)
 			}
-			m, err := minion.New(cmd.Context(), cfg, log, minion.Options{})
+			m, err := minion.New(cmd.Context(), cfg, log, minion.Options{CallSocket: minion.CallSocket(cfg)})
 			if err != nil {
 				return cli.Exit(1, err)
 			}
@@ -92,12 +93,18 @@ func serveCmd(a *app) *cobra.Command {
 
 func callCmd(a *app) *cobra.Command {
 	var (
-		local bool
-		out   string
+		local, noReturn bool
+		out             string
 	)
 	cmd := &cobra.Command{
 		Use:   "call [--local] FUNCTION [ARG...] [key=value...]",
 		Short: "Run a function on this host and print its return (like salt-call)",
+		Long: `Runs a function on this host and prints its return, as salt-call does.
+Without --local it uses the master's pillar and file server and records the
+call as a job on the master (--no-return to skip): through the running
+minion daemon when there is one, else on a channel of its own with this
+minion's key. With --local no master is contacted: pillar and states come
+from this host's pillar_roots and file_roots.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 1 {
 				return cli.Usagef("want FUNCTION [ARG...]")
@@ -109,49 +116,35 @@ func callCmd(a *app) *cobra.Command {
 			if err != nil {
 				return cli.Exit(cli.ExitUsage, err)
 			}
+			if local && noReturn {
+				return cli.Usagef("--no-return is for calls through the master; --local never returns")
+			}
 			cfg, err := a.config()
 			if err != nil {
 				return err
 			}
-			log := cli.Logger("minion", "warn", nil)
-			g, err := grains.Collect(cmd.Context(), cfg.ID, cfg.Grains)
+			posargs, kwargs := cli.ParseArgs(args[1:])
+			var res minion.CallReply
+			if local {
+				res, err = callLocal(cmd.Context(), cfg, args[0], posargs, kwargs)
+			} else {
+				log := cli.Logger("minion", "error", cmd.ErrOrStderr())
+				res, err = minion.Call(cmd.Context(), cfg, log, minion.CallRequest{Fun: args[0], Args: posargs, Kwargs: kwargs, NoReturn: noReturn})
+			}
 			if err != nil {
 				return cli.Exit(1, err)
 			}
-			// Masterless pillar: compiled here from the minion's own
-			// pillar_roots, as salt-call --local does.
-			var (
-				pil    map[string]any
-				pilErr error
-			)
-			if local {
-				pil, pilErr = pillar.NewCompiler(cfg.PillarRoots, pillar.Options{}).Compile(cmd.Context(), cfg.ID, g)
+			if res.Pending {
+				fmt.Fprintf(cmd.ErrOrStderr(), "halite-minion call: the master has not confirmed the return yet; it waits in %s for the next delivery\n",
+					filepath.Join(cfg.CacheDir, "returns"))
 			}
-			if pil == nil {
-				pil = map[string]any{}
-			}
-			env := &modules.Env{
-				ID:     cfg.ID,
-				Logger: log,
-				Grains: func() map[string]any { return g },
-				RefreshGrains: func(ctx context.Context) (map[string]any, error) {
-					return grains.Collect(ctx, cfg.ID, cfg.Grains)
-				},
-				Pillar:      func() map[string]any { return pil },
-				PillarError: func() error { return pilErr },
-				Opts:        cfg.OptsAs("salt-call"),
-				Files:       minion.LocalFileClient(cfg.FileRoots),
-			}
-			posargs, kwargs := cli.ParseArgs(args[1:])
-			res := modules.Run(cmd.Context(), env, args[0], posargs, kwargs)
 			w := cmd.OutOrStdout()
-			switch format {
-			case output.JSON:
-				err = output.WriteJSON(w, map[string]any{"local": res.Return})
-			case output.YAML:
-				err = output.WriteYAML(w, map[string]any{"local": res.Return})
-			default:
+			switch {
+			case out == "quiet":
+			case format == output.Text:
 				err = cli.PrintReturn(w, "local", args[0], res.Return, res.Success, state.DefaultOutputOptions(false))
+			default:
+				err = output.Write(w, format, map[string]any{"local": res.Return})
 			}
 			if err != nil {
 				return cli.Exit(1, err)
@@ -163,8 +156,37 @@ func callCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&local, "local", false, "run masterless (no master is contacted)")
-	cmd.Flags().StringVar(&out, "out", "text", "output format: text, json or yaml")
+	cmd.Flags().BoolVar(&noReturn, "no-return", false, "do not record the call on the master")
+	cmd.Flags().StringVar(&out, "out", "text", "output format: text (nested), json, yaml, raw or quiet")
 	return cmd
+}
+
+// callLocal runs a function masterless, as salt-call --local does: pillar
+// compiled here from the minion's own pillar_roots, states from its
+// file_roots.
+func callLocal(ctx context.Context, cfg config.Minion, fun string, args []any, kwargs map[string]any) (minion.CallReply, error) {
+	g, err := grains.Collect(ctx, cfg.ID, cfg.Grains)
+	if err != nil {
+		return minion.CallReply{}, err
+	}
+	pil, pilErr := pillar.NewCompiler(cfg.PillarRoots, pillar.Options{}).Compile(ctx, cfg.ID, g)
+	if pil == nil {
+		pil = map[string]any{}
+	}
+	env := &modules.Env{
+		ID:     cfg.ID,
+		Logger: cli.Logger("minion", "warn", nil),
+		Grains: func() map[string]any { return g },
+		RefreshGrains: func(ctx context.Context) (map[string]any, error) {
+			return grains.Collect(ctx, cfg.ID, cfg.Grains)
+		},
+		Pillar:      func() map[string]any { return pil },
+		PillarError: func() error { return pilErr },
+		Opts:        cfg.OptsAs("salt-call"),
+		Files:       minion.LocalFileClient(cfg.FileRoots),
+	}
+	res := modules.Run(ctx, env, fun, args, kwargs)
+	return minion.CallReply{Return: res.Return, Retcode: res.Retcode, Success: res.Success}, nil
 }
 
 func fingerprintCmd(a *app) *cobra.Command {

@@ -15,7 +15,7 @@ import (
 )
 
 // handleReport takes a return the minion produced on its own: a scheduled
-// function, an exec run or a beacon (DESIGN §8). It is stored as a job of
+// function, an exec run, a beacon (DESIGN §8) or a `halite-minion call`. It is stored as a job of
 // its own, targeted at that minion alone, under a jid of the master's, and
 // acknowledged by the minion's key once committed. A report sent again
 // because its ack was lost is recognised and acknowledged without being
@@ -79,6 +79,8 @@ func (m *Master) applyReport(id string, src *wire.Source, ret *jobstore.Return, 
 		})
 	case wire.SourceBeacon:
 		m.applyBeacon(id, src.Name, ret.Return)
+	case wire.SourceCall:
+		m.mx.stateRun(ret.Fun, ret.Return) // salt-call state.apply
 	}
 	if m.events.Subscribed() {
 		m.events.Publish("halite/job/"+ret.JID+"/ret/"+id, map[string]any{
@@ -149,7 +151,7 @@ func reportTime(started int64, now time.Time) time.Time {
 // checkReport validates the parts of a report the master files it under.
 func checkReport(h *wire.ReturnHead) error {
 	switch h.Source.Kind {
-	case wire.SourceSchedule, wire.SourceExec, wire.SourceBeacon:
+	case wire.SourceSchedule, wire.SourceExec, wire.SourceBeacon, wire.SourceCall:
 	default:
 		return fmt.Errorf("unknown report kind %q", truncate(h.Source.Kind, 32))
 	}

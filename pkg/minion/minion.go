@@ -69,6 +69,8 @@ type Minion struct {
 	// (see Deliver); it is not the minion's start.
 	deliverOnly bool
 
+	callSock string // see Options.CallSocket
+
 	matchersMu sync.Mutex
 	matchers   map[string]targeting.Matcher
 	jobWG      sync.WaitGroup
@@ -106,6 +108,9 @@ type Options struct {
 	Key *crypto.MinionPrivate
 	// Grains, when set, replaces grain collection (the swarm collects once).
 	Grains map[string]any
+	// CallSocket, when set, is where Run answers `halite-minion call`
+	// (CallSocket(cfg) for the daemon).
+	CallSocket string
 }
 
 // New prepares a minion: key, grains, spool. Nothing connects until Run.
@@ -140,6 +145,7 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 		keyCh:    make(chan struct{}, 1),
 		authed:   make(chan struct{}),
 		matchers: map[string]targeting.Matcher{},
+		callSock: opts.CallSocket,
 	}
 	if cfg.MetricsListen != "" {
 		// Only when served: a swarm of thousands in one process would
@@ -233,6 +239,15 @@ func (m *Minion) Run(ctx context.Context) error {
 			return err
 		}
 		defer func() { cancel(); <-stopped }()
+	}
+	if m.callSock != "" {
+		// Without it the daemon still serves its master; only local
+		// calls fail, and say why.
+		if stopped, err := m.serveCalls(ctx, m.callSock); err != nil {
+			m.log.Error("halite-minion call will not reach this daemon", "error", err)
+		} else {
+			defer func() { cancel(); <-stopped }()
+		}
 	}
 	var wg sync.WaitGroup
 	wg.Add(5)

@@ -25,6 +25,9 @@ const (
 	Text Format = "text"
 	JSON Format = "json"
 	YAML Format = "yaml"
+	// Raw is Salt's raw outputter: each value on one line as Python
+	// prints it ({'web1': True}).
+	Raw Format = "raw"
 )
 
 // ParseFormat validates an --out value ("nested" is Salt's name for text).
@@ -36,8 +39,10 @@ func ParseFormat(s string) (Format, error) {
 		return JSON, nil
 	case "yaml":
 		return YAML, nil
+	case "raw":
+		return Raw, nil
 	}
-	return "", fmt.Errorf("unknown output format %q (want text (nested), json, yaml or quiet)", s)
+	return "", fmt.Errorf("unknown output format %q (want text (nested), json, yaml, raw or quiet)", s)
 }
 
 // Nested writes value under the heading id in Salt's nested layout:
@@ -125,6 +130,109 @@ func Scalar(v any) string {
 	return fmt.Sprint(v)
 }
 
+// Write writes v in a structured format: JSON (for Text too, where a
+// command has no text form), YAML or raw.
+func Write(w io.Writer, f Format, v any) error {
+	switch f {
+	case YAML:
+		return WriteYAML(w, v)
+	case Raw:
+		return WriteRaw(w, v)
+	}
+	return WriteJSON(w, v)
+}
+
+// WriteRaw writes v on one line as Python's repr would (Salt's raw
+// outputter), through the JSON model so every format shows the same data.
+func WriteRaw(w io.Writer, v any) error {
+	plain, err := jsonModel(v)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	pyRepr(&b, plain)
+	b.WriteByte('\n')
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// pyRepr writes v (a JSON model value) as Python's repr: dicts with
+// sorted keys, True/False/None, strings in single quotes.
+func pyRepr(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if x {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		b.WriteString(Scalar(x))
+	case string:
+		pyString(b, x)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			pyRepr(b, e)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			pyString(b, k)
+			b.WriteString(": ")
+			pyRepr(b, x[k])
+		}
+		b.WriteByte('}')
+	default:
+		pyString(b, fmt.Sprint(x))
+	}
+}
+
+// pyString quotes s as Python 3's repr does: single quotes unless s
+// holds one and no double quote, escapes for the quote, backslash and
+// control characters.
+func pyString(b *strings.Builder, s string) {
+	q := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		q = '"'
+	}
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == rune(q) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+}
+
 // WriteJSON writes v as indented JSON.
 func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -138,22 +246,32 @@ func WriteYAML(w io.Writer, v any) error {
 	// One output model: what JSON shows, with the same keys, numbers as
 	// numbers (a client reads JSON numbers as json.Number, which YAML
 	// would quote as strings).
-	b, err := json.Marshal(v)
+	plain, err := jsonModel(v)
 	if err != nil {
 		return err
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(plain); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// jsonModel is v as JSON shows it: the same keys, numbers as int64 or
+// float64.
+func jsonModel(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var plain any
 	if err := dec.Decode(&plain); err != nil {
-		return err
+		return nil, err
 	}
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(numbers(plain)); err != nil {
-		return err
-	}
-	return enc.Close()
+	return numbers(plain), nil
 }
 
 // numbers turns json.Number values into int64 or float64.

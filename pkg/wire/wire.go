@@ -208,6 +208,9 @@ const (
 	SourceSchedule = "schedule"
 	SourceExec     = "exec"
 	SourceBeacon   = "beacon"
+	// SourceCall is `halite-minion call` (salt-call); Name is the Unix
+	// user who ran it.
+	SourceCall = "call"
 )
 
 // ReturnAck answers a return. Without Refused it says the return is

@@ -20,9 +20,16 @@ import (
 // exit code.
 func minionExec(t *testing.T, cfg string, args ...string) (string, string, int) {
 	t.Helper()
+	return minionCmd(t, "exec", cfg, args...)
+}
+
+// minionCmd runs `halite-minion SUB -c CFG ARGS...` and returns its
+// stdout, stderr and exit code.
+func minionCmd(t *testing.T, sub, cfg string, args ...string) (string, string, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "halite-minion"), append([]string{"exec", "-c", cfg}, args...)...)
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "halite-minion"), append([]string{sub, "-c", cfg}, args...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
