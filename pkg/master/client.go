@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/halite/halite/pkg/events"
 	"github.com/halite/halite/pkg/jobstore"
@@ -35,7 +37,8 @@ func NewClient(socketPath string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, "unix", socketPath)
+			c, err := d.DialContext(ctx, "unix", socketPath)
+			return c, socketError(socketPath, err)
 		},
 	}
 	return &Client{hc: &http.Client{Transport: tr}, base: "http://halite"}
@@ -64,6 +67,10 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		var se *SocketError
+		if errors.As(err, &se) {
+			return nil, se
 		}
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
@@ -361,4 +368,29 @@ func (c *Client) Mine(ctx context.Context, target, fun, targetType string) (map[
 	}
 	var out map[string]any
 	return out, c.getJSON(ctx, "/v1/mine?"+q.Encode(), &out)
+}
+
+// SocketError is a socket the CLI cannot reach, with what to do about it.
+// It is an ErrUnavailable.
+type SocketError struct {
+	Path, Hint string
+	Err        error
+}
+
+func (e *SocketError) Error() string { return e.Path + ": " + e.Hint }
+
+func (e *SocketError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
+
+// socketError says what to do about a socket the CLI cannot reach.
+func socketError(path string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrPermission):
+		return &SocketError{Path: path, Err: err, Hint: "permission denied: the master's socket is for the user the master runs as " +
+			"(run this as that user, e.g. with sudo), or for the local users named in the master's api.allowed_users"}
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ECONNREFUSED):
+		return &SocketError{Path: path, Err: err, Hint: "no master is listening here (is `halite-master serve` running with this config's data_dir?)"}
+	}
+	return err
 }

@@ -45,7 +45,7 @@ func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
 	opts := transport.DefaultOptions()
 	conn, err := transport.Dial(ctx, m.addr(m.cfg.PublishPort), zmq4.Sub, m.cfg.ID, opts)
 	if err != nil {
-		return err
+		return portError(err, "publish_port", m.cfg.PublishPort)
 	}
 	defer conn.Close()
 	// Subscribe to everything (ZMTP 3.0 subscription message), so stock

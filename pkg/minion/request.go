@@ -43,7 +43,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 	opts := transport.DefaultOptions()
 	conn, err := transport.Dial(ctx, m.addr(m.cfg.RetPort), zmq4.Dealer, m.cfg.ID, opts)
 	if err != nil {
-		return err
+		return portError(err, "ret_port", m.cfg.RetPort)
 	}
 	defer conn.Close()
 	// Closing the connection is how a blocked Recv learns about ctx.
@@ -353,4 +353,20 @@ func (m *Minion) reauth() {
 	if s := m.session(); s != nil {
 		_ = s.conn.Close()
 	}
+}
+
+// portError says which port a minion reached when it dialled the master's
+// other channel: swapped publish_port and ret_port are a common slip.
+func portError(err error, key string, port int) error {
+	var wp *transport.WrongPeerError
+	if !errors.As(err, &wp) {
+		return err
+	}
+	switch wp.Peer {
+	case zmq4.Pub, zmq4.XPub:
+		return fmt.Errorf("%s %d is the master's publish port; its ret_port expected (are publish_port and ret_port swapped?): %w", key, port, err)
+	case zmq4.Router, zmq4.Dealer:
+		return fmt.Errorf("%s %d is the master's ret_port (requests); its publish port expected (are publish_port and ret_port swapped?): %w", key, port, err)
+	}
+	return fmt.Errorf("%s %d: not a Halite master port: %w", key, port, err)
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"sync"
 	"syscall"
 	"time"
@@ -106,6 +107,23 @@ type Conn struct {
 	writers sync.WaitGroup
 }
 
+// wrongPeer finds the peer's socket type in zmq4's handshake error (it
+// has no error type of its own for it).
+var wrongPeer = regexp.MustCompile(`peer="([A-Z]+)" not compatible`)
+
+// WrongPeerError: the peer speaks ZMTP with a socket type ours cannot
+// talk to — most often a port that belongs to the other channel.
+type WrongPeerError struct {
+	Peer, Want zmq4.SocketType
+	err        error
+}
+
+func (e *WrongPeerError) Error() string {
+	return fmt.Sprintf("the peer is a %s socket, which a %s cannot talk to", e.Peer, e.Want)
+}
+
+func (e *WrongPeerError) Unwrap() error { return e.err }
+
 // open runs the ZMTP handshake on nc and starts the connection's writer.
 func open(nc net.Conn, typ zmq4.SocketType, identity string, server bool, opts Options) (*Conn, error) {
 	g := newGuardConn(nc, opts.MaxMessage, opts.MaxFrames)
@@ -115,6 +133,9 @@ func open(nc net.Conn, typ zmq4.SocketType, identity string, server bool, opts O
 	zc, err := handshake(g, typ, identity, server)
 	if err != nil {
 		_ = nc.Close()
+		if m := wrongPeer.FindStringSubmatch(err.Error()); m != nil {
+			err = &WrongPeerError{Peer: zmq4.SocketType(m[1]), Want: typ, err: err}
+		}
 		return nil, fmt.Errorf("zmtp handshake with %s: %w", nc.RemoteAddr(), err)
 	}
 	_ = nc.SetDeadline(time.Time{})

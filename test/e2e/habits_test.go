@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -215,5 +216,47 @@ func TestBatchOutput(t *testing.T) {
 	out, _, code = e.cli("run", "*", "cmd.run", "exit 1", "--batch", "1", "--batch-fail", "1")
 	if code != 1 || strings.Count(out, "Executing run on [") != 1 || !strings.Contains(out, "Rollout stopped: 1 failed") || !strings.Contains(out, "3 minions not run") {
 		t.Fatalf("stopped rollout: %d\n%s", code, out)
+	}
+}
+
+// Errors say what to do: a minion pointed at the wrong port of its master
+// is told which port it reached; a user who may not use the master's
+// socket is told why and what would let them; no master says so.
+func TestErrorsSayWhatToDo(t *testing.T) {
+	e := newEnv(t, "")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "minion.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("id: swapped\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: %s/pki\ncache_dir: %s/cache\nreconnect_max: 1s\n", e.ret, e.pub, dir, dir)), 0o600)
+	m := start(t, "halite-minion", "serve", "-c", cfg)
+	waitFor(t, 15*time.Second, "the swapped-port messages", func() bool {
+		l := m.log.String()
+		return strings.Contains(l, fmt.Sprintf("ret_port %d is the master's publish port; its ret_port expected", e.pub)) &&
+			strings.Contains(l, fmt.Sprintf("publish_port %d is the master's ret_port", e.ret))
+	})
+
+	// Another local user: a config they can read, naming the master's
+	// data_dir, which is the master's user's alone.
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run the CLI as another user")
+	}
+	open, err := os.MkdirTemp("", "halite-nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(open) })
+	os.Chmod(open, 0o755)
+	ucfg := filepath.Join(open, "master.yaml")
+	os.WriteFile(ucfg, []byte(fmt.Sprintf("data_dir: %s\n", filepath.Join(e.dir, "data"))), 0o644)
+	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", filepath.Join(binDir, "halite-master"), "keys", "list", "-c", ucfg)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "permission denied") || !strings.Contains(string(out), "api.allowed_users") {
+		t.Fatalf("CLI as another user: %v\n%s", err, out)
+	}
+	// No master at all.
+	os.WriteFile(ucfg, []byte(fmt.Sprintf("data_dir: %s\n", open)), 0o644)
+	out, err = exec.Command(filepath.Join(binDir, "halite-master"), "keys", "list", "-c", ucfg).CombinedOutput()
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "no master is listening") {
+		t.Fatalf("CLI without a master: %v\n%s", err, out)
 	}
 }
