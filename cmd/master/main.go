@@ -126,7 +126,11 @@ func serveCmd(a *app) *cobra.Command {
 			// (The minion does not do this: commands it runs inherit its
 			// umask, and it creates its own files with explicit modes.)
 			syscall.Umask(0o077)
-			log := cli.Logger("master", cfg.LogLevel, nil)
+			log, done, err := cli.DaemonLogger(cmd.Context(), cfg.Log("master"))
+			if err != nil {
+				return err
+			}
+			defer done()
 			if err := cli.ServePprof(cmd.Context(), cfg.PprofListen, cfg.PprofAllowRemote, log.Named("pprof")); err != nil {
 				return cli.Exit(1, err)
 			}

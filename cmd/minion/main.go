@@ -67,7 +67,11 @@ func serveCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := cli.Logger("minion", cfg.LogLevel, nil)
+			log, done, err := cli.DaemonLogger(cmd.Context(), cfg.Log("minion"))
+			if err != nil {
+				return err
+			}
+			defer done()
 			// One daemon per cache_dir; an exec delivering its report
 			// holds the lock for a few seconds at most.
 			unlock, err := minion.LockWait(cmd.Context(), cfg, 15*time.Second)

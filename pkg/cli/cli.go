@@ -4,22 +4,22 @@ package cli
 
 import (
 	"context"
-	"github.com/halite/halite/pkg/value"
-	"os/signal"
-	"syscall"
-
 	"errors"
 	"fmt"
-	"github.com/spf13/cobra"
 	"io"
 	"os"
+	"os/signal"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
 
+	"github.com/halite/halite/pkg/logging"
 	"github.com/halite/halite/pkg/output"
 	"github.com/halite/halite/pkg/state"
+	"github.com/halite/halite/pkg/value"
 	"github.com/halite/halite/pkg/yamlvalue"
 )
 
@@ -120,7 +120,23 @@ func YAMLValue(s string) any {
 	return s
 }
 
-// Logger builds the daemon logger.
+// DaemonLogger builds a daemon's logger from its config; SIGHUP reopens
+// its log file until ctx ends. Call done when the daemon has stopped.
+func DaemonLogger(ctx context.Context, c logging.Config) (log hclog.Logger, done func(), err error) {
+	l, err := logging.New(c, os.Stderr)
+	if err != nil {
+		return nil, nil, Exit(1, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stopped := l.ReopenOnHangup(ctx)
+	return l, func() {
+		cancel()
+		<-stopped
+		_ = l.Close()
+	}, nil
+}
+
+// Logger builds a command's logger on w (standard error when nil).
 func Logger(name, level string, w io.Writer) hclog.Logger {
 	if w == nil {
 		w = os.Stderr

@@ -22,6 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/halite/halite/pkg/beacons"
+	"github.com/halite/halite/pkg/logging"
 	"github.com/halite/halite/pkg/schedule"
 )
 
@@ -136,6 +137,43 @@ type Notify struct {
 	Batch Duration `yaml:"batch"`
 }
 
+// Logging is where and how a daemon logs (both daemons).
+type Logging struct {
+	// LogLevel is trace, debug, info, warning, error or off.
+	LogLevel string `yaml:"log_level"`
+	// LogFile, when set, is appended to instead of standard error; SIGHUP
+	// reopens it (logrotate).
+	LogFile string `yaml:"log_file"`
+	// LogFormat is text or json (one JSON object per line, for log
+	// shippers).
+	LogFormat string `yaml:"log_format"`
+	// LogGranularLevels sets the level of a subsystem by the name its log
+	// lines show, as Salt's log_granular_levels: {returns: debug}.
+	LogGranularLevels map[string]string `yaml:"log_granular_levels"`
+}
+
+// Validate checks the logging keys.
+func (l Logging) Validate() []error {
+	var errs []error
+	if !logging.Levels[l.LogLevel] {
+		errs = append(errs, fmt.Errorf("log_level: unknown level %q", l.LogLevel))
+	}
+	if !logging.Formats[l.LogFormat] {
+		errs = append(errs, fmt.Errorf("log_format: %q is not text or json", l.LogFormat))
+	}
+	for name, lv := range l.LogGranularLevels {
+		if !logging.Levels[lv] {
+			errs = append(errs, fmt.Errorf("log_granular_levels.%s: unknown level %q", name, lv))
+		}
+	}
+	return errs
+}
+
+// Log is the logging config of the daemon called name.
+func (l Logging) Log(name string) logging.Config {
+	return logging.Config{Name: name, Level: l.LogLevel, Format: l.LogFormat, File: l.LogFile, Granular: l.LogGranularLevels}
+}
+
 // Master is halite-master's configuration.
 type Master struct {
 	Interface   string `yaml:"interface"`
@@ -144,7 +182,7 @@ type Master struct {
 	PKIDir      string `yaml:"pki_dir"`
 	DataDir     string `yaml:"data_dir"`
 	AutoAccept  bool   `yaml:"auto_accept"`
-	LogLevel    string `yaml:"log_level"`
+	Logging     `yaml:",inline"`
 	// Nodegroups maps a name to a compound expression or a list of ids.
 	Nodegroups map[string]any `yaml:"nodegroups"`
 	// KeepJobs is how long jobs and their returns are kept.
@@ -236,14 +274,14 @@ type MinionValues struct {
 // Minion is halite-minion's configuration.
 type Minion struct {
 	// Master is the master's host name or address.
-	Master            string         `yaml:"master"`
-	PublishPort       int            `yaml:"publish_port"`
-	RetPort           int            `yaml:"ret_port"`
-	ID                string         `yaml:"id"`
-	PKIDir            string         `yaml:"pki_dir"`
-	CacheDir          string         `yaml:"cache_dir"`
-	MasterFingerprint string         `yaml:"master_fingerprint"`
-	LogLevel          string         `yaml:"log_level"`
+	Master            string `yaml:"master"`
+	PublishPort       int    `yaml:"publish_port"`
+	RetPort           int    `yaml:"ret_port"`
+	ID                string `yaml:"id"`
+	PKIDir            string `yaml:"pki_dir"`
+	CacheDir          string `yaml:"cache_dir"`
+	MasterFingerprint string `yaml:"master_fingerprint"`
+	Logging           `yaml:",inline"`
 	Grains            map[string]any `yaml:"grains"`
 	// HeartbeatInterval is how often the minion tells the master it lives.
 	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
@@ -284,7 +322,7 @@ func DefaultMaster() Master {
 		RetPort:            4506,
 		PKIDir:             "/etc/halite/pki/master",
 		DataDir:            "/var/lib/halite/master",
-		LogLevel:           "info",
+		Logging:            Logging{LogLevel: "info", LogFormat: "text"},
 		KeepJobs:           Duration(168 * time.Hour),
 		KeepAudit:          Duration(90 * 24 * time.Hour),
 		MaxPendingKeys:     1000,
@@ -305,7 +343,7 @@ func DefaultMinion() Minion {
 		RetPort:           4506,
 		PKIDir:            "/etc/halite/pki/minion",
 		CacheDir:          "/var/cache/halite/minion",
-		LogLevel:          "info",
+		Logging:           Logging{LogLevel: "info", LogFormat: "text"},
 		HeartbeatInterval: Duration(15 * time.Second),
 		ClockSkew:         Duration(5 * time.Minute),
 		ReconnectMin:      Duration(200 * time.Millisecond),
@@ -326,6 +364,9 @@ func LoadMaster(path string) (Master, error) {
 	dir := baseDir(path)
 	c.PKIDir = resolve(dir, c.PKIDir)
 	c.DataDir = resolve(dir, c.DataDir)
+	if c.LogFile != "" {
+		c.LogFile = resolve(dir, c.LogFile)
+	}
 	resolveRoots(dir, c.FileRoots)
 	resolveRoots(dir, c.PillarRoots)
 	return c, c.Validate()
@@ -340,6 +381,9 @@ func LoadMinion(path string) (Minion, error) {
 	dir := baseDir(path)
 	c.PKIDir = resolve(dir, c.PKIDir)
 	c.CacheDir = resolve(dir, c.CacheDir)
+	if c.LogFile != "" {
+		c.LogFile = resolve(dir, c.LogFile)
+	}
 	resolveRoots(dir, c.FileRoots)
 	resolveRoots(dir, c.PillarRoots)
 	if c.ID == "" {
@@ -352,8 +396,6 @@ func LoadMinion(path string) (Minion, error) {
 	return c, c.Validate()
 }
 
-var logLevels = map[string]bool{"trace": true, "debug": true, "info": true, "warn": true, "warning": true, "error": true, "off": true}
-
 // Validate checks values that YAML types cannot.
 func (c Master) Validate() error {
 	var errs []error
@@ -364,9 +406,7 @@ func (c Master) Validate() error {
 	if !validPort(c.RetPort) && c.RetPort != 0 {
 		errs = append(errs, fmt.Errorf("ret_port: %d is not a port", c.RetPort))
 	}
-	if !logLevels[c.LogLevel] {
-		errs = append(errs, fmt.Errorf("log_level: unknown level %q", c.LogLevel))
-	}
+	errs = append(errs, c.Logging.Validate()...)
 	if c.API.Token != "" && len(c.API.Token) < 16 {
 		errs = append(errs, errors.New("api.token: at least 16 characters are required"))
 	}
@@ -449,9 +489,7 @@ func (c Minion) Validate() error {
 	if !validID.MatchString(c.ID) || c.ID == "." || c.ID == ".." {
 		errs = append(errs, fmt.Errorf("id: %q is not a valid minion id (letters, digits, . _ @ -)", c.ID))
 	}
-	if !logLevels[c.LogLevel] {
-		errs = append(errs, fmt.Errorf("log_level: unknown level %q", c.LogLevel))
-	}
+	errs = append(errs, c.Logging.Validate()...)
 	if c.MaxJobs < 1 || c.MaxJobs > 100000 {
 		errs = append(errs, errors.New("max_jobs: must be between 1 and 100000"))
 	}
@@ -566,6 +604,10 @@ func yamlKeys(t reflect.Type) []string {
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
 		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if strings.HasSuffix(t.Field(i).Tag.Get("yaml"), ",inline") {
+			out = append(out, yamlKeys(t.Field(i).Type)...)
+			continue
+		}
 		if tag != "" && tag != "-" {
 			out = append(out, tag)
 		}

@@ -64,6 +64,9 @@ func TestInvalidValues(t *testing.T) {
 	for _, body := range []string{
 		"publish_port: 70000\n",
 		"log_level: loud\n",
+		"log_format: xml\n",
+		"log_granular_levels: {returns: chatty}\n",
+		"log_fromat: json\n",
 		"keep_jobs: soon\n",
 		"api: {listen: '127.0.0.1:8000', token: short}\n",
 		"publish_port: [1]\n",
@@ -72,7 +75,7 @@ func TestInvalidValues(t *testing.T) {
 			t.Errorf("%q: accepted", body)
 		}
 	}
-	for _, body := range []string{"id: ../etc\n", "max_jobs: 0\n"} {
+	for _, body := range []string{"id: ../etc\n", "max_jobs: 0\n", "log_format: logfmt\n"} {
 		if _, err := LoadMinion(write(t, body)); err == nil {
 			t.Errorf("%q: accepted", body)
 		}

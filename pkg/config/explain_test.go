@@ -16,6 +16,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		"auto_accept: maybe\n":    `auto_accept: "maybe" is not true or false`,
 		"nodegroups: [a, b]\n":    `nodegroups: a list is not a mapping`,
 		"completely_unknown: 1\n": `unknown key "completely_unknown"`,
+		"log_fromat: json\n":      `unknown key "log_fromat" (did you mean log_format?)`,
 	} {
 		p := filepath.Join(t.TempDir(), "master.yaml")
 		os.WriteFile(p, []byte(body), 0o600)
