@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X github.com/halite/halite/pkg/version.Version=$(VERSION)
 BIN      := bin
 export CGO_ENABLED := 0
 
-.PHONY: all build test test-short bench bench-micro demo lint fuzz clean
+.PHONY: all build test test-short bench bench-micro demo lint fuzz clean package configs
 
 all: build
 
@@ -58,6 +58,16 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParseRecords -fuzztime=20s ./pkg/modules/debconf
 	$(GO) test -run=NONE -fuzz=FuzzKnownHosts -fuzztime=20s ./pkg/modules/ssh
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=20s ./pkg/chatops
+	$(GO) test -run=NONE -fuzz=FuzzReadFrame -fuzztime=20s ./pkg/minion
+
+# halite-master and halite-minion as .deb, .rpm and .apk in dist/ (nfpm):
+# binaries, systemd units, example configs, man pages, completions.
+package: build
+	$(GO) run ./tools/package -bin $(BIN) -out dist
+
+# contrib/etc/*.yaml from the config structs (a test fails when they drift).
+configs:
+	$(GO) run ./tools/genconfig
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

@@ -102,6 +102,7 @@ func newRoot() *cobra.Command {
 		maintenanceCmd(a),
 		orchestrateCmd(a),
 		mineCmd(a),
+		cli.ManCmd(),
 		&cobra.Command{
 			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 			Run: func(cmd *cobra.Command, _ []string) {

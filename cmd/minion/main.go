@@ -53,7 +53,7 @@ func newRoot() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cli.Exit(cli.ExitUsage, err) })
 	a.root = root
 	root.PersistentFlags().StringVarP(&a.configPath, "config", "c", "/etc/halite/minion.yaml", "minion configuration file (default: $HALITE_CONFIG, else /etc/halite/minion.yaml if it exists, else the defaults)")
-	root.AddCommand(serveCmd(a), callCmd(a), execCmd(a), fingerprintCmd(a), swarmCmd(a))
+	root.AddCommand(serveCmd(a), callCmd(a), execCmd(a), fingerprintCmd(a), swarmCmd(a), cli.ManCmd())
 	return root
 }
 

@@ -89,7 +89,17 @@ func ParseDuration(s string) (time.Duration, error) {
 }
 
 // MarshalYAML writes the duration as a string.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+func (d Duration) MarshalYAML() (any, error) {
+	// 168h and 5m, not 168h0m0s and 5m0s.
+	s := time.Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s, nil
+}
 
 // D returns the duration as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
@@ -176,13 +186,21 @@ func (l Logging) Log(name string) logging.Config {
 
 // Master is halite-master's configuration.
 type Master struct {
-	Interface   string `yaml:"interface"`
-	PublishPort int    `yaml:"publish_port"`
-	RetPort     int    `yaml:"ret_port"`
-	PKIDir      string `yaml:"pki_dir"`
-	DataDir     string `yaml:"data_dir"`
-	AutoAccept  bool   `yaml:"auto_accept"`
-	Logging     `yaml:",inline"`
+	// Interface is the address the publish and ret ports listen on.
+	Interface string `yaml:"interface"`
+	// PublishPort carries jobs to minions (Salt's 4505).
+	PublishPort int `yaml:"publish_port"`
+	// RetPort carries authentication, returns and file/pillar requests
+	// (Salt's 4506).
+	RetPort int `yaml:"ret_port"`
+	// PKIDir holds the master's keys and the minions' accepted keys.
+	PKIDir string `yaml:"pki_dir"`
+	// DataDir holds the job store and the CLI's socket (master.sock).
+	DataDir string `yaml:"data_dir"`
+	// AutoAccept accepts every new minion key without an operator: for
+	// labs and demos only.
+	AutoAccept bool `yaml:"auto_accept"`
+	Logging    `yaml:",inline"`
 	// Nodegroups maps a name to a compound expression or a list of ids.
 	Nodegroups map[string]any `yaml:"nodegroups"`
 	// KeepJobs is how long jobs and their returns are kept.
@@ -198,13 +216,17 @@ type Master struct {
 	// AckTimeout is how long a connected minion has to acknowledge a job
 	// before it is reported as no-ack.
 	AckTimeout Duration `yaml:"ack_timeout"`
-	API        API      `yaml:"api"`
-	ChatOps    ChatOps  `yaml:"chatops"`
+	// API is the operator API: the CLI's Unix socket, and optionally TLS.
+	API API `yaml:"api"`
+	// ChatOps answers Slack and Mattermost slash commands.
+	ChatOps ChatOps `yaml:"chatops"`
 	// MineACL says which minions may read which mine functions with
 	// mine.get: {MINION_TARGET: [FUNGLOB...]} (compound targets). Without
 	// it every minion reads every function, as in Salt.
 	MineACL map[string][]string `yaml:"mine_acl"`
-	Notify  []Notify            `yaml:"notify"`
+	// Notify sends events to chat webhooks: [{url, format: slack|mattermost,
+	// tags: [GLOB...], batch: 5s}].
+	Notify []Notify `yaml:"notify"`
 	// FileRoots is Salt's file_roots: saltenv → directories, first match wins.
 	FileRoots map[string][]string `yaml:"file_roots"`
 	// PillarRoots is Salt's pillar_roots.
@@ -273,16 +295,25 @@ type MinionValues struct {
 
 // Minion is halite-minion's configuration.
 type Minion struct {
-	// Master is the master's host name or address.
-	Master            string `yaml:"master"`
-	PublishPort       int    `yaml:"publish_port"`
-	RetPort           int    `yaml:"ret_port"`
-	ID                string `yaml:"id"`
-	PKIDir            string `yaml:"pki_dir"`
-	CacheDir          string `yaml:"cache_dir"`
+	// Master is the master's host name or address (Salt's default: salt).
+	Master string `yaml:"master"`
+	// PublishPort and RetPort are the master's two ports.
+	PublishPort int `yaml:"publish_port"`
+	RetPort     int `yaml:"ret_port"`
+	// ID is this minion's id; empty means the host name.
+	ID string `yaml:"id"`
+	// PKIDir holds the minion's key and the pinned master key.
+	PKIDir string `yaml:"pki_dir"`
+	// CacheDir holds the file cache, the return spool and the call socket.
+	CacheDir string `yaml:"cache_dir"`
+	// MasterFingerprint, when set, is the master key's fingerprint
+	// (`halite-master keys fingerprint`); without it the first master
+	// reached is trusted and pinned.
 	MasterFingerprint string `yaml:"master_fingerprint"`
 	Logging           `yaml:",inline"`
-	Grains            map[string]any `yaml:"grains"`
+	// Grains are static grains added to the collected ones (Salt's grains
+	// key in the minion config).
+	Grains map[string]any `yaml:"grains"`
 	// HeartbeatInterval is how often the minion tells the master it lives.
 	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
 	// ClockSkew is how old (or how far in the future) a job may be.
@@ -293,9 +324,11 @@ type Minion struct {
 	// MaxJobs bounds the jobs running at once.
 	MaxJobs int `yaml:"max_jobs"`
 	// MetricsListen, when set, serves the minion's Prometheus /metrics.
-	MetricsListen    string `yaml:"metrics_listen"`
-	PprofListen      string `yaml:"pprof_listen"`
-	PprofAllowRemote bool   `yaml:"pprof_allow_remote"`
+	MetricsListen string `yaml:"metrics_listen"`
+	// PprofListen, when set, serves net/http/pprof on this loopback address.
+	PprofListen string `yaml:"pprof_listen"`
+	// PprofAllowRemote lets pprof_listen be a non-loopback address.
+	PprofAllowRemote bool `yaml:"pprof_allow_remote"`
 	// FileRoots and PillarRoots serve `halite-minion call --local`
 	// (masterless), as in Salt.
 	FileRoots   map[string][]string `yaml:"file_roots"`
