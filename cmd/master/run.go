@@ -287,7 +287,7 @@ func runJob(cmd *cobra.Command, a *app, f *runFlags, target, fun string, args []
 		if err := output.Write(w, format, out); err != nil {
 			return err
 		}
-	} else if summary != nil {
+	} else if summary != nil && format == output.Text {
 		for _, r := range results {
 			if r.State == jobstore.StateReturned && !r.Success && !strings.HasPrefix(fun, "state.") {
 				fmt.Fprintln(w, "ERROR: Minions returned with non-zero exit code")

@@ -2,6 +2,7 @@ package output
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +42,30 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("xml"); err == nil {
 		t.Error("xml accepted")
+	}
+}
+
+// --out raw prints what Python's repr would: Salt users' eyes and tools
+// (ast.literal_eval) read it.
+func TestWriteRawIsPythonRepr(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{map[string]any{"web1": true}, "{'web1': True}"},
+		{map[string]any{"b": nil, "a": []any{1, 2.5, "x"}}, "{'a': [1, 2.5, 'x'], 'b': None}"},
+		{"it's", `"it's"`},
+		{`both ' and "`, `'both \' and "'`},
+		{"tab\tnew\nline\x01", `'tab\tnew\nline\x01'`},
+		{2.5, "2.5"},
+		{false, "False"},
+	} {
+		var b strings.Builder
+		if err := WriteRaw(&b, c.v); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSuffix(b.String(), "\n"); got != c.want {
+			t.Errorf("%#v: %s, want %s", c.v, got, c.want)
+		}
 	}
 }

@@ -74,6 +74,13 @@ func TestSaltHabits(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "[retcode 3]") || !strings.Contains(out, "ERROR: Minions returned with non-zero exit code") || !strings.Contains(out, "oops") {
 		t.Fatalf("cmd.run exit 3: %d\n%s", code, out)
 	}
+	// --out raw is Salt's: one Python-style line per minion.
+	if out, _, code := e.cli("run", "h1", "test.ping", "--out", "raw"); code != 0 || out != "{'h1': True}\n" {
+		t.Fatalf("--out raw: %d %q", code, out)
+	}
+	if out, _, code := e.cli("run", "h1", "cmd.run_all", `echo "it's"`, "--out", "raw"); code != 0 || !strings.Contains(out, `'stdout': "it's"`) || !strings.Contains(out, "'retcode': 0") {
+		t.Fatalf("--out raw of a dict: %d %q", code, out)
+	}
 	// --out quiet prints nothing (the exit code says it); --out-file
 	// writes the output to a file.
 	if out, _, code := e.cli("run", "h1", "test.ping", "--out", "quiet"); code != 0 || out != "" {
