@@ -31,8 +31,10 @@ type runFlags struct {
 	progress   bool
 	stateOut   string
 	stateVerb  bool
-	inclMaint  bool
-	color      bool
+	// stateExclude and stateTerse are the filter mode's result lists.
+	stateExclude, stateTerse []string
+	inclMaint                bool
+	color                    bool
 }
 
 func runCmd(a *app) *cobra.Command {
@@ -102,7 +104,7 @@ var shortTargets = []struct {
 	{"S", "ipcidr", "ipcidr"}, {"C", "compound", "compound"}, {"N", "nodegroup", "nodegroup"}}
 
 // stateOutputs are the --state-output modes (Salt's state_output).
-var stateOutputs = []string{"full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id"}
+var stateOutputs = []string{"full", "terse", "mixed", "changes", "filter", "full_id", "terse_id", "mixed_id", "changes_id", "filter_id"}
 
 // validate refuses bad flag values before anything is published.
 func (f *runFlags) validate(cmd *cobra.Command) error {
@@ -119,6 +121,13 @@ func (f *runFlags) validate(cmd *cobra.Command) error {
 	if !slices.Contains(stateOutputs, strings.ToLower(f.stateOut)) {
 		return cli.Usagef("--state-output %q: want one of %s", f.stateOut, strings.Join(stateOutputs, ", "))
 	}
+	for _, l := range [][]string{f.stateExclude, f.stateTerse} {
+		for _, r := range l {
+			if r = strings.TrimSpace(r); r != "" && !slices.Contains([]string{"true", "false", "none"}, strings.ToLower(r)) {
+				return cli.Usagef("--state-output-exclude/--state-output-terse: %q is not True, False or None", r)
+			}
+		}
+	}
 	if f.batchFail != "" && f.batch == "" {
 		return cli.Usagef("--batch-fail needs --batch")
 	}
@@ -132,14 +141,17 @@ func addRunFlags(cmd *cobra.Command, a *app, f *runFlags) {
 		fl.BoolP(st.long, st.letter, false, "target type "+st.typ+" (as -t "+st.typ+")")
 	}
 	fl.StringVar(&f.timeout, "timeout", "10s", "how long to wait for minions that acknowledged the job and still run")
-	fl.StringVar(&f.batch, "batch", "", "run on N minions (or P%) at a time")
+	fl.StringVarP(&f.batch, "batch", "b", "", "run on N minions (or P%) at a time")
+	fl.StringVar(&f.batch, "batch-size", "", "as --batch (Salt's other name for it)")
 	fl.StringVar(&f.batchFail, "batch-fail", "", "with --batch: stop the rollout after N (or P%) failures")
 	fl.BoolVar(&f.async, "async", false, "print the job id and return at once")
 	fl.BoolVar(&f.explain, "explain", false, "show which minions the target matches, without running anything")
 	fl.BoolVar(&f.private, "private", false, "send the job to each targeted minion on its own encrypted channel (jobs targeted by id always are)")
 	fl.BoolVar(&f.fullReturn, "full-return", false, "with --out json|yaml: give ret, retcode, success and state per minion")
 	fl.BoolVar(&f.progress, "progress", true, "show a progress line on a terminal")
-	fl.StringVar(&f.stateOut, "state-output", "full", "state results: full, terse, mixed or changes")
+	fl.StringVar(&f.stateOut, "state-output", "full", "state results: full, terse, mixed, changes or filter (and their _id forms)")
+	fl.StringSliceVar(&f.stateExclude, "state-output-exclude", nil, "with --state-output filter: hide states with these results (True, False, None)")
+	fl.StringSliceVar(&f.stateTerse, "state-output-terse", nil, "with --state-output filter: show states with these results on one line")
 	fl.BoolVar(&f.stateVerb, "state-verbose", true, "show states that succeeded without changes")
 	fl.BoolVar(&f.inclMaint, "include-maintenance", false, "run on minions in maintenance too (they are left out otherwise)")
 	addOut(cmd, a)
@@ -152,6 +164,7 @@ func printResult(w io.Writer, f *runFlags, fun string, r result) error {
 	}
 	opts := state.DefaultOutputOptions(f.color)
 	opts.StateOutput, opts.Verbose = f.stateOut, f.stateVerb
+	opts.Exclude, opts.Terse = f.stateExclude, f.stateTerse
 	if err := cli.PrintReturn(w, r.ID, fun, r.Return, r.Success, opts); err != nil {
 		return err
 	}

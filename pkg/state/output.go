@@ -11,9 +11,15 @@ import (
 // OutputOptions are Salt's highstate outputter settings.
 type OutputOptions struct {
 	// StateOutput is Salt's state_output: "full" (the default), "terse",
-	// "mixed" (terse unless failed) or "changes" (terse unless failed or
-	// changed); a "_id" suffix shows the ID instead of the name.
+	// "mixed" (terse unless failed), "changes" (terse unless failed or
+	// changed) or "filter" (full, but states whose result is in Exclude
+	// are hidden and those in Terse shown terse); a "_id" suffix shows the
+	// ID instead of the name.
 	StateOutput string
+	// Exclude and Terse are Salt's state_output_exclude and
+	// state_output_terse for "filter": results given as "True", "False"
+	// or "None".
+	Exclude, Terse []string
 	// Verbose is Salt's state_verbose. Salt defaults it to true; when
 	// false, states that succeeded without changes are not shown.
 	Verbose bool
@@ -47,6 +53,18 @@ func FormatCompileErrors(w io.Writer, minion string, errs []string, opts OutputO
 	}
 	_, err := io.WriteString(w, strings.Join(lines, "\n")+"\n")
 	return err
+}
+
+// resultIn reports whether a state's result is one of results ("True",
+// "False", "None", as Salt's filter options name them).
+func resultIn(r *bool, results []string) bool {
+	name := pyResult(r)
+	for _, x := range results {
+		if strings.EqualFold(strings.TrimSpace(x), name) {
+			return true
+		}
+	}
+	return false
 }
 
 // formatHost is a port of _format_host in Salt's salt/output/highstate.py.
@@ -103,13 +121,17 @@ func formatHost(host string, data map[string]*StateReturn, opts OutputOptions) s
 		if r.Result == nil {
 			hcolor, tcolor = c.lightYellow, c.lightYellow
 		}
+		if strings.HasPrefix(mode, "filter") && resultIn(r.Result, opts.Exclude) {
+			continue
+		}
 		comps := tagParts(tag, r)
 		if strings.HasSuffix(mode, "_id") {
 			comps[2] = comps[1]
 		}
 		if strings.HasPrefix(mode, "terse") ||
 			(strings.HasPrefix(mode, "mixed") && !r.Failed()) ||
-			(strings.HasPrefix(mode, "changes") && isTrue(r.Result) && !changed) {
+			(strings.HasPrefix(mode, "changes") && isTrue(r.Result) && !changed) ||
+			(strings.HasPrefix(mode, "filter") && resultIn(r.Result, opts.Terse)) {
 			hstrs = append(hstrs, formatTerse(tcolor, comps, r, c))
 			continue
 		}

@@ -68,6 +68,7 @@ func TestFormatHighstateGolden(t *testing.T) {
 		{"mixed.golden", sampleRun(), OutputOptions{StateOutput: "mixed", Verbose: true}},
 		{"changes.golden", sampleRun(), OutputOptions{StateOutput: "changes", Verbose: true}},
 		{"full_id.golden", sampleRun(), OutputOptions{StateOutput: "full_id", Verbose: true}},
+		{"filter.golden", sampleRun(), OutputOptions{StateOutput: "filter", Verbose: true, Exclude: []string{"True"}, Terse: []string{"False"}}},
 		{"not_verbose.golden", sampleRun(), OutputOptions{StateOutput: "full", Verbose: false}},
 		{"clean.golden", clean, DefaultOutputOptions(false)},
 		{"empty.golden", map[string]*StateReturn{}, DefaultOutputOptions(false)},

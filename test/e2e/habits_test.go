@@ -61,8 +61,17 @@ func TestSaltHabits(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(marks, "h1")); strings.TrimSpace(string(b)) != "fromcli" {
 		t.Fatalf("pillar from the command line not used: %q", b)
 	}
+	// Salt's --state-output filter: states with an excluded result are
+	// hidden, the summary still counts them; -b is --batch.
+	out, _, code := e.cli("apply", "h1", "mark", "--state-output", "filter", "--state-output-exclude", "True", "-b", "1")
+	if code != 0 || strings.Contains(out, "ID: mark") || !strings.Contains(out, "Succeeded: 1") {
+		t.Fatalf("--state-output filter: %d\n%s", code, out)
+	}
+	if _, _, code := e.cli("apply", "h1", "mark", "--state-output", "filter", "--state-output-exclude", "Maybe"); code != 3 {
+		t.Fatalf("a filter result that is not True/False/None: exit %d (want 3)", code)
+	}
 	// --out yaml is the JSON model: numbers stay numbers, keys are JSON's.
-	out, _, code := e.cli("run", "h1", "cmd.run_all", "echo hi", "--out", "yaml")
+	out, _, code = e.cli("run", "h1", "cmd.run_all", "echo hi", "--out", "yaml")
 	if code != 0 || !strings.Contains(out, "retcode: 0") || strings.Contains(out, `retcode: "0"`) || !regexp.MustCompile(`pid: \d+`).MatchString(out) {
 		t.Fatalf("--out yaml numbers:\n%s", out)
 	}
