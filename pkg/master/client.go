@@ -390,7 +390,7 @@ func socketError(path string, err error) error {
 		return &SocketError{Path: path, Err: err, Hint: "permission denied: the master's socket is for the user the master runs as " +
 			"(run this as that user, e.g. with sudo), or for the local users named in the master's api.allowed_users"}
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ECONNREFUSED):
-		return &SocketError{Path: path, Err: err, Hint: "no master is listening here (is `halite-master serve` running with this config's data_dir?)"}
+		return &SocketError{Path: path, Err: err, Hint: "the master is not running here: nothing listens on its socket (start `halite-master serve` with this config, or point -c at the config of the master that runs)"}
 	}
 	return err
 }

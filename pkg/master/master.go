@@ -82,7 +82,8 @@ type Master struct {
 	forwarders []*returner.Forwarder // returners, see runReturners
 	presence   presence              // minions up and down
 	hostdata   *hostdata.Table       // scheduled values, exec runs, logins
-	reported   reportKeys            // keys of stored reports, see handleReport
+	reported   recentKeys            // keys of stored reports, see handleReport
+	returned   recentReturns         // returns received lately, see handleReturn
 
 	maint       maintenanceSet     // minions in maintenance
 	chat        chatState          // ChatOps confirmations and follow-ups

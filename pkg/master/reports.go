@@ -3,6 +3,7 @@ package master
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -167,27 +168,29 @@ func checkReport(h *wire.ReturnHead) error {
 	return nil
 }
 
-// maxReported bounds the remembered report keys (see reportKeys).
-const maxReported = 1 << 16
+// maxRecent bounds each recentKeys.
+const maxRecent = 1 << 16
 
-// reportKeys remembers the keys of recently stored reports per minion, so
-// a report resent after a lost ack is not stored twice. Past the bound
-// (or a master restart) a resend is stored again: a duplicate, never a
-// loss.
-type reportKeys struct {
+// recentKeys remembers the keys of recently stored reports per minion
+// (with the jid each was stored under), oldest forgotten first past
+// maxRecent, so a report resent after a lost ack is not stored twice.
+// Past the bound, or after a master restart, a resend is stored again: a
+// duplicate, never a loss.
+type recentKeys struct {
 	mu    sync.Mutex
 	m     map[string]string
 	order []string
 }
 
-func (r *reportKeys) get(id, key string) (string, bool) {
+func (r *recentKeys) get(id, key string) (string, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	jid, ok := r.m[id+"\x00"+key]
-	return jid, ok
+	v, ok := r.m[id+"\x00"+key]
+	return v, ok
 }
 
-func (r *reportKeys) put(id, key, jid string) {
+// put records the pair; false when it was already there.
+func (r *recentKeys) put(id, key, v string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
@@ -195,12 +198,52 @@ func (r *reportKeys) put(id, key, jid string) {
 	}
 	k := id + "\x00" + key
 	if _, ok := r.m[k]; ok {
-		return
+		return false
 	}
-	r.m[k] = jid
+	r.m[k] = v
 	r.order = append(r.order, k)
-	if len(r.order) > maxReported {
+	if len(r.order) > maxRecent {
 		delete(r.m, r.order[0])
+		r.order[0] = ""
 		r.order = r.order[1:]
 	}
+	return true
+}
+
+// recentReturns remembers which (minion, jid) returns arrived lately, so
+// one sent again before its ack came back is counted and announced once.
+// It holds 64-bit hashes in a ring: ~1.5 MB for the last 65,536 returns,
+// whatever the ids. A hash collision would at worst leave one return out
+// of a metric and an event; the return itself is stored and acknowledged
+// all the same.
+type recentReturns struct {
+	mu   sync.Mutex
+	set  map[uint64]struct{}
+	ring []uint64
+	next int
+}
+
+// add records the pair; false when it was seen already.
+func (r *recentReturns) add(id, jid string) bool {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	h.Write([]byte{0})
+	h.Write([]byte(jid))
+	k := h.Sum64()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.set[k]; ok {
+		return false
+	}
+	if r.set == nil {
+		r.set = make(map[uint64]struct{})
+		r.ring = make([]uint64, maxRecent)
+	}
+	if old := r.ring[r.next]; old != 0 {
+		delete(r.set, old)
+	}
+	r.ring[r.next] = k
+	r.next = (r.next + 1) % len(r.ring)
+	r.set[k] = struct{}{}
+	return true
 }

@@ -65,6 +65,11 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 	if err != nil {
 		return fmt.Errorf("queue return: %w", err)
 	}
+	if !m.returned.add(s.id, ret.JID) {
+		// Sent again before its ack arrived: stored again (the same row),
+		// acknowledged again, but counted and announced only the first time.
+		return nil
+	}
 	m.mx.returned(ret.Fun, ret.Success, jobstore.JIDTime(ret.JID))
 	m.mx.stateRun(ret.Fun, ret.Return)
 	m.deliver(ret.JID, minionEvent{id: s.id, ret: &ret})

@@ -272,7 +272,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	// No master at all.
 	os.WriteFile(ucfg, []byte(fmt.Sprintf("data_dir: %s\n", open)), 0o644)
 	out, err = exec.Command(filepath.Join(binDir, "halite-master"), "keys", "list", "-c", ucfg).CombinedOutput()
-	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "no master is listening") {
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "the master is not running") {
 		t.Fatalf("CLI without a master: %v\n%s", err, out)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/crypto"
+	"github.com/halite/halite/pkg/events"
 	"github.com/halite/halite/pkg/master"
 	"github.com/halite/halite/pkg/wire"
 )
@@ -109,26 +110,7 @@ func TestReturnFromUntargetedMinionRefused(t *testing.T) {
 	jr := c.run(&master.RunRequest{Target: "t0", Fun: "test.ping"})
 	rogue := acceptedRogue(t, c, "intruder")
 	rogue.sendSealed(wire.TypeReturn, wire.Return{JID: jr.jid, Fun: "test.ping", Return: "forged", Success: true})
-	var ack wire.ReturnAck
-	for ack.JID == "" {
-		frames := rogue.recv(5 * time.Second)
-		if frames == nil {
-			t.Fatal("no answer to the forged return")
-		}
-		plain, err := rogue.ch.Open(frames[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg, err := wire.Decode(plain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if msg.Type == wire.TypeReturnAck {
-			if err := msg.DecodeBody(&ack); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	ack := rogue.awaitAck(t)
 	if ack.Refused == "" {
 		t.Fatal("forged return acknowledged as stored")
 	}
@@ -143,6 +125,41 @@ func TestReturnFromUntargetedMinionRefused(t *testing.T) {
 	}
 	if m := scrape(t, c); !strings.Contains(m, `halite_returns_refused_total{reason="unexpected"} 1`) {
 		t.Errorf("refusal not counted in /metrics:\n%s", grepLines(m, "halite_"))
+	}
+}
+
+// A return sent again (its ack was slow to come, the minion reconnected)
+// is stored once, acknowledged again, and counted and announced once:
+// metrics and reactors see each minion's return for a job one time.
+func TestResentReturnCountsOnce(t *testing.T) {
+	c := newCluster(t, nil)
+	rogue := acceptedRogue(t, c, "again")
+	jr := c.run(&master.RunRequest{Target: "again", Fun: "test.ping", Async: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var seen []string
+	go c.client.EventsMatching(ctx, "halite/job/*/ret/*", func(_ []byte, ev events.Event) error {
+		mu.Lock()
+		seen = append(seen, ev.Tag)
+		mu.Unlock()
+		return nil
+	})
+	time.Sleep(200 * time.Millisecond) // the subscription is in place
+	for range 3 {
+		rogue.sendSealed(wire.TypeReturn, wire.Return{JID: jr.jid, Fun: "test.ping", Return: true, Success: true})
+		if ack := rogue.awaitAck(t); ack.Refused != "" || ack.JID != jr.jid {
+			t.Fatalf("resent return: ack %+v", ack)
+		}
+	}
+	if m := scrape(t, c); !strings.Contains(m, `halite_returns_total{fun="test.ping",outcome="ok"} 1`+"\n") {
+		t.Errorf("a return sent three times is counted more than once:\n%s", grepLines(m, "halite_returns_total"))
+	}
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 {
+		t.Errorf("a return sent three times was announced %d times: %v", len(seen), seen)
 	}
 }
 

@@ -284,3 +284,29 @@ func (rm *rogueMaster) nextReturn(d time.Duration) *wire.Return {
 		return nil
 	}
 }
+
+// awaitAck reads until the master answers a return (5 s at most).
+func (r *rogueMinion) awaitAck(t testing.TB) wire.ReturnAck {
+	t.Helper()
+	var ack wire.ReturnAck
+	for ack.JID == "" {
+		frames := r.recv(5 * time.Second)
+		if frames == nil {
+			t.Fatal("no answer to the return")
+		}
+		plain, err := r.ch.Open(frames[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := wire.Decode(plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Type == wire.TypeReturnAck {
+			if err := msg.DecodeBody(&ack); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return ack
+}
