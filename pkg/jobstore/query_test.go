@@ -107,3 +107,47 @@ func TestStats(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// Returns that are a bare true, false, null or number are stored but not
+// indexed; replacing a return moves it in or out of the index, and the
+// index stays consistent with its content (FTS5's integrity-check).
+func TestSearchIndexLeavesOutScalars(t *testing.T) {
+	s, _ := openStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	rs := []Return{
+		{JID: "20261202000000000001", ID: "a", Fun: "test.ping", Return: true, Success: true, Received: now},
+		{JID: "20261202000000000001", ID: "b", Fun: "test.echo", Return: "true story", Success: true, Received: now},
+		{JID: "20261202000000000001", ID: "c", Fun: "disk.usage", Return: 42.5, Success: true, Received: now},
+	}
+	if err := s.AddReturns(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	if hits, _ := s.Search(ctx, SearchFilter{Text: "true"}); len(hits) != 1 || hits[0].ID != "b" {
+		t.Fatalf("search true: %+v (want b's string only)", hits)
+	}
+	// Scalar → text → scalar again.
+	rs[0].Return = map[string]any{"note": "now a mapping"}
+	if err := s.AddReturns(ctx, rs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if hits, _ := s.Search(ctx, SearchFilter{Text: "mapping"}); len(hits) != 1 {
+		t.Fatalf("a return replaced by a mapping is not found: %+v", hits)
+	}
+	rs[0].Return = false
+	if err := s.AddReturns(ctx, rs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if hits, _ := s.Search(ctx, SearchFilter{Text: "mapping"}); len(hits) != 0 {
+		t.Fatalf("a replaced mapping is still found: %+v", hits)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO returns_fts (returns_fts) VALUES ('integrity-check')`); err != nil {
+		t.Fatalf("search index inconsistent: %v", err)
+	}
+	if _, err := s.Prune(ctx, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO returns_fts (returns_fts) VALUES ('integrity-check')`); err != nil {
+		t.Fatalf("search index inconsistent after prune: %v", err)
+	}
+}

@@ -383,19 +383,24 @@ func (m *Master) apiRun(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	enc := json.NewEncoder(w)
-	flusher, _ := w.(http.Flusher)
+	st := newStream(w)
+	defer st.close()
 	started := false
 	emit := func(ev RunEvent) error {
+		st.mu.Lock()
+		defer st.mu.Unlock()
 		started = true
 		if err := enc.Encode(ev); err != nil {
 			return err
 		}
-		if flusher != nil {
-			flusher.Flush()
-		}
+		// Returns arriving together go out in one write; anything else
+		// (start, batch, done) at once.
+		st.flushLocked(ev.Type != "return" && ev.Type != "state")
 		return nil
 	}
 	if err := m.RunJob(r.Context(), &req, emit); err != nil {
+		st.mu.Lock()
+		defer st.mu.Unlock()
 		code := http.StatusBadRequest
 		if errors.Is(err, acl.ErrForbidden) {
 			code = http.StatusForbidden
@@ -587,4 +592,66 @@ func (m *Master) apiAudit(w http.ResponseWriter, r *http.Request) {
 		list = []jobstore.AuditEntry{}
 	}
 	writeJSON(w, list)
+}
+
+// streamDelay is how long a streamed return may wait for others to share
+// its write: a caller sees it that much later at most, and a fleet's
+// returns cost a few writes instead of one each.
+const streamDelay = 5 * time.Millisecond
+
+// stream coalesces a streaming response's flushes. Writes to the
+// response go under mu; close stops the timer before the handler returns.
+type stream struct {
+	mu      sync.Mutex
+	flusher http.Flusher
+	timer   *time.Timer
+	pending bool
+	armed   bool
+	closed  bool
+}
+
+func newStream(w http.ResponseWriter) *stream {
+	f, _ := w.(http.Flusher)
+	return &stream{flusher: f}
+}
+
+// flushLocked flushes now, or within streamDelay.
+func (s *stream) flushLocked(now bool) {
+	if s.flusher == nil || s.closed {
+		return
+	}
+	s.pending = true
+	if now {
+		s.flusher.Flush()
+		s.pending = false
+		return
+	}
+	if s.armed {
+		return
+	}
+	s.armed = true
+	if s.timer == nil {
+		s.timer = time.AfterFunc(streamDelay, s.tick)
+	} else {
+		s.timer.Reset(streamDelay)
+	}
+}
+
+func (s *stream) tick() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.armed = false
+	if s.pending && !s.closed {
+		s.flusher.Flush()
+		s.pending = false
+	}
+}
+
+func (s *stream) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
 }

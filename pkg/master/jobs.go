@@ -401,8 +401,8 @@ type jobRun struct {
 	private bool
 
 	states map[string]jobstore.MinionState // every targeted minion
-	acked  map[string]time.Time            // acked, still running: deadline
-	sent   map[string]time.Time            // published, not acked: ack deadline
+	acked  deadlines                       // acked, still running: timeout
+	sent   deadlines                       // published, not acked: ack deadline
 	failed int
 	batch  int
 }
@@ -410,10 +410,6 @@ type jobRun struct {
 // publishAll publishes the job to ids; those without a session are
 // offline at once.
 func (r *jobRun) publishAll(ctx context.Context, ids []string) error {
-	if r.acked == nil {
-		r.acked = map[string]time.Time{}
-		r.sent = map[string]time.Time{}
-	}
 	var online []string
 	offline := map[string]jobstore.MinionState{}
 	r.m.mu.RLock()
@@ -463,7 +459,7 @@ func (r *jobRun) publishAll(ctx context.Context, ids []string) error {
 	}
 	ackBy := time.Now().Add(min(r.m.cfg.AckTimeout.D(), r.timeout))
 	for _, id := range online {
-		r.sent[id] = ackBy
+		r.sent.set(id, ackBy)
 	}
 	return nil
 }
@@ -473,7 +469,7 @@ func (r *jobRun) publishAll(ctx context.Context, ids []string) error {
 func (r *jobRun) wait(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	for len(r.sent)+len(r.acked) > 0 {
+	for r.sent.len()+r.acked.len() > 0 {
 		next := r.nextDeadline()
 		timer.Reset(time.Until(next))
 		select {
@@ -493,29 +489,82 @@ func (r *jobRun) wait(ctx context.Context) error {
 }
 
 func (r *jobRun) nextDeadline() time.Time {
-	next := time.Now().Add(time.Hour)
-	for _, t := range r.sent {
-		if t.Before(next) {
-			next = t
+	return r.acked.earliest(r.sent.earliest(time.Now().Add(time.Hour)))
+}
+
+// deadlines is a set of minions, each with a deadline, that knows its
+// earliest deadline without a scan: minions share a handful of deadlines
+// (one per published batch, one for all that acked), so a job event costs
+// the same at 5,000 minions as at 5 (a scan made each job O(n²)).
+type deadlines struct {
+	by    map[string]int64 // minion → deadline (Unix nanoseconds)
+	count map[int64]int    // deadline → minions with it
+}
+
+func (d *deadlines) set(id string, t time.Time) {
+	if d.by == nil {
+		d.by, d.count = map[string]int64{}, map[int64]int{}
+	}
+	d.remove(id)
+	n := t.UnixNano()
+	d.by[id] = n
+	d.count[n]++
+}
+
+// remove takes id out; false when it was not in.
+func (d *deadlines) remove(id string) bool {
+	n, ok := d.by[id]
+	if !ok {
+		return false
+	}
+	delete(d.by, id)
+	if d.count[n]--; d.count[n] == 0 {
+		delete(d.count, n)
+	}
+	return true
+}
+
+func (d *deadlines) has(id string) bool { _, ok := d.by[id]; return ok }
+
+func (d *deadlines) len() int { return len(d.by) }
+
+// earliest is the earliest deadline, or def when none is earlier.
+func (d *deadlines) earliest(def time.Time) time.Time {
+	for n := range d.count {
+		if t := time.Unix(0, n); t.Before(def) {
+			def = t
 		}
 	}
-	for _, t := range r.acked {
-		if t.Before(next) {
-			next = t
+	return def
+}
+
+// expired removes and returns the minions whose deadline is not after now.
+func (d *deadlines) expired(now time.Time) []string {
+	var out []string
+	for n := range d.count {
+		if n > now.UnixNano() {
+			continue
+		}
+		for id, m := range d.by {
+			if m == n {
+				out = append(out, id)
+			}
 		}
 	}
-	return next
+	for _, id := range out {
+		d.remove(id)
+	}
+	return out
 }
 
 func (r *jobRun) handle(ev minionEvent) error {
 	if !ev.restarted.IsZero() {
-		_, sent := r.sent[ev.id]
-		_, acked := r.acked[ev.id]
+		sent, acked := r.sent.has(ev.id), r.acked.has(ev.id)
 		if !(sent || acked) || ev.holds[r.jid] || !r.started.Before(ev.restarted) {
 			return nil
 		}
-		delete(r.sent, ev.id)
-		delete(r.acked, ev.id)
+		r.sent.remove(ev.id)
+		r.acked.remove(ev.id)
 		r.states[ev.id] = jobstore.StateLost
 		r.m.mx.ended(r.req.Fun, outcomeLost, 1)
 		if err := r.m.store.SetStates(context.Background(), r.jid, map[string]jobstore.MinionState{ev.id: jobstore.StateLost}); err != nil {
@@ -524,17 +573,16 @@ func (r *jobRun) handle(ev minionEvent) error {
 		return r.emit(RunEvent{Type: "state", ID: ev.id, State: jobstore.StateLost})
 	}
 	if ev.acked {
-		if _, ok := r.sent[ev.id]; ok {
-			delete(r.sent, ev.id)
-			r.acked[ev.id] = r.started.Add(r.timeout)
+		if r.sent.remove(ev.id) {
+			r.acked.set(ev.id, r.started.Add(r.timeout))
 		}
 		return nil
 	}
 	if r.states[ev.id] == jobstore.StateReturned {
 		return nil // a duplicate (resent after reconnect)
 	}
-	delete(r.sent, ev.id)
-	delete(r.acked, ev.id)
+	r.sent.remove(ev.id)
+	r.acked.remove(ev.id)
 	r.states[ev.id] = jobstore.StateReturned
 	if !ev.ret.Success {
 		r.failed++
@@ -544,17 +592,11 @@ func (r *jobRun) handle(ev minionEvent) error {
 
 func (r *jobRun) expire(ctx context.Context, now time.Time) error {
 	changed := map[string]jobstore.MinionState{}
-	for id, t := range r.sent {
-		if !t.After(now) {
-			delete(r.sent, id)
-			changed[id] = jobstore.StateNoAck
-		}
+	for _, id := range r.sent.expired(now) {
+		changed[id] = jobstore.StateNoAck
 	}
-	for id, t := range r.acked {
-		if !t.After(now) {
-			delete(r.acked, id)
-			changed[id] = jobstore.StateTimedOut
-		}
+	for _, id := range r.acked.expired(now) {
+		changed[id] = jobstore.StateTimedOut
 	}
 	if len(changed) == 0 {
 		return nil
@@ -589,7 +631,7 @@ func (r *jobRun) batched(ctx context.Context, ids []string, size, failBudget int
 	queue := ids
 	stopped := false
 	for {
-		inflight := len(r.sent) + len(r.acked)
+		inflight := r.sent.len() + r.acked.len()
 		// --batch-fail N stops the rollout once N minions failed (or did
 		// not return); nothing more is published after the Nth.
 		if !stopped && failBudget >= 0 && r.failed+r.notReturned() >= max(failBudget, 1) {

@@ -9,8 +9,10 @@ package transport
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"regexp"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+	"golang.org/x/sys/unix"
 )
 
 // Errors callers branch on.
@@ -84,10 +87,10 @@ func DefaultOptions() Options {
 // Send may be called from any and never blocks; SendWait blocks while the
 // queue is full.
 type Conn struct {
-	nc    net.Conn
-	guard *guardConn
-	zc    *zmq4.Conn
-	opts  Options
+	nc     net.Conn
+	guard  *guardConn
+	peerID string // the peer's ZMTP identity
+	opts   Options
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -102,6 +105,7 @@ type Conn struct {
 	// idle connections hold no buffers and no writer goroutines.
 	qmu     sync.Mutex
 	queue   []zmq4.Msg
+	rest    net.Buffers // what a non-blocking write left, written first
 	writing bool
 	drained chan struct{} // closed (and replaced) each time the writer empties the queue
 	writers sync.WaitGroup
@@ -142,7 +146,7 @@ func open(nc net.Conn, typ zmq4.SocketType, identity string, server bool, opts O
 	c := &Conn{
 		nc:      nc,
 		guard:   g,
-		zc:      zc,
+		peerID:  zc.Peer.Meta["Identity"],
 		opts:    opts,
 		done:    make(chan struct{}),
 		drained: make(chan struct{}),
@@ -181,38 +185,99 @@ func DialFrom(ctx context.Context, d *net.Dialer, addr string, typ zmq4.SocketTy
 	return c, err
 }
 
-// enqueue adds msg to the send queue unless it is full, starting a writer
-// if none runs.
+// enqueue adds msg to the send queue unless it is full. When no writer
+// is active it first tries to write the message here, without waiting: a
+// socket with room takes it in one writev, and no goroutine is started
+// (a publish to thousands of idle minions is thousands of syscalls, not
+// thousands of goroutines). What the socket does not take, and anything
+// queued meanwhile, is left to a writer goroutine.
 //
 // On a closed connection it queues nothing and starts no writer: Close
 // takes qmu after closing (see Close), so a writer is either started
 // before Close waits for writers, or never.
 func (c *Conn) enqueue(msg zmq4.Msg) (queued bool, drained <-chan struct{}) {
 	c.qmu.Lock()
-	defer c.qmu.Unlock()
 	if c.isClosed() {
+		c.qmu.Unlock()
 		return false, nil
 	}
 	if len(c.queue) >= c.opts.QueueLen {
-		return false, c.drained
+		d := c.drained
+		c.qmu.Unlock()
+		return false, d
 	}
-	c.queue = append(c.queue, msg)
-	if !c.writing {
-		c.writing = true
-		c.writers.Add(1)
-		go c.drain()
+	if c.writing {
+		c.queue = append(c.queue, msg)
+		c.qmu.Unlock()
+		return true, nil
 	}
+	c.writing = true
+	c.writers.Add(1)
+	c.qmu.Unlock()
+
+	rest := c.tryWrite(frames(nil, []zmq4.Msg{msg}))
+	c.qmu.Lock()
+	if len(rest) == 0 && len(c.queue) == 0 {
+		c.writing = false
+		c.qmu.Unlock()
+		c.writers.Done()
+		return true, nil
+	}
+	c.rest = rest
+	c.qmu.Unlock()
+	go c.drain()
 	return true, nil
 }
 
-// drain writes queued messages until the queue is empty, then ends.
+// tryWrite writes what the socket takes now, without waiting, and returns
+// the rest (all of it on any error: the writer goroutine meets the error
+// again and closes the connection there, not in a sender's call).
+func (c *Conn) tryWrite(bufs net.Buffers) net.Buffers {
+	sc, ok := c.nc.(syscall.Conn)
+	if !ok {
+		return bufs
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return bufs
+	}
+	var n int
+	var werr error
+	if err := raw.Write(func(fd uintptr) bool {
+		n, werr = unix.Writev(int(fd), bufs)
+		return true // never wait here
+	}); err != nil || werr != nil || n <= 0 {
+		return bufs
+	}
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs = bufs[1:]
+	}
+	if n > 0 {
+		bufs[0] = bufs[0][n:]
+	}
+	return bufs
+}
+
+// drain writes what tryWrite left and the queued messages until the queue
+// is empty, then ends. Each round is one writev of everything queued.
 func (c *Conn) drain() {
 	defer c.writers.Done()
+	var scratch net.Buffers
 	for {
 		c.qmu.Lock()
-		batch := c.queue
-		c.queue = nil
-		if len(batch) == 0 || c.isClosed() {
+		bufs := c.rest
+		c.rest = nil
+		if len(c.queue) > 0 {
+			scratch = frames(scratch[:0], c.queue)
+			bufs = append(bufs, scratch...)
+			clear(c.queue)
+			c.queue = c.queue[:0]
+			if cap(c.queue) > 64 {
+				c.queue = nil // a backlog's slice is not kept while idle
+			}
+		}
+		if len(bufs) == 0 || c.isClosed() {
 			c.writing = false
 			close(c.drained)
 			c.drained = make(chan struct{})
@@ -220,17 +285,52 @@ func (c *Conn) drain() {
 			return
 		}
 		c.qmu.Unlock()
-		for _, msg := range batch {
-			if c.opts.WriteTimeout > 0 {
-				_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
-			}
-			if err := c.zc.SendMsg(msg); err != nil {
-				c.closeWith(fmt.Errorf("write to %s: %w", c.nc.RemoteAddr(), err))
-				break
-			}
+		if c.opts.WriteTimeout > 0 {
+			_ = c.nc.SetWriteDeadline(time.Now().Add(c.opts.WriteTimeout))
+		}
+		if _, err := bufs.WriteTo(c.nc); err != nil {
+			c.closeWith(fmt.Errorf("write to %s: %w", c.nc.RemoteAddr(), err))
 		}
 	}
 }
+
+// frames appends msgs to bufs as ZMTP 3 message frames (RFC 23: a flags
+// octet with MORE on all but the last frame and LONG above 255 bytes,
+// the size in 1 or 8 octets, the body). The handshake is zmq4's; after
+// it, only this writer writes to the socket.
+func frames(bufs net.Buffers, msgs []zmq4.Msg) net.Buffers {
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Frames)
+	}
+	hdrs := make([]byte, 0, 9*n)
+	for _, m := range msgs {
+		for i, f := range m.Frames {
+			var flags byte
+			if i < len(m.Frames)-1 {
+				flags |= zmtpMore
+			}
+			if m.Type == zmq4.CmdMsg {
+				flags |= commandFlag
+			}
+			start := len(hdrs)
+			if len(f) > 255 {
+				hdrs = append(hdrs, flags|zmtpLong)
+				hdrs = binary.BigEndian.AppendUint64(hdrs, uint64(len(f)))
+			} else {
+				hdrs = append(hdrs, flags, byte(len(f)))
+			}
+			bufs = append(bufs, hdrs[start:len(hdrs):len(hdrs)], f)
+		}
+	}
+	return bufs
+}
+
+// ZMTP 3 frame flags.
+const (
+	zmtpMore = 0x01
+	zmtpLong = 0x02
+)
 
 func (c *Conn) isClosed() bool {
 	select {
@@ -285,25 +385,62 @@ func (c *Conn) SendWait(ctx context.Context, frames ...[]byte) error {
 	}
 }
 
-// Recv returns the next message. Commands (PING and the like) are
-// handled by the codec and not returned.
+// Recv returns the next message. Commands between messages are handled
+// here (PING is answered with PONG) and not returned.
 func (c *Conn) Recv() ([][]byte, error) {
+	frames, err := c.readMsg()
+	if err != nil {
+		c.closeWith(fmt.Errorf("read from %s: %w", c.nc.RemoteAddr(), err))
+		return nil, c.Err()
+	}
+	return frames, nil
+}
+
+// readMsg reads one ZMTP 3 message (RFC 23) through the guard, which has
+// already checked every size and frame count it lets through: after the
+// handshake zmq4 is out of the data path (its reader allocated a buffer
+// and a copy per frame, and kept three maps per connection).
+func (c *Conn) readMsg() ([][]byte, error) {
+	var frames [][]byte
 	for {
-		msg, err := c.recvMsg()
-		if err != nil {
-			c.closeWith(fmt.Errorf("read from %s: %w", c.nc.RemoteAddr(), err))
-			return nil, c.Err()
+		var hdr [9]byte
+		if _, err := io.ReadFull(c.guard, hdr[:2]); err != nil {
+			return nil, err
 		}
-		if len(msg.Frames) == 0 {
-			continue // a command without body
+		flags := hdr[0]
+		size := uint64(hdr[1])
+		if flags&longFlag != 0 {
+			if _, err := io.ReadFull(c.guard, hdr[2:9]); err != nil {
+				return nil, err
+			}
+			size = binary.BigEndian.Uint64(hdr[1:9])
 		}
-		return msg.Frames, nil
+		body := make([]byte, size)
+		if _, err := io.ReadFull(c.guard, body); err != nil {
+			return nil, err
+		}
+		if flags&commandFlag != 0 {
+			if len(frames) > 0 {
+				return nil, fmt.Errorf("%w: a command inside a message", ErrMalformedFrame)
+			}
+			c.command(body)
+			continue
+		}
+		frames = append(frames, body)
+		if flags&moreFlag == 0 {
+			return frames, nil
+		}
 	}
 }
 
-func (c *Conn) recvMsg() (msg zmq4.Msg, err error) {
-	defer contain(&err)
-	return c.zc.RecvMsg()
+// command handles a ZMTP command after the handshake: PING gets a PONG
+// (through the writer, never interleaved with a message); anything else
+// (SUBSCRIBE on a publisher, ERROR) needs nothing from a Halite peer.
+func (c *Conn) command(body []byte) {
+	if len(body) >= 5 && body[0] == 4 && string(body[1:5]) == "PING" {
+		pong := zmq4.Msg{Frames: [][]byte{[]byte("\x04PONG")}, Type: zmq4.CmdMsg}
+		c.enqueue(pong)
+	}
 }
 
 // peerGone reports whether the peer has closed its end, with one
@@ -349,7 +486,7 @@ func (c *Conn) SetMaxMessage(n int64) { c.guard.maxMsg.Store(n) }
 
 // PeerIdentity is the identity the peer announced in its READY command.
 // It is not authenticated and only useful in log lines.
-func (c *Conn) PeerIdentity() string { return c.zc.Peer.Meta["Identity"] }
+func (c *Conn) PeerIdentity() string { return c.peerID }
 
 // RemoteAddr is the peer's network address.
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }

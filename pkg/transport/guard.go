@@ -4,8 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // ZMTP 3 framing (RFC 23): a 64-byte greeting, then frames of
@@ -29,8 +32,17 @@ var ErrMalformedFrame = errors.New("transport: malformed frame")
 // frame header announces before reading the body (conn.go, read), so one
 // header claiming 2^62 bytes would exhaust memory or crash the process. The
 // guard sees every size field before zmq4 does and fails the read instead.
+//
+// It also reads ahead: zmq4 reads a frame's 2-byte header and then its
+// body, one syscall each. The guard reads what the socket holds into a
+// pooled buffer and serves those small reads from it, so a message costs
+// one syscall. The buffer is taken only once data is there and given back
+// as soon as it is consumed: an idle connection holds none.
 type guardConn struct {
 	net.Conn
+	raw      syscall.RawConn // nil: plain reads, no read-ahead
+	ahead    *[]byte         // read-ahead buffer while it holds unread bytes
+	from, to int             // unread bytes: (*ahead)[from:to]
 
 	maxMsg    atomic.Int64 // bytes per message (all frames); changed after auth
 	maxFrames int
@@ -47,20 +59,81 @@ type guardConn struct {
 
 func newGuardConn(c net.Conn, maxMsg int64, maxFrames int) *guardConn {
 	g := &guardConn{Conn: c, maxFrames: maxFrames, need: greetingLen}
+	if sc, ok := c.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			g.raw = raw
+		}
+	}
 	g.maxMsg.Store(maxMsg)
 	return g
 }
 
+// aheadSize is the read-ahead buffer: a few small messages (a return, an
+// ack) at once.
+const aheadSize = 2048
+
+var aheadBufs = sync.Pool{New: func() any { b := make([]byte, aheadSize); return &b }}
+
 func (g *guardConn) Read(p []byte) (int, error) {
-	n, err := g.Conn.Read(p)
-	if n > 0 {
-		if perr := g.scan(p[:n]); perr != nil {
-			// Hand nothing of this chunk to the codec: the connection is dead.
-			_ = g.Conn.Close()
-			return 0, perr
+	if g.ahead != nil {
+		n := copy(p, (*g.ahead)[g.from:g.to])
+		g.from += n
+		if g.from == g.to {
+			aheadBufs.Put(g.ahead)
+			g.ahead = nil
 		}
+		return n, nil
 	}
-	return n, err
+	if g.raw == nil || len(p) >= aheadSize {
+		n, err := g.Conn.Read(p)
+		if n > 0 {
+			if perr := g.scan(p[:n]); perr != nil {
+				// Hand nothing of this chunk to the codec: the connection is dead.
+				_ = g.Conn.Close()
+				return 0, perr
+			}
+		}
+		return n, err
+	}
+	var (
+		buf  *[]byte
+		n    int
+		rerr error
+	)
+	err := g.raw.Read(func(fd uintptr) bool {
+		buf = aheadBufs.Get().(*[]byte)
+		n, rerr = syscall.Read(int(fd), *buf)
+		if rerr == syscall.EAGAIN || rerr == syscall.EINTR {
+			aheadBufs.Put(buf) // nothing yet: wait without a buffer
+			buf = nil
+			return rerr == syscall.EINTR
+		}
+		return true
+	})
+	switch {
+	case err != nil: // deadline or closed
+		return 0, err
+	case buf == nil: // EINTR
+		return 0, nil
+	case rerr != nil:
+		aheadBufs.Put(buf)
+		return 0, &net.OpError{Op: "read", Net: "tcp", Addr: g.RemoteAddr(), Err: rerr}
+	case n == 0:
+		aheadBufs.Put(buf)
+		return 0, io.EOF
+	}
+	if perr := g.scan((*buf)[:n]); perr != nil {
+		aheadBufs.Put(buf)
+		_ = g.Conn.Close()
+		return 0, perr
+	}
+	k := copy(p, (*buf)[:n])
+	if k < n {
+		g.ahead, g.from, g.to = buf, k, n
+	} else {
+		aheadBufs.Put(buf)
+	}
+	return k, nil
 }
 
 func (g *guardConn) scan(b []byte) error {

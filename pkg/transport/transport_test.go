@@ -329,3 +329,49 @@ func TestPublisherSweepsClosedSubscribers(t *testing.T) {
 	c.Close()
 	waitFor(t, func() bool { return subs[0].peerGone() })
 }
+
+// A ZMTP PING between messages is answered with a PONG, in order with the
+// writer's messages, and does not disturb the messages around it.
+func TestPingIsAnsweredWithPong(t *testing.T) {
+	srv := echoServer(t, DefaultOptions())
+	nc := rawZMTP(t, srv.Addr().String(), zmq4.Dealer)
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	readFrame := func() (byte, []byte) {
+		var hdr [2]byte
+		if _, err := io.ReadFull(nc, hdr[:]); err != nil {
+			t.Fatal(err)
+		}
+		body := make([]byte, hdr[1])
+		if _, err := io.ReadFull(nc, body); err != nil {
+			t.Fatal(err)
+		}
+		return hdr[0], body
+	}
+	if _, err := io.ReadFull(nc, make([]byte, 64)); err != nil { // the server's greeting
+		t.Fatal(err)
+	}
+	if flags, body := readFrame(); flags&commandFlag == 0 || !bytes.HasPrefix(body, []byte("\x05READY")) {
+		t.Fatalf("want READY, got %x %q", flags, body)
+	}
+	ping := append([]byte{commandFlag, 7}, "\x04PING\x00\x0a"...)
+	msg := []byte{0, 2, 'h', 'i'}
+	if _, err := nc.Write(append(append(append([]byte{}, msg...), ping...), msg...)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for range 3 {
+		flags, body := readFrame()
+		if flags&commandFlag != 0 {
+			got = append(got, "cmd:"+string(body[1:]))
+		} else {
+			got = append(got, string(body))
+		}
+	}
+	if len(got) != 3 || got[0] != "hi" || got[2] != "hi" || got[1] != "cmd:PONG" {
+		// The PONG may come before or after the first echo, never inside it.
+		if !(got[0] == "cmd:PONG" && got[1] == "hi" && got[2] == "hi") {
+			t.Fatalf("frames: %q", got)
+		}
+	}
+}

@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,9 +42,14 @@ type Row struct {
 	ReturnsPerS     float64 `json:"returns_per_s"`
 	MasterRSSMB     float64 `json:"master_rss_mb"`
 	MasterCPUS      float64 `json:"master_cpu_s"`
-	SwarmRSSPerKB   float64 `json:"swarm_rss_per_minion_kb"`
-	Missing         int     `json:"missing_returns"`
-	Soak            *Soak   `json:"soak,omitempty"`
+	// MasterCPUPingUS is the master's CPU time per minion per test.ping
+	// (over the ping rounds); MasterKBPerMinion its RSS per connected
+	// minion (connected and idle, less the RSS before the swarm came).
+	MasterCPUPingUS   float64 `json:"master_cpu_us_per_minion_ping"`
+	MasterKBPerMinion float64 `json:"master_kb_per_minion"`
+	SwarmRSSPerKB     float64 `json:"swarm_rss_per_minion_kb"`
+	Missing           int     `json:"missing_returns"`
+	Soak              *Soak   `json:"soak,omitempty"`
 }
 
 // Soak is a long run at one size: a test.ping every 30 s.
@@ -78,6 +85,9 @@ func main() {
 	out := flag.String("out", "bench/results.json", "JSON output file")
 	rounds := flag.Int("rounds", 10, "test.ping rounds per size")
 	idle := flag.Bool("idle", true, "measure one idle standalone minion")
+	flag.BoolVar(&pingsOnly, "pings-only", false, "measure connection and test.ping only (no restart, CLI, cmd.run, state.apply, pillar)")
+	flag.StringVar(&profileTo, "cpuprofile", "", "write the master's CPU profile during the ping rounds of the largest size here")
+	flag.StringVar(&heapTo, "heapprofile", "", "write the master's heap profile with the largest size connected here")
 	flag.DurationVar(&soakFor, "soak", 0, "after measuring the largest size, keep it running this long with a test.ping every 30 s")
 	flag.StringVar(&stateTree, "states", "states", "file_roots for state.apply (each minion gets grains root and example_root of its own)")
 	flag.StringVar(&pillarTree, "pillar", "pillar", "pillar_roots for the pillar refresh")
@@ -135,6 +145,8 @@ func main() {
 }
 
 var (
+	pingsOnly             bool
+	profileTo, heapTo     string
 	stateTree, pillarTree string
 	soakFor               time.Duration
 	largest               int
@@ -148,6 +160,7 @@ func fatal(err error) {
 type cluster struct {
 	dir, bin, cfg string
 	pub, ret      int
+	pprof         int // the master's pprof port, 0 when off
 	procs         []*exec.Cmd
 	client        *master.Client
 }
@@ -160,6 +173,10 @@ func newCluster(bin string) (*cluster, error) {
 	c := &cluster{dir: dir, bin: bin, pub: freePort(), ret: freePort()}
 	c.cfg = filepath.Join(dir, "master.yaml")
 	y := fmt.Sprintf("interface: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: pki\ndata_dir: data\nauto_accept: true\nlog_level: warn\n", c.pub, c.ret)
+	if profileTo != "" || heapTo != "" {
+		c.pprof = freePort()
+		y += fmt.Sprintf("pprof_listen: 127.0.0.1:%d\n", c.pprof)
+	}
 	// The example state tree and pillar of this repository by default.
 	st, _ := filepath.Abs(stateTree)
 	pt, _ := filepath.Abs(pillarTree)
@@ -257,6 +274,7 @@ func measure(bin string, n, rounds int) (Row, error) {
 	if err := os.WriteFile(grainsFile, []byte("example_root: "+filepath.Join(c.dir, "roots")+"/{{.ID}}\nroot: "+filepath.Join(c.dir, "roots")+"/{{.ID}}\nroles: [web]\n"), 0o600); err != nil {
 		return row, err
 	}
+	rss0 := rssKiB(c.procs[0].Process.Pid)
 	began := time.Now()
 	swarm, err := c.start("swarm.log", "halite-minion", "swarm", "--count", strconv.Itoa(n), "--rate", "0", "--grains-file", grainsFile, "-c", cfg)
 	if err != nil {
@@ -271,19 +289,27 @@ func measure(bin string, n, rounds int) (Row, error) {
 	}
 	// Start the same swarm again: keys exist and are accepted, as after a
 	// fleet reboot.
-	_ = swarm.Process.Signal(syscall.SIGTERM)
-	_, _ = swarm.Process.Wait()
-	c.procs = c.procs[:len(c.procs)-1]
-	_ = waitFor(timeout, func() bool { return c.connected() == 0 })
-	began = time.Now()
-	swarm, err = c.start("swarm2.log", "halite-minion", "swarm", "--count", strconv.Itoa(n), "--rate", "0", "--grains-file", grainsFile, "-c", cfg)
-	if err != nil {
-		return row, err
+	if !pingsOnly {
+		if swarm, err = c.restartSwarm(swarm, n, timeout, grainsFile, cfg, &row); err != nil {
+			return row, err
+		}
 	}
-	_ = waitFor(timeout, func() bool { return c.connected() >= n })
-	row.RestartS = time.Since(began).Seconds()
 	time.Sleep(time.Second) // let grains and heartbeats settle
+	if n > 0 {
+		row.MasterKBPerMinion = float64(rssKiB(c.procs[0].Process.Pid)-rss0) / float64(n)
+	}
+	if heapTo != "" && n == largest {
+		if err := c.heap(heapTo); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: heap profile:", err)
+		}
+	}
 	cpu0 := cpuSeconds(c.procs[0].Process.Pid)
+	var stopProfile func() error
+	if profileTo != "" && n == largest {
+		// Long enough for the rounds (about half a second per 1,000
+		// minions each on this kind of machine), not much longer.
+		stopProfile = c.profile(profileTo, 1+rounds*max(1, n/1000)/2)
+	}
 
 	var pings, clis, cmds []float64
 	var totalReturns int
@@ -298,6 +324,45 @@ func measure(bin string, n, rounds int) (Row, error) {
 		totalMS += ms
 		row.Missing += exp - got
 	}
+	if stopProfile != nil {
+		if err := stopProfile(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: profile:", err)
+		}
+	}
+	if n > 0 && rounds > 0 {
+		row.MasterCPUPingUS = (cpuSeconds(c.procs[0].Process.Pid) - cpu0) * 1e6 / float64(n*rounds)
+	}
+	row.PingMedianMS, row.PingP95MS = percentile(pings, 50), percentile(pings, 95)
+	if totalMS > 0 {
+		row.ReturnsPerS = float64(totalReturns) / (totalMS / 1000)
+	}
+	if pingsOnly {
+		row.MasterRSSMB = float64(rssKiB(c.procs[0].Process.Pid)) / 1024
+		row.MasterCPUS = cpuSeconds(c.procs[0].Process.Pid) - cpu0
+		return row, nil
+	}
+	return c.heavyJobs(bin, n, row, swarm, cpu0, clis, cmds)
+}
+
+// restartSwarm stops the swarm and starts it again, timing the restart.
+func (c *cluster) restartSwarm(swarm *exec.Cmd, n int, timeout time.Duration, grainsFile, cfg string, row *Row) (*exec.Cmd, error) {
+	_ = swarm.Process.Signal(syscall.SIGTERM)
+	_, _ = swarm.Process.Wait()
+	c.procs = c.procs[:len(c.procs)-1]
+	_ = waitFor(timeout, func() bool { return c.connected() == 0 })
+	began := time.Now()
+	swarm, err := c.start("swarm2.log", "halite-minion", "swarm", "--count", strconv.Itoa(n), "--rate", "0", "--grains-file", grainsFile, "-c", cfg)
+	if err != nil {
+		return nil, err
+	}
+	_ = waitFor(timeout, func() bool { return c.connected() >= n })
+	row.RestartS = time.Since(began).Seconds()
+	return swarm, nil
+}
+
+// heavyJobs measures the CLI round trip and the jobs that fork or write
+// per minion.
+func (c *cluster) heavyJobs(bin string, n int, row Row, swarm *exec.Cmd, cpu0 float64, clis, cmds []float64) (Row, error) {
 	for range 5 {
 		t0 := time.Now()
 		cmd := exec.Command(filepath.Join(bin, "halite-master"), "run", "*", "test.ping", "--out", "json", "-c", c.cfg)
@@ -335,12 +400,8 @@ func measure(bin string, n, rounds int) (Row, error) {
 		applies = append(applies, ms)
 	}
 	row.ApplyMedianMS, row.PillarMedianMS = percentile(applies, 50), percentile(pillars, 50)
-	row.PingMedianMS, row.PingP95MS = percentile(pings, 50), percentile(pings, 95)
 	row.PingCLIMedianMS = percentile(clis, 50)
 	row.CmdRunMedianMS = percentile(cmds, 50)
-	if totalMS > 0 {
-		row.ReturnsPerS = float64(totalReturns) / (totalMS / 1000)
-	}
 	row.MasterRSSMB = float64(rssKiB(c.procs[0].Process.Pid)) / 1024
 	row.MasterCPUS = cpuSeconds(c.procs[0].Process.Pid) - cpu0
 	if n > 0 {
@@ -374,6 +435,43 @@ func (c *cluster) soak(n int, d time.Duration) *Soak {
 	s.PingMaxMS = percentile(pings, 100)
 	s.MasterRSSMB = float64(rssKiB(c.procs[0].Process.Pid)) / 1024
 	return s
+}
+
+// profile starts a CPU profile of the master for secs seconds (pprof
+// profiles for a fixed time); the returned func waits for it to end and
+// writes it to path.
+func (c *cluster) profile(path string, secs int) func() error {
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", c.pprof, secs))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || len(b) == 0 {
+			done <- fmt.Errorf("no profile: %v", err)
+			return
+		}
+		done <- os.WriteFile(path, b, 0o644)
+	}()
+	time.Sleep(200 * time.Millisecond)
+	return func() error { return <-done }
+}
+
+// heap writes the master's heap profile (after a GC) to path.
+func (c *cluster) heap(path string) error {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap?gc=1", c.pprof))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
 }
 
 func measureIdle(bin string) (*Idle, error) {
@@ -413,10 +511,10 @@ func measureIdle(bin string) (*Idle, error) {
 
 func printTable(r Results) {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "minions\tconnected\tcold start s\trestart s\tping median ms\tping p95 ms\tping CLI ms\tcmd.run ms\tstate.apply ms\tpillar refresh ms\treturns/s\tmaster RSS MB\tmaster CPU s\tswarm KB/minion\tmissing\t")
+	fmt.Fprintln(tw, "minions\tconnected\tcold start s\trestart s\tping median ms\tping p95 ms\tmaster CPU µs/minion/ping\tmaster KB/minion\tping CLI ms\tcmd.run ms\tstate.apply ms\tpillar refresh ms\treturns/s\tmaster RSS MB\tmaster CPU s\tswarm KB/minion\tmissing\t")
 	for _, x := range r.Rows {
-		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.1f\t%.2f\t%.0f\t%d\t\n",
-			x.Minions, x.Connected, x.ColdStartS, x.RestartS, x.PingMedianMS, x.PingP95MS, x.PingCLIMedianMS, x.CmdRunMedianMS, x.ApplyMedianMS, x.PillarMedianMS, x.ReturnsPerS, x.MasterRSSMB, x.MasterCPUS, x.SwarmRSSPerKB, x.Missing)
+		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.1f\t%.2f\t%.0f\t%d\t\n",
+			x.Minions, x.Connected, x.ColdStartS, x.RestartS, x.PingMedianMS, x.PingP95MS, x.MasterCPUPingUS, x.MasterKBPerMinion, x.PingCLIMedianMS, x.CmdRunMedianMS, x.ApplyMedianMS, x.PillarMedianMS, x.ReturnsPerS, x.MasterRSSMB, x.MasterCPUS, x.SwarmRSSPerKB, x.Missing)
 	}
 	tw.Flush()
 	for _, x := range r.Rows {
