@@ -147,6 +147,12 @@ type Notify struct {
 	Batch Duration `yaml:"batch"`
 }
 
+// The minion's transports (its transport key).
+const (
+	TransportDual   = "dual"
+	TransportSingle = "single"
+)
+
 // Logging is where and how a daemon logs (both daemons).
 type Logging struct {
 	// LogLevel is trace, debug, info, warning, error or off.
@@ -306,6 +312,10 @@ type Minion struct {
 	PKIDir string `yaml:"pki_dir"`
 	// CacheDir holds the file cache, the return spool and the call socket.
 	CacheDir string `yaml:"cache_dir"`
+	// Transport is dual (Salt's two connections: jobs on publish_port,
+	// requests and returns on ret_port) or single (everything on
+	// ret_port: half the connections and file descriptors on the master).
+	Transport string `yaml:"transport"`
 	// MasterFingerprint, when set, is the master key's fingerprint
 	// (`halite-master keys fingerprint`); without it the first master
 	// reached is trusted and pinned.
@@ -372,6 +382,7 @@ func DefaultMaster() Master {
 func DefaultMinion() Minion {
 	return Minion{
 		Master:            "salt",
+		Transport:         TransportDual,
 		PublishPort:       4505,
 		RetPort:           4506,
 		PKIDir:            "/etc/halite/pki/minion",
@@ -523,6 +534,9 @@ func (c Minion) Validate() error {
 		errs = append(errs, fmt.Errorf("id: %q is not a valid minion id (letters, digits, . _ @ -)", c.ID))
 	}
 	errs = append(errs, c.Logging.Validate()...)
+	if c.Transport != TransportDual && c.Transport != TransportSingle {
+		errs = append(errs, fmt.Errorf("transport: %q is not dual or single", c.Transport))
+	}
 	if c.MaxJobs < 1 || c.MaxJobs > 100000 {
 		errs = append(errs, errors.New("max_jobs: must be between 1 and 100000"))
 	}

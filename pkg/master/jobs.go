@@ -454,7 +454,7 @@ func (r *jobRun) publishAll(ctx context.Context, ids []string) error {
 	r.batch++
 	if r.private {
 		r.m.sendPrivate(&job, online)
-	} else if err := r.m.publish(&job); err != nil {
+	} else if err := r.m.publish(&job, online); err != nil {
 		return err
 	}
 	ackBy := time.Now().Add(min(r.m.cfg.AckTimeout.D(), r.timeout))
@@ -789,8 +789,10 @@ func (m *Master) sendPrivate(job *wire.Job, ids []string) {
 	}
 }
 
-// publish signs, encrypts once and publishes a job to every subscriber.
-func (m *Master) publish(job *wire.Job) error {
+// publish signs, encrypts once and publishes a job to every subscriber,
+// and sends the same envelope to those of ids whose minion has a single
+// connection (transport: single).
+func (m *Master) publish(job *wire.Job, ids []string) error {
 	payload, err := codec.Marshal(job)
 	if err != nil {
 		return err
@@ -802,6 +804,19 @@ func (m *Master) publish(job *wire.Job) error {
 		return fmt.Errorf("seal job %s: %w", job.JID, err)
 	}
 	st := m.pub.Publish(env)
+	var singles []*session
+	m.mu.RLock()
+	for _, id := range ids {
+		if s := m.sessions[id]; s != nil && s.single.Load() {
+			singles = append(singles, s)
+		}
+	}
+	m.mu.RUnlock()
+	for _, s := range singles {
+		if err := s.conn.Send([]byte(wire.KindPublished), env); err == nil {
+			st.Queued++
+		}
+	}
 	m.mx.publishedBytes.Add(float64(st.Queued * len(env)))
 	m.log.Named("publish").Debug("job published", "jid", job.JID, "fun", job.Fun, "subscribers", st.Queued, "dropped", st.Dropped, "bytes", len(env))
 	return nil

@@ -45,6 +45,15 @@ func (m *Master) newMetrics() *prometheus.Registry {
 			return float64(len(m.sessions))
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "halite_publish_subscribers",
+			Help: "Connections subscribed to the publish port (minions with transport: single have none).",
+		}, func() float64 {
+			if m.pub == nil {
+				return 0
+			}
+			return float64(m.pub.NumSubscribers())
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "halite_event_subscribers",
 			Help: "Listeners on the event bus (halite-master events, the API's SSE).",
 		}, func() float64 { return float64(m.events.Subscribers()) }),

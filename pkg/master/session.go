@@ -53,6 +53,9 @@ type session struct {
 	lastSeen  atomic.Int64 // unix nanos
 	version   atomic.Value // string
 	heartbeat atomic.Int64 // the minion's heartbeat interval (ns), 0 until told
+	// single: the minion has one connection (transport: single); its
+	// jobs come on this one, not on the publish port.
+	single atomic.Bool
 }
 
 func (s *session) send(typ string, body any) error {
@@ -377,6 +380,7 @@ func (m *Master) handleSealed(ctx context.Context, s *session, body []byte) erro
 			m.log.Error("store grains", "id", s.id, "error", err)
 		}
 		if g.Session {
+			s.single.Store(g.Single)
 			m.detectLost(ctx, s, g.Jobs)
 		}
 		if g.Heartbeat > 0 {

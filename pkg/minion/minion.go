@@ -250,9 +250,14 @@ func (m *Minion) Run(ctx context.Context) error {
 		}
 	}
 	var wg sync.WaitGroup
-	wg.Add(5)
+	wg.Add(4)
 	go func() { defer wg.Done(); m.requestLoop(ctx) }()
-	go func() { defer wg.Done(); m.publishLoop(ctx) }()
+	if m.cfg.Transport != config.TransportSingle {
+		// transport: single has no subscription: its jobs come on the
+		// request channel.
+		wg.Add(1)
+		go func() { defer wg.Done(); m.publishLoop(ctx) }()
+	}
 	go func() { defer wg.Done(); m.runSchedule(ctx) }()
 	go func() { defer wg.Done(); m.runBeacons(ctx) }()
 	go func() { defer wg.Done(); m.runMine(ctx) }()

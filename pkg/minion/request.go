@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
+	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/crypto"
 	"github.com/halite/halite/pkg/transport"
 	"github.com/halite/halite/pkg/version"
@@ -112,7 +113,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 	defer m.setSession(nil)
 	m.log.Info("authenticated with master", "master", m.addr(m.cfg.RetPort), "epoch", keys.Publish.Epoch)
 
-	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version, Jobs: m.heldJobs(), Session: true, Start: !m.started.Load() && !m.deliverOnly, Heartbeat: int64(m.cfg.HeartbeatInterval.D())}); err != nil {
+	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version, Jobs: m.heldJobs(), Session: true, Start: !m.started.Load() && !m.deliverOnly, Heartbeat: int64(m.cfg.HeartbeatInterval.D()), Single: m.cfg.Transport == config.TransportSingle && !m.deliverOnly}); err != nil {
 		return err
 	}
 	m.started.Store(true)
@@ -151,6 +152,7 @@ func recvWithin(conn *transport.Conn, d time.Duration) ([][]byte, error) {
 // connection fails.
 func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *session) error {
 	msgs := make(chan wire.Message, 16)
+	pubs := make(chan []byte, 16) // jobs, with transport: single
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(msgs)
@@ -159,6 +161,14 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 			if err != nil {
 				readErr <- err
 				return
+			}
+			if len(frames) == 2 && string(frames[0]) == wire.KindPublished {
+				select {
+				case pubs <- frames[1]:
+				case <-conn.Done():
+					return
+				}
+				continue
 			}
 			if len(frames) != 2 || string(frames[0]) != wire.KindSealed {
 				m.log.Warn("ignoring unexpected frame from master", "frames", len(frames))
@@ -193,6 +203,13 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case env := <-pubs:
+			// On this one connection a rotated key always arrives before
+			// the jobs sealed with it: nothing needs to wait for a key.
+			if park, epoch := m.handlePublished(ctx, env); park {
+				m.log.Named("publish").Warn("job under a publish key this minion was never given; re-authenticating", "epoch", epoch)
+				m.reauth()
+			}
 		case msg, ok := <-msgs:
 			if !ok {
 				return <-readErr

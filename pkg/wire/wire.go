@@ -25,6 +25,10 @@ import (
 const (
 	KindAuth   = "auth"
 	KindSealed = "req"
+	// KindPublished carries a published job envelope (exactly what the
+	// publish port sends) on the request channel, to a minion with
+	// `transport: single`.
+	KindPublished = "pub"
 )
 
 // Message types inside the sealed request channel. The master accepts only
@@ -151,6 +155,9 @@ type Grains struct {
 	// Heartbeat (nanoseconds) is the minion's heartbeat interval, told
 	// at once so the master's down clock is right from the start.
 	Heartbeat int64 `cbor:"6,keyasint,omitempty"`
+	// Single (with Session): this minion has no subscription; the master
+	// sends it the jobs it is targeted by on this connection.
+	Single bool `cbor:"7,keyasint,omitempty"`
 }
 
 // Ack tells the master a minion has started a job that is still running.

@@ -87,6 +87,7 @@ func main() {
 	idle := flag.Bool("idle", true, "measure one idle standalone minion")
 	flag.BoolVar(&pingsOnly, "pings-only", false, "measure connection and test.ping only (no restart, CLI, cmd.run, state.apply, pillar)")
 	flag.StringVar(&profileTo, "cpuprofile", "", "write the master's CPU profile during the ping rounds of the largest size here")
+	flag.StringVar(&transportMode, "transport", "dual", "the swarm's transport: dual (two connections per minion) or single")
 	flag.StringVar(&heapTo, "heapprofile", "", "write the master's heap profile with the largest size connected here")
 	flag.DurationVar(&soakFor, "soak", 0, "after measuring the largest size, keep it running this long with a test.ping every 30 s")
 	flag.StringVar(&stateTree, "states", "states", "file_roots for state.apply (each minion gets grains root and example_root of its own)")
@@ -147,6 +148,7 @@ func main() {
 var (
 	pingsOnly             bool
 	profileTo, heapTo     string
+	transportMode         string
 	stateTree, pillarTree string
 	soakFor               time.Duration
 	largest               int
@@ -196,7 +198,7 @@ func newCluster(bin string) (*cluster, error) {
 
 func (c *cluster) minionConfig(name string) (string, error) {
 	p := filepath.Join(c.dir, name+".yaml")
-	y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: %s-pki\ncache_dir: %s-cache\nlog_level: warn\n", name, c.pub, c.ret, name, name)
+	y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: %s-pki\ncache_dir: %s-cache\nlog_level: warn\ntransport: %s\n", name, c.pub, c.ret, name, name, transportMode)
 	return p, os.WriteFile(p, []byte(y), 0o600)
 }
 
