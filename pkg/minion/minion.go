@@ -78,8 +78,9 @@ type Minion struct {
 
 // session is the authenticated request channel.
 type session struct {
-	conn sender
-	ch   *crypto.Channel
+	conn   sender
+	ch     *crypto.Channel
+	sentAt atomic.Int64 // Unix nanos of the last message sent
 }
 
 type sender interface {
@@ -98,6 +99,7 @@ func (s *session) send(typ string, body any) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
 	defer cancel()
+	s.sentAt.Store(time.Now().UnixNano())
 	return s.conn.SendWait(ctx, []byte(wire.KindSealed), s.ch.Seal(b))
 }
 

@@ -198,12 +198,15 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 	watch := time.NewTicker(spoolWatchEvery)
 	defer watch.Stop()
 	spoolMtime := m.spool.mtime()
-	lastAck := time.Now()
+	// lastHeard is when the master last sent anything: any message shows
+	// it alive, not only a heartbeat's answer.
+	lastHeard := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case env := <-pubs:
+			lastHeard = time.Now()
 			// On this one connection a rotated key always arrives before
 			// the jobs sealed with it: nothing needs to wait for a key.
 			if park, epoch := m.handlePublished(ctx, env); park {
@@ -214,9 +217,7 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 			if !ok {
 				return <-readErr
 			}
-			if msg.Type == wire.TypeHeartbeatAck {
-				lastAck = time.Now()
-			}
+			lastHeard = time.Now()
 			if err := m.handleMasterMessage(ctx, msg); err != nil {
 				m.log.Warn("bad message from master", "type", msg.Type, "error", err)
 			}
@@ -231,12 +232,20 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 				}
 			}
 		case <-hb.C:
-			if time.Since(lastAck) > 3*m.cfg.HeartbeatInterval.D() {
+			every := m.cfg.HeartbeatInterval.D()
+			if time.Since(lastHeard) > 3*every {
 				_ = conn.Close()
 				return errors.New("master stopped answering heartbeats")
 			}
-			if err := s.send(wire.TypeHeartbeat, wire.Heartbeat{Time: wire.Now(), Version: version.Version, Running: int(m.running.Load()), Interval: int64(m.cfg.HeartbeatInterval.D())}); err != nil {
-				return err
+			// A busy minion needs no heartbeat: what it sent within the
+			// interval showed it alive to the master, and what came back
+			// showed the master alive to it. A fleet under load then
+			// spends nothing on heartbeats.
+			busy := time.Since(time.Unix(0, s.sentAt.Load())) < every && time.Since(lastHeard) < every
+			if !busy {
+				if err := s.send(wire.TypeHeartbeat, wire.Heartbeat{Time: wire.Now(), Version: version.Version, Running: int(m.running.Load()), Interval: int64(m.cfg.HeartbeatInterval.D())}); err != nil {
+					return err
+				}
 			}
 			// Reports `halite-minion exec` left in the spool go out with
 			// the rest.
