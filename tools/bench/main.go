@@ -198,7 +198,10 @@ func newCluster(bin string) (*cluster, error) {
 
 func (c *cluster) minionConfig(name string) (string, error) {
 	p := filepath.Join(c.dir, name+".yaml")
-	y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: %s-pki\ncache_dir: %s-cache\nlog_level: warn\ntransport: %s\n", name, c.pub, c.ret, name, name, transportMode)
+	y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: %s-pki\ncache_dir: %s-cache\nlog_level: warn\n", name, c.pub, c.ret, name, name)
+	if transportMode != "dual" { // older binaries do not know the key
+		y += "transport: " + transportMode + "\n"
+	}
 	return p, os.WriteFile(p, []byte(y), 0o600)
 }
 
