@@ -103,6 +103,7 @@ func newRoot() *cobra.Command {
 		maintenanceCmd(a),
 		orchestrateCmd(a),
 		mineCmd(a),
+		fileserverCmd(a),
 		cli.ManCmd(),
 		&cobra.Command{
 			Use: "version", Short: "Print the version", Args: cobra.NoArgs,

@@ -153,6 +153,62 @@ const (
 	TransportSingle = "single"
 )
 
+// GitfsRemote is one gitfs_remotes entry, read.
+type GitfsRemote struct {
+	URL, Name, Base, Root, Mountpoint string
+}
+
+// Gitfs reads gitfs_remotes in Salt's shapes.
+func (c Master) Gitfs() ([]GitfsRemote, error) {
+	var out []GitfsRemote
+	for i, e := range c.GitfsRemotes {
+		r := GitfsRemote{Base: c.GitfsBase}
+		switch v := e.(type) {
+		case string:
+			r.URL = v
+		case map[string]any:
+			if len(v) != 1 {
+				return nil, fmt.Errorf("gitfs_remotes[%d]: want URL: [options], got %d keys", i, len(v))
+			}
+			for url, opts := range v {
+				r.URL = url
+				list, ok := opts.([]any)
+				if !ok && opts != nil {
+					return nil, fmt.Errorf("gitfs_remotes[%d] (%s): options are a list of one-key mappings", i, url)
+				}
+				for _, o := range list {
+					om, ok := o.(map[string]any)
+					if !ok || len(om) != 1 {
+						return nil, fmt.Errorf("gitfs_remotes[%d] (%s): options are a list of one-key mappings", i, url)
+					}
+					for k, val := range om {
+						sv := fmt.Sprint(val)
+						switch k {
+						case "base":
+							r.Base = sv
+						case "root":
+							r.Root = sv
+						case "mountpoint":
+							r.Mountpoint = sv
+						case "name":
+							r.Name = sv
+						default:
+							return nil, fmt.Errorf("gitfs_remotes[%d] (%s): unknown option %q (base, root, mountpoint, name)", i, url, k)
+						}
+					}
+				}
+			}
+		default:
+			return nil, fmt.Errorf("gitfs_remotes[%d]: want a URL or URL: [options]", i)
+		}
+		if r.URL == "" {
+			return nil, fmt.Errorf("gitfs_remotes[%d]: empty URL", i)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 // Logging is where and how a daemon logs (both daemons).
 type Logging struct {
 	// LogLevel is trace, debug, info, warning, error or off.
@@ -235,6 +291,17 @@ type Master struct {
 	Notify []Notify `yaml:"notify"`
 	// FileRoots is Salt's file_roots: saltenv → directories, first match wins.
 	FileRoots map[string][]string `yaml:"file_roots"`
+	// FileserverBackend lists where state trees come from, in order:
+	// roots (file_roots) and gitfs (gitfs_remotes), as Salt's key.
+	FileserverBackend []string `yaml:"fileserver_backend"`
+	// GitfsRemotes are Salt's gitfs_remotes: a URL, or {URL: [{base: BRANCH},
+	// {root: DIR}, {mountpoint: PATH}, {name: NAME}]}. Branches and tags are
+	// saltenvs; base is gitfs_base (or the remote's base).
+	GitfsRemotes []any `yaml:"gitfs_remotes"`
+	// GitfsBase is the branch served as saltenv base.
+	GitfsBase string `yaml:"gitfs_base"`
+	// GitfsUpdateInterval is how often the remotes are fetched.
+	GitfsUpdateInterval Duration `yaml:"gitfs_update_interval"`
 	// PillarRoots is Salt's pillar_roots.
 	PillarRoots map[string][]string `yaml:"pillar_roots"`
 	// PillarMergeLists appends lists when merging pillar instead of replacing.
@@ -360,21 +427,24 @@ type Minion struct {
 // DefaultMaster returns the master defaults (Salt's where Salt has one).
 func DefaultMaster() Master {
 	return Master{
-		Interface:          "0.0.0.0",
-		PublishPort:        4505,
-		RetPort:            4506,
-		PKIDir:             "/etc/halite/pki/master",
-		DataDir:            "/var/lib/halite/master",
-		Logging:            Logging{LogLevel: "info", LogFormat: "text"},
-		KeepJobs:           Duration(168 * time.Hour),
-		KeepAudit:          Duration(90 * 24 * time.Hour),
-		MaxPendingKeys:     1000,
-		PillarTrustGrains:  true,
-		PublishKeyRotation: Duration(24 * time.Hour),
-		ClockSkew:          Duration(5 * time.Minute),
-		AckTimeout:         Duration(5 * time.Second),
-		FileRoots:          map[string][]string{"base": {"/srv/salt"}},
-		PillarRoots:        map[string][]string{"base": {"/srv/pillar"}},
+		Interface:           "0.0.0.0",
+		PublishPort:         4505,
+		RetPort:             4506,
+		PKIDir:              "/etc/halite/pki/master",
+		DataDir:             "/var/lib/halite/master",
+		Logging:             Logging{LogLevel: "info", LogFormat: "text"},
+		KeepJobs:            Duration(168 * time.Hour),
+		KeepAudit:           Duration(90 * 24 * time.Hour),
+		MaxPendingKeys:      1000,
+		PillarTrustGrains:   true,
+		PublishKeyRotation:  Duration(24 * time.Hour),
+		ClockSkew:           Duration(5 * time.Minute),
+		AckTimeout:          Duration(5 * time.Second),
+		FileRoots:           map[string][]string{"base": {"/srv/salt"}},
+		PillarRoots:         map[string][]string{"base": {"/srv/pillar"}},
+		FileserverBackend:   []string{"roots"},
+		GitfsBase:           "master",
+		GitfsUpdateInterval: Duration(60 * time.Second),
 	}
 }
 
@@ -451,6 +521,14 @@ func (c Master) Validate() error {
 		errs = append(errs, fmt.Errorf("ret_port: %d is not a port", c.RetPort))
 	}
 	errs = append(errs, c.Logging.Validate()...)
+	for _, b := range c.FileserverBackend {
+		if b != "roots" && b != "gitfs" {
+			errs = append(errs, fmt.Errorf("fileserver_backend: %q is not roots or gitfs", b))
+		}
+	}
+	if _, err := c.Gitfs(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.API.Token != "" && len(c.API.Token) < 16 {
 		errs = append(errs, errors.New("api.token: at least 16 characters are required"))
 	}

@@ -225,6 +225,91 @@ func (s *Server) hash(abs string, fi fs.FileInfo) (string, error) {
 	return sum, nil
 }
 
+// Backend is one source of files: file_roots, or a git remote.
+type Backend interface {
+	Stat(saltenv, rel string) (File, error)
+	Read(saltenv, rel string) (File, []byte, error)
+	List(saltenv, prefix string) ([]File, error)
+}
+
+// Chain serves from several backends in order (fileserver_backend): the
+// first that has a file serves it; a saltenv exists if any has it.
+type Chain []Backend
+
+// Stat describes rel from the first backend that has it.
+func (c Chain) Stat(saltenv, rel string) (File, error) {
+	var first error
+	for _, b := range c {
+		f, err := b.Stat(saltenv, rel)
+		if err == nil {
+			return f, nil
+		}
+		first = keep(first, err)
+	}
+	return File{}, orNotFound(first, saltenv, rel)
+}
+
+// Read reads rel from the first backend that has it.
+func (c Chain) Read(saltenv, rel string) (File, []byte, error) {
+	var first error
+	for _, b := range c {
+		f, data, err := b.Read(saltenv, rel)
+		if err == nil {
+			return f, data, nil
+		}
+		first = keep(first, err)
+	}
+	return File{}, nil, orNotFound(first, saltenv, rel)
+}
+
+// List merges the backends' files; a path is listed from the first.
+func (c Chain) List(saltenv, prefix string) ([]File, error) {
+	seen := map[string]bool{}
+	var out []File
+	var first error
+	found := false
+	for _, b := range c {
+		files, err := b.List(saltenv, prefix)
+		if err != nil {
+			first = keep(first, err)
+			continue
+		}
+		found = true
+		for _, f := range files {
+			if !seen[f.Path] {
+				seen[f.Path] = true
+				out = append(out, f)
+			}
+		}
+	}
+	if !found && first != nil {
+		return nil, first
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// keep chooses the error to report: an unsafe path or a file too large
+// says more than "not found" or "no such saltenv".
+func keep(first, err error) error {
+	switch {
+	case first == nil:
+		return err
+	case errors.Is(err, ErrUnsafePath), errors.Is(err, ErrTooLarge):
+		return err
+	case errors.Is(first, ErrNoSaltenv) && errors.Is(err, ErrNotFound):
+		return err
+	}
+	return first
+}
+
+func orNotFound(err error, saltenv, rel string) error {
+	if err == nil {
+		return fmt.Errorf("%s (saltenv %s): %w", rel, saltenv, ErrNotFound)
+	}
+	return err
+}
+
 // HashBytes is the hash form used on the wire for data.
 func HashBytes(data []byte) string {
 	sum := sha256.Sum256(data)

@@ -121,6 +121,17 @@ func (c *Client) KeyAction(ctx context.Context, action, id string, all bool) ([]
 	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
 
+// FileserverUpdate fetches the gitfs remotes now.
+func (c *Client) FileserverUpdate(ctx context.Context) ([]UpdateResult, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/fileserver/update", struct{}{})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out []UpdateResult
+	return out, json.NewDecoder(resp.Body).Decode(&out)
+}
+
 // Fingerprint returns the master's fingerprint (id "") or a minion's.
 func (c *Client) Fingerprint(ctx context.Context, id string) ([]KeyInfo, error) {
 	var out []KeyInfo

@@ -24,6 +24,7 @@ import (
 	"github.com/halite/halite/pkg/crypto"
 	"github.com/halite/halite/pkg/events"
 	"github.com/halite/halite/pkg/fileserver"
+	"github.com/halite/halite/pkg/gitfs"
 	"github.com/halite/halite/pkg/hostdata"
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
@@ -43,7 +44,10 @@ type Master struct {
 	store    Store
 	batch    *jobstore.Batcher
 	events   *events.Bus
-	files    *fileserver.Server
+	files    fileserver.Backend
+	gitfs    []*gitfs.Repo // gitfs_remotes, in files too
+	gitfsMu  sync.Mutex    // one update at a time
+	gitfsMx  *gitfsMetrics
 	pillar   *pillar.Cache
 	redactor *pillar.Redactor
 	jids     jidSource
@@ -108,6 +112,10 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 	if err := os.MkdirAll(cfg.PKIDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create pki_dir: %w", err)
 	}
+	files, repos, err := fileBackends(cfg)
+	if err != nil {
+		return nil, err
+	}
 	key, err := crypto.LoadOrGenerateMasterKey(cfg.PKIDir)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
@@ -132,7 +140,9 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		localUsers: map[string]acl.ACL{},
 		store:      store,
 		events:     events.New(),
-		files:      fileserver.New(cfg.FileRoots),
+		gitfsMx:    newGitfsMetrics(),
+		files:      files,
+		gitfs:      repos,
 		pillar: pillar.NewCache(pillar.NewCompiler(cfg.PillarRoots, pillar.Options{
 			MergeLists: cfg.PillarMergeLists,
 			Nodegroups: cfg.Nodegroups,
@@ -274,6 +284,7 @@ func (m *Master) Run(ctx context.Context) (err error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); defer sub.Close(); n.Run(ctx, sub.C) }()
 	}
+	m.startGitfs(ctx, &wg)
 	wg.Add(1)
 	go func() { defer wg.Done(); m.housekeeping(ctx) }()
 	wg.Add(1)

@@ -94,6 +94,7 @@ func (m *Master) newMetrics() *prometheus.Registry {
 			}, func() float64 { return stat(l(), connStats.TurnedAway) }),
 		)
 	}
+	reg.MustRegister(m.gitfsMx.updates, m.gitfsMx.last)
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

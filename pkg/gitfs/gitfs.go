@@ -1,0 +1,432 @@
+// Package gitfs serves state trees straight from git repositories
+// (Salt's gitfs): each remote is kept as a bare clone, its branches and
+// tags are saltenvs (base is the configured branch), and files are read
+// from git objects, no checkout on disk. An update fetches, resolves every
+// environment to a commit, and swaps the whole set in at once: a failed or
+// half-done fetch never changes what is served.
+package gitfs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-git/v5"
+	gitconfig "github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/halite/halite/pkg/fileserver"
+)
+
+// Remote is one gitfs_remotes entry.
+type Remote struct {
+	// URL is a path, file://, git://, ssh:// or https:// URL.
+	URL string
+	// Name names the clone on disk and in events; default: from the URL.
+	Name string
+	// Base is the branch served as saltenv base (default master).
+	Base string
+	// Root is the directory in the repository the tree starts at.
+	Root string
+	// Mountpoint is where the tree appears in salt:// paths.
+	Mountpoint string
+}
+
+// Repo is one remote: its bare clone and the commits being served.
+type Repo struct {
+	remote Remote
+	dir    string
+
+	mu   sync.RWMutex
+	repo *git.Repository
+	envs map[string]plumbing.Hash // saltenv → commit served
+
+	hashes sync.Map // blob hash → "sha256:<hex>" of its content
+}
+
+// Open prepares a remote whose clone lives under cacheDir. Nothing is
+// fetched until Update.
+func Open(r Remote, cacheDir string) (*Repo, error) {
+	if r.URL == "" {
+		return nil, errors.New("gitfs remote without a URL")
+	}
+	if r.Base == "" {
+		r.Base = "master"
+	}
+	r.Root = strings.Trim(path.Clean("/"+r.Root), "/")
+	r.Mountpoint = strings.Trim(path.Clean("/"+r.Mountpoint), "/")
+	if r.Name == "" {
+		r.Name = nameOf(r.URL)
+	}
+	return &Repo{remote: r, dir: filepath.Join(cacheDir, r.Name), envs: map[string]plumbing.Hash{}}, nil
+}
+
+// nameOf is a directory name for a URL: readable and unique.
+func nameOf(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	base := strings.TrimSuffix(path.Base(strings.TrimRight(url, "/")), ".git")
+	clean := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, base)
+	return clean + "-" + hex.EncodeToString(sum[:4])
+}
+
+// Name is the remote's name.
+func (r *Repo) Name() string { return r.remote.Name }
+
+// URL is the remote's URL.
+func (r *Repo) URL() string { return r.remote.URL }
+
+// Update fetches the remote and serves what it now holds. On any error
+// the commits served before stay served.
+func (r *Repo) Update(ctx context.Context) (map[string]string, error) {
+	repo, err := r.fetch(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("gitfs %s: %w", r.remote.Name, err)
+	}
+	envs, err := r.environments(repo)
+	if err != nil {
+		return nil, fmt.Errorf("gitfs %s: %w", r.remote.Name, err)
+	}
+	r.mu.Lock()
+	r.repo, r.envs = repo, envs
+	r.mu.Unlock()
+	return r.Commits(), nil
+}
+
+// fetch clones the remote the first time (bare) and fetches after.
+func (r *Repo) fetch(ctx context.Context) (*git.Repository, error) {
+	refs := []gitconfig.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}
+	repo, err := git.PlainOpen(r.dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		if err := os.MkdirAll(r.dir, 0o700); err != nil {
+			return nil, err
+		}
+		repo, err = git.PlainInit(r.dir, true)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := repo.CreateRemote(&gitconfig.RemoteConfig{Name: "origin", URLs: []string{r.remote.URL}, Fetch: refs}); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	err = repo.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RefSpecs: refs, Tags: git.AllTags, Force: true, Prune: true})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return nil, fmt.Errorf("fetch %s: %w", r.remote.URL, err)
+	}
+	return repo, nil
+}
+
+// environments maps every branch and tag to its commit; base is the
+// configured base branch.
+func (r *Repo) environments(repo *git.Repository) (map[string]plumbing.Hash, error) {
+	envs := map[string]plumbing.Hash{}
+	iter, err := repo.References()
+	if err != nil {
+		return nil, err
+	}
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		var env string
+		switch {
+		case ref.Name().IsBranch():
+			env = ref.Name().Short()
+		case ref.Name().IsTag():
+			env = ref.Name().Short()
+		default:
+			return nil
+		}
+		c, err := commitOf(repo, ref.Hash())
+		if err != nil {
+			return nil // a tag of a tree or blob: not an environment
+		}
+		if env == r.remote.Base {
+			envs["base"] = c
+		}
+		if _, taken := envs[env]; !taken || ref.Name().IsBranch() {
+			envs[env] = c
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := envs["base"]; !ok {
+		return nil, fmt.Errorf("base branch %q not found in %s", r.remote.Base, r.remote.URL)
+	}
+	return envs, nil
+}
+
+// commitOf peels annotated tags down to a commit.
+func commitOf(repo *git.Repository, h plumbing.Hash) (plumbing.Hash, error) {
+	if t, err := repo.TagObject(h); err == nil {
+		c, err := t.Commit()
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		return c.Hash, nil
+	}
+	c, err := repo.CommitObject(h)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return c.Hash, nil
+}
+
+// Commits is the commit served for each saltenv.
+func (r *Repo) Commits() map[string]string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make(map[string]string, len(r.envs))
+	for env, h := range r.envs {
+		out[env] = h.String()
+	}
+	return out
+}
+
+// Commit is the commit served for saltenv ("" when none).
+func (r *Repo) Commit(saltenv string) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if h, ok := r.envs[saltenv]; ok {
+		return h.String()
+	}
+	return ""
+}
+
+// tree is the served tree of saltenv at the remote's root, or nil. rev,
+// when set, is a commit, branch or tag to read instead (apply --rev).
+func (r *Repo) tree(saltenv, rev string) (*object.Tree, error) {
+	r.mu.RLock()
+	repo, h, ok := r.repo, r.envs[saltenv], false
+	if _, ok2 := r.envs[saltenv]; ok2 {
+		ok = true
+	}
+	r.mu.RUnlock()
+	if repo == nil {
+		return nil, fmt.Errorf("%w %q (gitfs %s not fetched yet)", fileserver.ErrNoSaltenv, saltenv, r.remote.Name)
+	}
+	if rev != "" {
+		rh, err := repo.ResolveRevision(plumbing.Revision(rev))
+		if err != nil {
+			return nil, fmt.Errorf("gitfs %s: revision %q: %w", r.remote.Name, rev, fileserver.ErrNotFound)
+		}
+		h, ok = *rh, true
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w %q", fileserver.ErrNoSaltenv, saltenv)
+	}
+	c, err := repo.CommitObject(h)
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.Tree()
+	if err != nil {
+		return nil, err
+	}
+	if r.remote.Root == "" || r.remote.Root == "." {
+		return t, nil
+	}
+	sub, err := t.Tree(r.remote.Root)
+	if err != nil {
+		return nil, fmt.Errorf("gitfs %s: root %s: %w", r.remote.Name, r.remote.Root, fileserver.ErrNotFound)
+	}
+	return sub, nil
+}
+
+// inRepo maps a salt:// path to the path inside the tree, or false when
+// it is outside the mountpoint.
+func (r *Repo) inRepo(clean string) (string, bool) {
+	mp := r.remote.Mountpoint
+	if mp == "" || mp == "." {
+		return clean, true
+	}
+	if clean == mp {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(clean, mp+"/")
+	return rest, ok
+}
+
+// Stat describes rel in saltenv.
+func (r *Repo) Stat(saltenv, rel string) (fileserver.File, error) {
+	f, _, err := r.file(saltenv, rel, "")
+	if err != nil {
+		return fileserver.File{}, err
+	}
+	return f, nil
+}
+
+// Read returns rel's description and contents in saltenv.
+func (r *Repo) Read(saltenv, rel string) (fileserver.File, []byte, error) {
+	return r.ReadAt(saltenv, rel, "")
+}
+
+// ReadAt is Read at revision rev ("" for the served commit).
+func (r *Repo) ReadAt(saltenv, rel, rev string) (fileserver.File, []byte, error) {
+	f, blob, err := r.file(saltenv, rel, rev)
+	if err != nil {
+		return fileserver.File{}, nil, err
+	}
+	if f.Size > fileserver.MaxFileSize {
+		return fileserver.File{}, nil, fmt.Errorf("%s is %d bytes: %w (max %d)", rel, f.Size, fileserver.ErrTooLarge, fileserver.MaxFileSize)
+	}
+	data, err := readBlob(blob)
+	if err != nil {
+		return fileserver.File{}, nil, err
+	}
+	return f, data, nil
+}
+
+func (r *Repo) file(saltenv, rel, rev string) (fileserver.File, *object.File, error) {
+	clean, err := fileserver.Clean(rel)
+	if err != nil {
+		return fileserver.File{}, nil, err
+	}
+	inner, ok := r.inRepo(clean)
+	if !ok {
+		return fileserver.File{}, nil, fmt.Errorf("%s (saltenv %s): %w", clean, saltenv, fileserver.ErrNotFound)
+	}
+	t, err := r.tree(saltenv, rev)
+	if err != nil {
+		return fileserver.File{}, nil, err
+	}
+	f, err := t.File(inner)
+	if err != nil {
+		return fileserver.File{}, nil, fmt.Errorf("%s (saltenv %s): %w", clean, saltenv, fileserver.ErrNotFound)
+	}
+	// Links and submodules are not files a tree serves: a symlink in a
+	// repository could name anything on the master.
+	if f.Mode != filemode.Regular && f.Mode != filemode.Executable && f.Mode != filemode.Deprecated {
+		return fileserver.File{}, nil, fmt.Errorf("%s is not a regular file in git: %w", clean, fileserver.ErrNotFound)
+	}
+	h, err := r.contentHash(f)
+	if err != nil {
+		return fileserver.File{}, nil, err
+	}
+	mode := fs.FileMode(0o644)
+	if f.Mode == filemode.Executable {
+		mode = 0o755
+	}
+	return fileserver.File{Path: clean, Hash: h, Size: f.Size, Mode: mode}, f, nil
+}
+
+// contentHash is the sha256 of a blob, computed once per blob: a branch
+// switch does not make minions fetch what did not change.
+func (r *Repo) contentHash(f *object.File) (string, error) {
+	if h, ok := r.hashes.Load(f.Hash); ok {
+		return h.(string), nil
+	}
+	rd, err := f.Reader()
+	if err != nil {
+		return "", err
+	}
+	defer rd.Close()
+	sum := sha256.New()
+	if _, err := io.Copy(sum, rd); err != nil {
+		return "", err
+	}
+	h := "sha256:" + hex.EncodeToString(sum.Sum(nil))
+	r.hashes.Store(f.Hash, h)
+	return h, nil
+}
+
+func readBlob(f *object.File) ([]byte, error) {
+	rd, err := f.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(io.LimitReader(rd, fileserver.MaxFileSize+1))
+}
+
+// List returns the files under prefix ("" for all) in saltenv.
+func (r *Repo) List(saltenv, prefix string) ([]fileserver.File, error) {
+	if prefix != "" {
+		clean, err := fileserver.Clean(prefix)
+		if err != nil {
+			return nil, err
+		}
+		prefix = clean
+	}
+	t, err := r.tree(saltenv, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []fileserver.File
+	err = t.Files().ForEach(func(f *object.File) error {
+		p := f.Name
+		if mp := r.remote.Mountpoint; mp != "" && mp != "." {
+			p = mp + "/" + p
+		}
+		if prefix != "" && p != prefix && !strings.HasPrefix(p, strings.TrimSuffix(prefix, "/")+"/") {
+			return nil
+		}
+		fi, _, err := r.file(saltenv, p, "")
+		if err != nil {
+			return nil // links, submodules: not listed
+		}
+		out = append(out, fi)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// Changed lists the files that differ between two revisions of the
+// remote's tree (jobs diff).
+func (r *Repo) Changed(from, to string) ([]string, error) {
+	r.mu.RLock()
+	repo := r.repo
+	r.mu.RUnlock()
+	if repo == nil {
+		return nil, fmt.Errorf("gitfs %s not fetched yet", r.remote.Name)
+	}
+	trees := make([]*object.Tree, 2)
+	for i, rev := range []string{from, to} {
+		h, err := repo.ResolveRevision(plumbing.Revision(rev))
+		if err != nil {
+			return nil, fmt.Errorf("revision %q: %w", rev, err)
+		}
+		c, err := repo.CommitObject(*h)
+		if err != nil {
+			return nil, err
+		}
+		if trees[i], err = c.Tree(); err != nil {
+			return nil, err
+		}
+	}
+	changes, err := trees[0].Diff(trees[1])
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, ch := range changes {
+		name := ch.To.Name
+		if name == "" {
+			name = ch.From.Name
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -1,0 +1,151 @@
+package gitfs
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/halite/halite/pkg/fileserver"
+)
+
+// git runs the real git in dir.
+func runGit(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// work makes a repository with a state tree under salt/ on master, a dev
+// branch that changes it, and a tag.
+func work(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	runGit(t, dir, "init", "-q", "-b", "master")
+	write := func(p, s string) {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644)
+	}
+	write("salt/top.sls", "base:\n  '*':\n    - web\n")
+	write("salt/web.sls", "v: one\n")
+	write("README", "not served with root salt\n")
+	os.Symlink("/etc/passwd", filepath.Join(dir, "salt", "passwd"))
+	runGit(t, dir, "add", "-A")
+	runGit(t, dir, "commit", "-q", "-m", "one")
+	runGit(t, dir, "tag", "v1")
+	runGit(t, dir, "checkout", "-q", "-b", "dev")
+	write("salt/web.sls", "v: dev\n")
+	runGit(t, dir, "commit", "-q", "-am", "dev")
+	runGit(t, dir, "checkout", "-q", "master")
+	return dir
+}
+
+func read(t *testing.T, r *Repo, env, p string) string {
+	t.Helper()
+	_, b, err := r.Read(env, p)
+	if err != nil {
+		t.Fatalf("read %s %s: %v", env, p, err)
+	}
+	return string(b)
+}
+
+func TestBranchesTagsRootMountpoint(t *testing.T) {
+	src := work(t)
+	r, err := Open(Remote{URL: "file://" + src, Root: "salt", Mountpoint: "states"}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Read("base", "states/web.sls"); err == nil {
+		t.Fatal("served before the first update")
+	}
+	commits, err := r.Update(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if commits["base"] != runGit(t, src, "rev-parse", "master") || commits["dev"] != runGit(t, src, "rev-parse", "dev") || commits["v1"] == "" {
+		t.Fatalf("environments: %v", commits)
+	}
+	if got := read(t, r, "base", "states/web.sls"); got != "v: one\n" {
+		t.Fatalf("base: %q", got)
+	}
+	if got := read(t, r, "dev", "salt://states/web.sls"); got != "v: dev\n" {
+		t.Fatalf("dev: %q", got)
+	}
+	if got := read(t, r, "v1", "states/web.sls"); got != "v: one\n" {
+		t.Fatalf("tag: %q", got)
+	}
+	for _, p := range []string{"web.sls", "states/README", "states/../README", "states/passwd"} {
+		if _, _, err := r.Read("base", p); err == nil {
+			t.Errorf("%s served", p)
+		}
+	}
+	if _, _, err := r.Read("nosuch", "states/web.sls"); !errors.Is(err, fileserver.ErrNoSaltenv) {
+		t.Errorf("unknown saltenv: %v", err)
+	}
+	files, err := r.List("base", "states")
+	if err != nil || len(files) != 2 || files[0].Path != "states/top.sls" || files[1].Path != "states/web.sls" {
+		t.Fatalf("list: %+v %v", files, err)
+	}
+	// The same content on two branches has one hash: a minion switching
+	// branches fetches nothing that did not change.
+	b, _ := r.Stat("base", "states/top.sls")
+	d, _ := r.Stat("dev", "states/top.sls")
+	if b.Hash != d.Hash || b.Hash != fileserver.HashBytes([]byte("base:\n  '*':\n    - web\n")) {
+		t.Fatalf("hashes: %s %s", b.Hash, d.Hash)
+	}
+	// An older revision of the tree.
+	_, old, err := r.ReadAt("base", "states/web.sls", "v1")
+	if err != nil || string(old) != "v: one\n" {
+		t.Fatalf("read at v1: %q %v", old, err)
+	}
+	changed, err := r.Changed("master", "dev")
+	if err != nil || len(changed) != 1 || changed[0] != "salt/web.sls" {
+		t.Fatalf("changed: %v %v", changed, err)
+	}
+}
+
+// A new commit is served only after Update; an update that fails keeps
+// the last good commit served.
+func TestUpdateAndFailureKeepsLastGood(t *testing.T) {
+	src := work(t)
+	r, _ := Open(Remote{URL: src, Root: "salt"}, t.TempDir())
+	if _, err := r.Update(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "salt", "web.sls"), []byte("v: two\n"), 0o644)
+	runGit(t, src, "commit", "-q", "-am", "two")
+	if got := read(t, r, "base", "web.sls"); got != "v: one\n" {
+		t.Fatalf("changed before update: %q", got)
+	}
+	if _, err := r.Update(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, r, "base", "web.sls"); got != "v: two\n" {
+		t.Fatalf("after update: %q", got)
+	}
+	before := r.Commit("base")
+	os.RemoveAll(src)
+	if _, err := r.Update(context.Background()); err == nil {
+		t.Fatal("update from a vanished remote succeeded")
+	}
+	if got := read(t, r, "base", "web.sls"); got != "v: two\n" || r.Commit("base") != before {
+		t.Fatalf("after a failed update: %q at %s", got, r.Commit("base"))
+	}
+	// A remote without the base branch is refused, and serves nothing new.
+	bad, _ := Open(Remote{URL: work(t), Base: "main"}, t.TempDir())
+	if _, err := bad.Update(context.Background()); err == nil || !strings.Contains(err.Error(), `base branch "main"`) {
+		t.Fatalf("missing base branch: %v", err)
+	}
+}

@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// gitCmd runs the real git in dir.
+func gitCmd(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+// State trees served from git: a git daemon on loopback is the remote;
+// a pushed commit is applied after `fileserver update`; branch dev is
+// saltenv dev; with the daemon gone the last good commit is still
+// served, the update fails loudly (exit 1, an event, a metric).
+func TestGitfsServesTreesFromGit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed (.ci/run installs it)")
+	}
+	marks := t.TempDir()
+	work, served := t.TempDir(), t.TempDir()
+	write := func(p, s string) {
+		os.MkdirAll(filepath.Dir(filepath.Join(work, p)), 0o755)
+		os.WriteFile(filepath.Join(work, p), []byte(s), 0o644)
+	}
+	mark := func(version string) string {
+		return fmt.Sprintf("mark:\n  file.managed:\n    - name: %s/{{ grains['id'] }}\n    - contents: %s\n", marks, version)
+	}
+	gitCmd(t, work, "init", "-q", "-b", "master")
+	write("salt/top.sls", "base:\n  '*':\n    - mark\n")
+	write("salt/mark.sls", mark("one"))
+	gitCmd(t, work, "add", "-A")
+	gitCmd(t, work, "commit", "-q", "-m", "one")
+	gitCmd(t, served, "clone", "-q", "--bare", work, "tree.git")
+	gitCmd(t, work, "remote", "add", "origin", filepath.Join(served, "tree.git"))
+
+	port := freePort(t)
+	daemon := exec.Command("git", "daemon", "--reuseaddr", "--export-all", "--base-path="+served, "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port), served)
+	// git runs git-daemon as a child: stop the whole process group.
+	daemon.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopDaemon := func() { _ = syscall.Kill(-daemon.Process.Pid, syscall.SIGKILL); _ = daemon.Wait() }
+	t.Cleanup(stopDaemon)
+	waitFor(t, 10*time.Second, "git daemon", func() bool {
+		return exec.Command("git", "ls-remote", fmt.Sprintf("git://127.0.0.1:%d/tree.git", port)).Run() == nil
+	})
+
+	e := newEnv(t, fmt.Sprintf("fileserver_backend: [gitfs]\ngitfs_update_interval: 1h\ngitfs_remotes:\n  - git://127.0.0.1:%d/tree.git:\n      - root: salt\n      - name: tree\n", port))
+	e.startMinion("h1", "")
+	e.acceptAll(1)
+	e.waitConnected(1)
+	applied := func(args ...string) string {
+		t.Helper()
+		out, stderr, code := e.cli(append([]string{"apply", "h1"}, args...)...)
+		if code != 0 {
+			t.Fatalf("apply %v: exit %d\n%s%s", args, code, out, stderr)
+		}
+		b, _ := os.ReadFile(filepath.Join(marks, "h1"))
+		return strings.TrimSpace(string(b))
+	}
+	if got := applied(); got != "one" {
+		t.Fatalf("first apply from git: %q", got)
+	}
+
+	// A pushed commit is served after fileserver update.
+	write("salt/mark.sls", mark("two"))
+	gitCmd(t, work, "commit", "-q", "-am", "two")
+	gitCmd(t, work, "push", "-q", "origin", "master")
+	if got := applied(); got != "one" {
+		t.Fatalf("served a commit before fileserver update: %q", got)
+	}
+	if out, stderr, code := e.cli("fileserver", "update"); code != 0 || !strings.Contains(out, "tree (git://") {
+		t.Fatalf("fileserver update: %d\n%s%s", code, out, stderr)
+	}
+	if got := applied(); got != "two" {
+		t.Fatalf("after fileserver update: %q", got)
+	}
+
+	// Branch dev is saltenv dev.
+	gitCmd(t, work, "checkout", "-q", "-b", "dev")
+	write("salt/mark.sls", mark("dev"))
+	gitCmd(t, work, "commit", "-q", "-am", "dev")
+	gitCmd(t, work, "push", "-q", "origin", "dev")
+	e.cli("fileserver", "update")
+	if got := applied("mark", "saltenv=dev"); got != "dev" {
+		t.Fatalf("saltenv=dev: %q", got)
+	}
+	if got := applied(); got != "two" {
+		t.Fatalf("base after dev: %q", got)
+	}
+
+	// The remote goes away: the last good commit stays served.
+	events := e.watchEvents()
+	stopDaemon()
+	out, _, code := e.cli("fileserver", "update")
+	if code != 1 || !strings.Contains(out, "FAILED (serving the last good commits)") {
+		t.Fatalf("update without the remote: exit %d\n%s", code, out)
+	}
+	if ev, ok := events.find(`^halite/fileserver/update/tree$`); !ok || ev.Data["ok"] != false {
+		t.Fatalf("no failed-update event: %+v", ev)
+	}
+	if v, ok := metric(e.scrape(), `halite_gitfs_updates_total{remote="tree",result="failed"}`); !ok || v < 1 {
+		t.Fatalf("failed update not counted: %v %v", v, ok)
+	}
+	if got := applied(); got != "two" {
+		t.Fatalf("after a failed update: %q", got)
+	}
+}
