@@ -85,14 +85,21 @@ func jobsCmd(a *app) *cobra.Command {
 				}
 			}
 			sort.Slice(results, func(i, j int) bool { return results[i].ID < results[j].ID })
+			trees, _ := rec.Job.Meta["tree_sha"].(map[string]any)
 			if f != output.Text {
 				out := map[string]any{}
 				for _, r := range results {
 					out[r.ID] = r.value(full)
 				}
+				if len(trees) > 0 {
+					out["tree_sha"] = trees
+				}
 				return output.Write(w, f, out)
 			}
 			fmt.Fprintf(w, "Job %s: %s on %s %q by %s at %s\n", rec.Job.JID, rec.Job.Fun, rec.Job.TargetType, rec.Job.Target, rec.Job.User, rec.Job.Created.Local().Format(time.DateTime))
+			for _, name := range sortedKeys(trees) {
+				fmt.Fprintf(w, "Tree %s at %v\n", name, trees[name])
+			}
 			for _, r := range results {
 				if err := output.Nested(w, r.ID, r.value(false)); err != nil {
 					return err
@@ -104,7 +111,38 @@ func jobsCmd(a *app) *cobra.Command {
 	}
 	show.Flags().BoolVar(&full, "full-return", false, "with --out json|yaml: give ret, retcode, success and state per minion")
 	addOut(show, a)
-	jobs.AddCommand(list, show, searchCmd(a))
+	diff := &cobra.Command{
+		Use: "diff JID1 JID2", Short: "What changed in the gitfs trees between two state runs", Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, c, err := a.formatAndClient()
+			if err != nil {
+				return err
+			}
+			diffs, err := c.JobsDiff(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return apiErr(err)
+			}
+			w := cmd.OutOrStdout()
+			if f != output.Text {
+				return output.Write(w, f, diffs)
+			}
+			for _, d := range diffs {
+				fmt.Fprintf(w, "%s: %s..%s\n", d.Remote, short(d.From), short(d.To))
+				if d.Error != "" {
+					fmt.Fprintf(w, "    error: %s\n", d.Error)
+				}
+				for _, file := range d.Files {
+					fmt.Fprintf(w, "    %s\n", file)
+				}
+				if len(d.Files) == 0 && d.Error == "" {
+					fmt.Fprintln(w, "    (no files changed)")
+				}
+			}
+			return nil
+		},
+	}
+	addOut(diff, a)
+	jobs.AddCommand(list, show, diff, searchCmd(a))
 	return jobs
 }
 
@@ -292,4 +330,22 @@ func auditCmd(a *app) *cobra.Command {
 	cmd.Flags().IntVar(&limit, "limit", 100, "show at most N entries")
 	addOut(cmd, a)
 	return cmd
+}
+
+// sortedKeys is m's keys in order.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// short is a commit's abbreviation.
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
 }

@@ -33,6 +33,7 @@ type runFlags struct {
 	stateVerb  bool
 	// stateExclude and stateTerse are the filter mode's result lists.
 	stateExclude, stateTerse []string
+	rev                      string // apply --rev
 	inclMaint                bool
 	color                    bool
 }
@@ -89,11 +90,18 @@ func applyCmd(a *app) *cobra.Command {
 				}
 				kwargs["test"] = true
 			}
+			if f.rev != "" {
+				if kwargs == nil {
+					kwargs = map[string]any{}
+				}
+				kwargs["rev"] = f.rev
+			}
 			return runJob(cmd, a, &f, args[0], "state.apply", posargs, kwargs)
 		},
 	}
 	addRunFlags(cmd, a, &f)
 	cmd.Flags().BoolVar(&f.test, "test", false, "dry run: report what would change, change nothing")
+	cmd.Flags().StringVar(&f.rev, "rev", "", "apply the gitfs tree as of this commit, branch or tag")
 	return cmd
 }
 

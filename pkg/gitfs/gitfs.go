@@ -266,7 +266,12 @@ func (r *Repo) inRepo(clean string) (string, bool) {
 
 // Stat describes rel in saltenv.
 func (r *Repo) Stat(saltenv, rel string) (fileserver.File, error) {
-	f, _, err := r.file(saltenv, rel, "")
+	return r.StatAt(saltenv, rel, "")
+}
+
+// StatAt is Stat at revision rev ("" for the served commit).
+func (r *Repo) StatAt(saltenv, rel, rev string) (fileserver.File, error) {
+	f, _, err := r.file(saltenv, rel, rev)
 	if err != nil {
 		return fileserver.File{}, err
 	}
@@ -358,6 +363,11 @@ func readBlob(f *object.File) ([]byte, error) {
 
 // List returns the files under prefix ("" for all) in saltenv.
 func (r *Repo) List(saltenv, prefix string) ([]fileserver.File, error) {
+	return r.ListAt(saltenv, prefix, "")
+}
+
+// ListAt is List at revision rev ("" for the served commit).
+func (r *Repo) ListAt(saltenv, prefix, rev string) ([]fileserver.File, error) {
 	if prefix != "" {
 		clean, err := fileserver.Clean(prefix)
 		if err != nil {
@@ -365,7 +375,7 @@ func (r *Repo) List(saltenv, prefix string) ([]fileserver.File, error) {
 		}
 		prefix = clean
 	}
-	t, err := r.tree(saltenv, "")
+	t, err := r.tree(saltenv, rev)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +388,7 @@ func (r *Repo) List(saltenv, prefix string) ([]fileserver.File, error) {
 		if prefix != "" && p != prefix && !strings.HasPrefix(p, strings.TrimSuffix(prefix, "/")+"/") {
 			return nil
 		}
-		fi, _, err := r.file(saltenv, p, "")
+		fi, _, err := r.file(saltenv, p, rev)
 		if err != nil {
 			return nil // links, submodules: not listed
 		}
@@ -390,6 +400,25 @@ func (r *Repo) List(saltenv, prefix string) ([]fileserver.File, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// Resolve is the commit rev names in this remote ("" when it names none).
+func (r *Repo) Resolve(rev string) string {
+	r.mu.RLock()
+	repo := r.repo
+	r.mu.RUnlock()
+	if repo == nil {
+		return ""
+	}
+	h, err := repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return ""
+	}
+	c, err := commitOf(repo, *h)
+	if err != nil {
+		return ""
+	}
+	return c.String()
 }
 
 // Changed lists the files that differ between two revisions of the

@@ -172,6 +172,7 @@ func (m *Master) apiRoutes() []route {
 		{method: "GET", path: "/v1/jobs", area: "jobs", summary: "List jobs (fun, target, limit)", handler: m.apiListJobs},
 		{method: "GET", path: "/v1/jobs/{jid}", area: "jobs", summary: "A job and every minion's result", handler: m.apiGetJob},
 		{method: "GET", path: "/v1/search", area: "jobs", summary: "Full-text search of job output", handler: m.apiSearch},
+		{method: "GET", path: "/v1/jobs/diff", area: "jobs", summary: "What changed in the gitfs trees between two state runs (a, b: jids)", handler: m.apiJobsDiff},
 		{method: "POST", path: "/v1/fileserver/update", area: "owner", summary: "Fetch the gitfs remotes now (a push webhook can call it); answers each remote's result and commits", handler: m.apiFileserverUpdate},
 		{method: "GET", path: "/v1/mine", area: "minions", summary: "Mine data of the minions a target matches (tgt, tgt_type, fun)", handler: m.apiMine},
 		{method: "GET", path: "/v1/minions", area: "minions", summary: "Minions with key state, connection, maintenance", handler: m.apiMinions},

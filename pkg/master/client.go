@@ -121,6 +121,12 @@ func (c *Client) KeyAction(ctx context.Context, action, id string, all bool) ([]
 	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
 
+// JobsDiff lists what changed in the gitfs trees between two state runs.
+func (c *Client) JobsDiff(ctx context.Context, a, b string) ([]TreeDiff, error) {
+	var out []TreeDiff
+	return out, c.getJSON(ctx, "/v1/jobs/diff?a="+url.QueryEscape(a)+"&b="+url.QueryEscape(b), &out)
+}
+
 // FileserverUpdate fetches the gitfs remotes now.
 func (c *Client) FileserverUpdate(ctx context.Context) ([]UpdateResult, error) {
 	resp, err := c.do(ctx, http.MethodPost, "/v1/fileserver/update", struct{}{})

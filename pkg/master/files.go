@@ -34,7 +34,7 @@ func (m *Master) handleFileList(s *session, msg wire.Message) error {
 	if err := msg.DecodeBody(&req); err != nil {
 		return err
 	}
-	files, err := m.files.List(orDefault(req.Saltenv, "base"), req.Prefix)
+	files, err := m.filesAt(req.Rev).List(orDefault(req.Saltenv, "base"), req.Prefix)
 	if err != nil {
 		m.refusedPath(s, req.Prefix, err)
 		return s.reply(req.ReqID, nil, err)
@@ -52,13 +52,14 @@ func (m *Master) handleFileGet(s *session, msg wire.Message) error {
 		return err
 	}
 	env := orDefault(req.Saltenv, "base")
+	files := m.filesAt(req.Rev)
 	if req.Hash != "" {
-		f, err := m.files.Stat(env, req.Path)
+		f, err := files.Stat(env, req.Path)
 		if err == nil && f.Hash == req.Hash {
 			return s.reply(req.ReqID, wire.FileData{File: fileInfo(f), Unchanged: true}, nil)
 		}
 	}
-	f, data, err := m.files.Read(env, req.Path)
+	f, data, err := files.Read(env, req.Path)
 	if err != nil {
 		m.refusedPath(s, req.Path, err)
 		return s.reply(req.ReqID, nil, err)

@@ -140,6 +140,105 @@ func (m *Master) treeCommits(saltenv string) map[string]string {
 	return out
 }
 
+// filesAt is the file server as of git revision rev (apply --rev): the
+// gitfs remotes read at rev; "" is the file server as it is.
+func (m *Master) filesAt(rev string) fileserver.Backend {
+	if rev == "" {
+		return m.files
+	}
+	if len(m.gitfs) == 0 {
+		return noRevs{}
+	}
+	chain := make(fileserver.Chain, 0, len(m.gitfs))
+	for _, r := range m.gitfs {
+		chain = append(chain, revView{r, rev})
+	}
+	return chain
+}
+
+// revView is a gitfs remote read at one revision.
+type revView struct {
+	r   *gitfs.Repo
+	rev string
+}
+
+func (v revView) Stat(env, rel string) (fileserver.File, error) { return v.r.StatAt(env, rel, v.rev) }
+func (v revView) Read(env, rel string) (fileserver.File, []byte, error) {
+	return v.r.ReadAt(env, rel, v.rev)
+}
+func (v revView) List(env, prefix string) ([]fileserver.File, error) {
+	return v.r.ListAt(env, prefix, v.rev)
+}
+
+// noRevs answers a revision asked of a master without gitfs.
+type noRevs struct{}
+
+var errNoRevs = fmt.Errorf("a revision needs gitfs (fileserver_backend: [gitfs] and gitfs_remotes): %w", fileserver.ErrNoSaltenv)
+
+func (noRevs) Stat(string, string) (fileserver.File, error) { return fileserver.File{}, errNoRevs }
+func (noRevs) Read(string, string) (fileserver.File, []byte, error) {
+	return fileserver.File{}, nil, errNoRevs
+}
+func (noRevs) List(string, string) ([]fileserver.File, error) { return nil, errNoRevs }
+
+// treeSHAs is what a state run's job records: the commit of each gitfs
+// remote it reads (at rev when given, else the one served for saltenv).
+func (m *Master) treeSHAs(saltenv, rev string) map[string]any {
+	out := map[string]any{}
+	for _, r := range m.gitfs {
+		c := r.Commit(saltenv)
+		if rev != "" {
+			c = r.Resolve(rev)
+		}
+		if c != "" {
+			out[r.Name()] = c
+		}
+	}
+	return out
+}
+
+// TreeDiff is what changed in each gitfs remote between two jobs' trees.
+type TreeDiff struct {
+	Remote string   `json:"remote"`
+	From   string   `json:"from"`
+	To     string   `json:"to"`
+	Files  []string `json:"files"`
+	Error  string   `json:"error,omitempty"`
+}
+
+func (m *Master) apiJobsDiff(w http.ResponseWriter, r *http.Request) {
+	a, b := r.URL.Query().Get("a"), r.URL.Query().Get("b")
+	shas := make([]map[string]any, 2)
+	for i, jid := range []string{a, b} {
+		rec, err := m.store.GetJob(r.Context(), jid)
+		if err != nil {
+			writeError(w, http.StatusNotFound, fmt.Errorf("job %q: %w", jid, err))
+			return
+		}
+		shas[i], _ = rec.Meta["tree_sha"].(map[string]any)
+		if len(shas[i]) == 0 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("job %s recorded no tree commit (not a state run from gitfs)", jid))
+			return
+		}
+	}
+	var out []TreeDiff
+	for _, repo := range m.gitfs {
+		from, _ := shas[0][repo.Name()].(string)
+		to, _ := shas[1][repo.Name()].(string)
+		if from == "" || to == "" {
+			continue
+		}
+		d := TreeDiff{Remote: repo.Name(), From: from, To: to, Files: []string{}}
+		if files, err := repo.Changed(from, to); err != nil {
+			d.Error = err.Error()
+		} else {
+			d.Files = files
+		}
+		out = append(out, d)
+	}
+	writeJSON(w, out)
+}
+
 func (m *Master) apiFileserverUpdate(w http.ResponseWriter, r *http.Request) {
 	if len(m.gitfs) == 0 {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("no gitfs remotes (fileserver_backend has no gitfs, or gitfs_remotes is empty)"))

@@ -315,6 +315,17 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 		Time: time.Now().UTC(), User: req.User, Action: "run", Target: req.Target,
 		Fun: req.Fun, Args: req.Args, Kwargs: req.Kwargs, JID: jid, Outcome: "published",
 	}
+	if strings.HasPrefix(req.Fun, "state.") && len(m.gitfs) > 0 {
+		// Reproducible runs: the tree commits this run reads.
+		saltenv, _ := req.Kwargs["saltenv"].(string)
+		rev, _ := req.Kwargs["rev"].(string)
+		if shas := m.treeSHAs(orDefault(saltenv, "base"), rev); len(shas) > 0 {
+			if job.Meta == nil {
+				job.Meta = map[string]any{}
+			}
+			job.Meta["tree_sha"] = shas
+		}
+	}
 	if req.Orchestration != "" {
 		if job.Meta == nil {
 			job.Meta = map[string]any{}

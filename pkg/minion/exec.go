@@ -3,6 +3,8 @@ package minion
 import (
 	"context"
 	"fmt"
+	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -113,8 +115,15 @@ func (m *Minion) execute(ctx context.Context, job *wire.Job, acked bool) {
 	log := m.log.Named("exec")
 	log.Debug("running job", "jid", job.JID, "fun", job.Fun)
 	started := time.Now()
+	kwargs := job.Kwargs
+	if rev, ok := kwargs["rev"].(string); ok && strings.HasPrefix(job.Fun, "state.") {
+		// apply --rev: the run reads its tree at that git revision.
+		ctx = withRev(ctx, rev)
+		kwargs = maps.Clone(kwargs)
+		delete(kwargs, "rev")
+	}
 	done := make(chan modules.Result, 1)
-	go func() { done <- modules.Run(ctx, m.env, job.Fun, job.Args, job.Kwargs) }()
+	go func() { done <- modules.Run(ctx, m.env, job.Fun, job.Args, kwargs) }()
 	var res modules.Result
 	if acked {
 		res = <-done

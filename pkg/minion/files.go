@@ -2,6 +2,8 @@ package minion
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -34,14 +36,21 @@ func (f *fileClient) CacheFile(ctx context.Context, url, saltenv string) (string
 	if err != nil {
 		return "", err
 	}
+	rev := revOf(ctx)
 	local := f.local(saltenv, rel)
+	if rev != "" {
+		// A revision's files are cached apart: a run of the current tree
+		// beside it must not swap them under it.
+		sum := sha256.Sum256([]byte(rev))
+		local = f.local(saltenv+"@"+hex.EncodeToString(sum[:8]), rel)
+	}
 	have := ""
 	if data, err := os.ReadFile(local); err == nil {
 		have = fileserver.HashBytes(data)
 	}
 	var fd wire.FileData
 	err = f.m.request(ctx, wire.TypeFileGet, func(id uint64) any {
-		return wire.FileGetRequest{ReqID: id, Saltenv: saltenv, Path: rel, Hash: have}
+		return wire.FileGetRequest{ReqID: id, Saltenv: saltenv, Path: rel, Hash: have, Rev: rev}
 	}, &fd)
 	if err != nil {
 		return "", fmt.Errorf("fetch salt://%s: %w", rel, err)
@@ -72,7 +81,7 @@ func (f *fileClient) ListFiles(ctx context.Context, prefix, saltenv string) ([]s
 	}
 	var fl wire.FileList
 	err := f.m.request(ctx, wire.TypeFileList, func(id uint64) any {
-		return wire.FileListRequest{ReqID: id, Saltenv: saltenv, Prefix: prefix}
+		return wire.FileListRequest{ReqID: id, Saltenv: saltenv, Prefix: prefix, Rev: revOf(ctx)}
 	}, &fl)
 	if err != nil {
 		return nil, err
@@ -158,4 +167,17 @@ func (l localFiles) ListFiles(_ context.Context, prefix, saltenv string) ([]stri
 		out = append(out, f.Path)
 	}
 	return out, nil
+}
+
+type revKey struct{}
+
+// withRev makes the files a job reads come from git revision rev (a
+// state run with rev=, from apply --rev).
+func withRev(ctx context.Context, rev string) context.Context {
+	return context.WithValue(ctx, revKey{}, rev)
+}
+
+func revOf(ctx context.Context) string {
+	rev, _ := ctx.Value(revKey{}).(string)
+	return rev
 }

@@ -256,6 +256,8 @@ type FileListRequest struct {
 	ReqID   uint64 `cbor:"1,keyasint"`
 	Saltenv string `cbor:"2,keyasint"`
 	Prefix  string `cbor:"3,keyasint,omitempty"`
+	// Rev, when set, reads the tree at a git revision (apply --rev).
+	Rev string `cbor:"4,keyasint,omitempty"`
 }
 
 // FileGetRequest asks for one file; Hash is the minion's cached copy's
@@ -265,6 +267,8 @@ type FileGetRequest struct {
 	Saltenv string `cbor:"2,keyasint"`
 	Path    string `cbor:"3,keyasint"`
 	Hash    string `cbor:"4,keyasint,omitempty"`
+	// Rev, when set, reads the tree at a git revision (apply --rev).
+	Rev string `cbor:"5,keyasint,omitempty"`
 }
 
 // PillarRequest asks the master for this minion's compiled pillar.

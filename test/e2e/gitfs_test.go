@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -89,6 +90,50 @@ func TestGitfsServesTreesFromGit(t *testing.T) {
 	}
 	if got := applied(); got != "two" {
 		t.Fatalf("after fileserver update: %q", got)
+	}
+
+	// Every state run records the tree's commit; an older revision can
+	// be applied again; jobs diff says what changed between two runs.
+	headSHA := func() string {
+		out, err := exec.Command("git", "-C", work, "rev-parse", "HEAD").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	two := headSHA()
+	one := strings.TrimSpace(func() string {
+		out, _ := exec.Command("git", "-C", work, "rev-parse", "HEAD~1").Output()
+		return string(out)
+	}())
+	lastJob := func() string {
+		t.Helper()
+		out, _, code := e.cli("jobs", "list", "--fun", "state.apply", "--limit", "1", "--out", "json")
+		var l []map[string]any
+		if code != 0 || json.Unmarshal([]byte(out), &l) != nil || len(l) != 1 {
+			t.Fatalf("jobs list: %d %s", code, out)
+		}
+		return l[0]["jid"].(string)
+	}
+	jidTwo := lastJob()
+	out, _, _ := e.cli("jobs", "show", jidTwo, "--out", "json")
+	var shown map[string]any
+	json.Unmarshal([]byte(out), &shown)
+	if trees, _ := shown["tree_sha"].(map[string]any); trees["tree"] != two {
+		t.Fatalf("jobs show --out json: tree_sha %v, want tree: %s\n%s", shown["tree_sha"], two, out)
+	}
+	if out, _, _ := e.cli("jobs", "show", jidTwo); !strings.Contains(out, "Tree tree at "+two) {
+		t.Fatalf("jobs show: no tree line\n%s", out)
+	}
+	if got := applied("--rev", one); got != "one" {
+		t.Fatalf("apply --rev %s: %q", one, got)
+	}
+	jidOne := lastJob()
+	if out, _, code := e.cli("jobs", "diff", jidOne, jidTwo); code != 0 || !strings.Contains(out, "salt/mark.sls") || strings.Contains(out, "top.sls") {
+		t.Fatalf("jobs diff: %d\n%s", code, out)
+	}
+	if got := applied(); got != "two" {
+		t.Fatalf("after apply --rev, the current tree again: %q", got)
 	}
 
 	// Branch dev is saltenv dev.
