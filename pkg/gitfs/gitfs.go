@@ -54,7 +54,23 @@ type Repo struct {
 	envs map[string]plumbing.Hash // saltenv → commit served
 
 	hashes sync.Map // blob hash → "sha256:<hex>" of its content
+
+	// What a fleet reads again and again, kept from the git objects: the
+	// served trees (immutable per commit) and small blobs' contents,
+	// bounded in bytes, so 200 minions reading a file decompress it once.
+	cacheMu   sync.Mutex
+	trees     map[plumbing.Hash]*object.Tree
+	found     map[string]*object.File // tree hash + path → file
+	blobs     map[plumbing.Hash][]byte
+	blobOrder []plumbing.Hash
+	blobBytes int
 }
+
+// Bounds of the content cache: files up to blobMax, blobCacheBytes in all.
+const (
+	blobMax        = 1 << 20
+	blobCacheBytes = 64 << 20
+)
 
 // Open prepares a remote whose clone lives under cacheDir. Nothing is
 // fetched until Update.
@@ -232,13 +248,23 @@ func (r *Repo) tree(saltenv, rev string) (*object.Tree, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w %q", fileserver.ErrNoSaltenv, saltenv)
 	}
-	c, err := repo.CommitObject(h)
-	if err != nil {
-		return nil, err
-	}
-	t, err := c.Tree()
-	if err != nil {
-		return nil, err
+	r.cacheMu.Lock()
+	t, ok := r.trees[h]
+	r.cacheMu.Unlock()
+	if !ok {
+		c, err := repo.CommitObject(h)
+		if err != nil {
+			return nil, err
+		}
+		if t, err = c.Tree(); err != nil {
+			return nil, err
+		}
+		r.cacheMu.Lock()
+		if r.trees == nil || len(r.trees) > 64 {
+			r.trees = map[plumbing.Hash]*object.Tree{}
+		}
+		r.trees[h] = t
+		r.cacheMu.Unlock()
 	}
 	if r.remote.Root == "" || r.remote.Root == "." {
 		return t, nil
@@ -292,11 +318,65 @@ func (r *Repo) ReadAt(saltenv, rel, rev string) (fileserver.File, []byte, error)
 	if f.Size > fileserver.MaxFileSize {
 		return fileserver.File{}, nil, fmt.Errorf("%s is %d bytes: %w (max %d)", rel, f.Size, fileserver.ErrTooLarge, fileserver.MaxFileSize)
 	}
-	data, err := readBlob(blob)
+	r.cacheMu.Lock()
+	data, ok := r.blobs[blob.Hash]
+	r.cacheMu.Unlock()
+	if ok {
+		return f, data, nil
+	}
+	data, err = readBlob(blob)
 	if err != nil {
 		return fileserver.File{}, nil, err
 	}
+	if len(data) <= blobMax {
+		r.cacheBlob(blob.Hash, data)
+	}
 	return f, data, nil
+}
+
+// lookup finds path in tree t, remembering the answer: a tree is
+// immutable, and walking it decodes every directory on the way.
+func (r *Repo) lookup(t *object.Tree, path string) (*object.File, error) {
+	key := t.Hash.String() + "\x00" + path
+	r.cacheMu.Lock()
+	f, ok := r.found[key]
+	r.cacheMu.Unlock()
+	if ok {
+		return f, nil
+	}
+	f, err := t.File(path)
+	if err != nil {
+		return nil, err
+	}
+	r.cacheMu.Lock()
+	if r.found == nil || len(r.found) >= 100_000 {
+		r.found = map[string]*object.File{}
+	}
+	r.found[key] = f
+	r.cacheMu.Unlock()
+	return f, nil
+}
+
+// cacheBlob keeps a blob's content, forgetting the oldest past the bound.
+// Callers get the cached slice: nothing may write to it.
+func (r *Repo) cacheBlob(h plumbing.Hash, data []byte) {
+	r.cacheMu.Lock()
+	defer r.cacheMu.Unlock()
+	if r.blobs == nil {
+		r.blobs = map[plumbing.Hash][]byte{}
+	}
+	if _, ok := r.blobs[h]; ok {
+		return
+	}
+	r.blobs[h] = data
+	r.blobOrder = append(r.blobOrder, h)
+	r.blobBytes += len(data)
+	for r.blobBytes > blobCacheBytes && len(r.blobOrder) > 0 {
+		old := r.blobOrder[0]
+		r.blobOrder = r.blobOrder[1:]
+		r.blobBytes -= len(r.blobs[old])
+		delete(r.blobs, old)
+	}
 }
 
 func (r *Repo) file(saltenv, rel, rev string) (fileserver.File, *object.File, error) {
@@ -312,7 +392,7 @@ func (r *Repo) file(saltenv, rel, rev string) (fileserver.File, *object.File, er
 	if err != nil {
 		return fileserver.File{}, nil, err
 	}
-	f, err := t.File(inner)
+	f, err := r.lookup(t, inner)
 	if err != nil {
 		return fileserver.File{}, nil, fmt.Errorf("%s (saltenv %s): %w", clean, saltenv, fileserver.ErrNotFound)
 	}

@@ -3,6 +3,7 @@ package gitfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 )
 
 // git runs the real git in dir.
-func runGit(t *testing.T, dir string, args ...string) string {
+func runGit(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
@@ -147,5 +148,52 @@ func TestUpdateAndFailureKeepsLastGood(t *testing.T) {
 	bad, _ := Open(Remote{URL: work(t), Base: "main"}, t.TempDir())
 	if _, err := bad.Update(context.Background()); err == nil || !strings.Contains(err.Error(), `base branch "main"`) {
 		t.Fatalf("missing base branch: %v", err)
+	}
+}
+
+// The figure of issue 17: a 2,000-file tree, its top file and 100 files
+// served to 200 minions (20,200 reads, each with its content hash, as the
+// master answers file requests), from git objects and from a directory.
+func BenchmarkServeTree(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git is not installed")
+	}
+	dir := b.TempDir()
+	runGit(b, dir, "init", "-q", "-b", "master")
+	for i := range 2000 {
+		p := filepath.Join(dir, fmt.Sprintf("d%02d", i%40), fmt.Sprintf("f%04d.sls", i))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(strings.Repeat(fmt.Sprintf("line %d\n", i), 50)), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "top.sls"), []byte("base:\n  '*':\n    - d00.f0000\n"), 0o644)
+	runGit(b, dir, "add", "-A")
+	runGit(b, dir, "commit", "-q", "-m", "tree")
+	repo, _ := Open(Remote{URL: dir}, b.TempDir())
+	if _, err := repo.Update(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	files := []string{"top.sls"}
+	for i := range 100 {
+		files = append(files, fmt.Sprintf("d%02d/f%04d.sls", (i*20)%40, i*20))
+	}
+	for _, c := range []struct {
+		name string
+		be   fileserver.Backend
+	}{
+		{"git", repo},
+		{"dir", fileserver.New(map[string][]string{"base": {dir}})},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				for range 200 {
+					for _, f := range files {
+						if _, _, err := c.be.Read("base", f); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/200-minions")
+		})
 	}
 }
