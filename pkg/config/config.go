@@ -160,26 +160,35 @@ type GitfsRemote struct {
 
 // Gitfs reads gitfs_remotes in Salt's shapes.
 func (c Master) Gitfs() ([]GitfsRemote, error) {
+	return c.remotes("gitfs_remotes", c.GitfsRemotes)
+}
+
+// GitPillars reads git_pillar, in the same shapes.
+func (c Master) GitPillars() ([]GitfsRemote, error) {
+	return c.remotes("git_pillar", c.GitPillar)
+}
+
+func (c Master) remotes(key string, entries []any) ([]GitfsRemote, error) {
 	var out []GitfsRemote
-	for i, e := range c.GitfsRemotes {
+	for i, e := range entries {
 		r := GitfsRemote{Base: c.GitfsBase}
 		switch v := e.(type) {
 		case string:
 			r.URL = v
 		case map[string]any:
 			if len(v) != 1 {
-				return nil, fmt.Errorf("gitfs_remotes[%d]: want URL: [options], got %d keys", i, len(v))
+				return nil, fmt.Errorf(key+"[%d]: want URL: [options], got %d keys", i, len(v))
 			}
 			for url, opts := range v {
 				r.URL = url
 				list, ok := opts.([]any)
 				if !ok && opts != nil {
-					return nil, fmt.Errorf("gitfs_remotes[%d] (%s): options are a list of one-key mappings", i, url)
+					return nil, fmt.Errorf(key+"[%d] (%s): options are a list of one-key mappings", i, url)
 				}
 				for _, o := range list {
 					om, ok := o.(map[string]any)
 					if !ok || len(om) != 1 {
-						return nil, fmt.Errorf("gitfs_remotes[%d] (%s): options are a list of one-key mappings", i, url)
+						return nil, fmt.Errorf(key+"[%d] (%s): options are a list of one-key mappings", i, url)
 					}
 					for k, val := range om {
 						sv := fmt.Sprint(val)
@@ -193,16 +202,16 @@ func (c Master) Gitfs() ([]GitfsRemote, error) {
 						case "name":
 							r.Name = sv
 						default:
-							return nil, fmt.Errorf("gitfs_remotes[%d] (%s): unknown option %q (base, root, mountpoint, name)", i, url, k)
+							return nil, fmt.Errorf(key+"[%d] (%s): unknown option %q (base, root, mountpoint, name)", i, url, k)
 						}
 					}
 				}
 			}
 		default:
-			return nil, fmt.Errorf("gitfs_remotes[%d]: want a URL or URL: [options]", i)
+			return nil, fmt.Errorf(key+"[%d]: want a URL or URL: [options]", i)
 		}
 		if r.URL == "" {
-			return nil, fmt.Errorf("gitfs_remotes[%d]: empty URL", i)
+			return nil, fmt.Errorf(key+"[%d]: empty URL", i)
 		}
 		out = append(out, r)
 	}
@@ -298,6 +307,10 @@ type Master struct {
 	// {root: DIR}, {mountpoint: PATH}, {name: NAME}]}. Branches and tags are
 	// saltenvs; base is gitfs_base (or the remote's base).
 	GitfsRemotes []any `yaml:"gitfs_remotes"`
+	// GitPillar is pillar from git: entries as gitfs_remotes ({URL:
+	// [{base: BRANCH}, {root: DIR}, {name: NAME}]}); the branch's tree
+	// (at root) is a pillar root of saltenv base, after pillar_roots.
+	GitPillar []any `yaml:"git_pillar"`
 	// GitfsBase is the branch served as saltenv base.
 	GitfsBase string `yaml:"gitfs_base"`
 	// GitfsUpdateInterval is how often the remotes are fetched.
@@ -527,6 +540,9 @@ func (c Master) Validate() error {
 		}
 	}
 	if _, err := c.Gitfs(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := c.GitPillars(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.API.Token != "" && len(c.API.Token) < 16 {

@@ -539,3 +539,68 @@ func (r *Repo) Changed(from, to string) ([]string, error) {
 	sort.Strings(out)
 	return out, nil
 }
+
+// Export writes the tree served for saltenv (at the remote's root) into
+// dir/<commit> and points the symlink link at it, atomically: a reader
+// of link sees the old tree or the new one, never a mix. The previous
+// export is kept (a compile may still read it), older ones removed.
+// git_pillar uses it: the pillar compiler reads directories.
+func (r *Repo) Export(saltenv, dir, link string) (string, error) {
+	commit := r.Commit(saltenv)
+	if commit == "" {
+		return "", fmt.Errorf("gitfs %s: no saltenv %q", r.remote.Name, saltenv)
+	}
+	target := filepath.Join(dir, commit)
+	if _, err := os.Stat(target); err != nil {
+		t, err := r.tree(saltenv, "")
+		if err != nil {
+			return "", err
+		}
+		tmp := target + ".tmp"
+		os.RemoveAll(tmp)
+		err = t.Files().ForEach(func(f *object.File) error {
+			if f.Mode != filemode.Regular && f.Mode != filemode.Executable && f.Mode != filemode.Deprecated {
+				return nil // links and submodules are not exported
+			}
+			p := filepath.Join(tmp, filepath.FromSlash(f.Name))
+			if !strings.HasPrefix(p, tmp+string(filepath.Separator)) {
+				return fmt.Errorf("path %q leaves the tree", f.Name)
+			}
+			data, err := readBlob(f)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+				return err
+			}
+			return os.WriteFile(p, data, 0o600)
+		})
+		if err == nil {
+			err = os.MkdirAll(tmp, 0o700) // an empty tree is a tree
+		}
+		if err == nil {
+			err = os.Rename(tmp, target)
+		}
+		if err != nil {
+			os.RemoveAll(tmp)
+			return "", fmt.Errorf("gitfs %s: export: %w", r.remote.Name, err)
+		}
+	}
+	prev, _ := os.Readlink(link)
+	next := link + ".new"
+	os.Remove(next)
+	if err := os.Symlink(target, next); err != nil {
+		return "", err
+	}
+	if err := os.Rename(next, link); err != nil {
+		return "", err
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if p != target && p != prev && e.IsDir() {
+			os.RemoveAll(p)
+		}
+	}
+	return commit, nil
+}

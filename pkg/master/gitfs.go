@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -43,6 +44,40 @@ func fileBackends(cfg config.Master) (fileserver.Chain, []*gitfs.Repo, error) {
 	return chain, repos, nil
 }
 
+// gitPillar is one git_pillar entry: its clone, and the directory link
+// the pillar compiler reads (the base branch's tree, exported).
+type gitPillar struct {
+	repo *gitfs.Repo
+	dir  string // exports: dir/<commit>
+	link string // dir/current → the served export
+}
+
+// gitPillars opens git_pillar and returns the pillar roots with each
+// entry's tree added to saltenv base, after pillar_roots.
+func gitPillars(cfg config.Master) ([]gitPillar, map[string][]string, error) {
+	roots := map[string][]string{}
+	for env, dirs := range cfg.PillarRoots {
+		roots[env] = append([]string(nil), dirs...)
+	}
+	remotes, err := cfg.GitPillars()
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []gitPillar
+	for _, r := range remotes {
+		// The export holds the whole tree; root is a directory in it.
+		repo, err := gitfs.Open(gitfs.Remote{URL: r.URL, Name: r.Name, Base: r.Base}, filepath.Join(cfg.DataDir, "git_pillar", "clones"))
+		if err != nil {
+			return nil, nil, err
+		}
+		dir := filepath.Join(cfg.DataDir, "git_pillar", repo.Name())
+		gp := gitPillar{repo: repo, dir: dir, link: filepath.Join(dir, "current")}
+		out = append(out, gp)
+		roots["base"] = append(roots["base"], filepath.Join(gp.link, filepath.FromSlash(r.Root)))
+	}
+	return out, roots, nil
+}
+
 // gitfsMetrics count updates per remote.
 type gitfsMetrics struct {
 	updates *prometheus.CounterVec
@@ -76,11 +111,30 @@ type UpdateResult struct {
 func (m *Master) updateGitfs(ctx context.Context) []UpdateResult {
 	m.gitfsMu.Lock()
 	defer m.gitfsMu.Unlock()
-	out := make([]UpdateResult, 0, len(m.gitfs))
+	out := make([]UpdateResult, 0, len(m.gitfs)+len(m.gitPillar))
+	type job struct {
+		r      *gitfs.Repo
+		pillar *gitPillar
+	}
+	var jobs []job
 	for _, r := range m.gitfs {
+		jobs = append(jobs, job{r: r})
+	}
+	for i := range m.gitPillar {
+		jobs = append(jobs, job{r: m.gitPillar[i].repo, pillar: &m.gitPillar[i]})
+	}
+	for _, j := range jobs {
+		r := j.r
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		commits, err := r.Update(ctx)
 		cancel()
+		if err == nil && j.pillar != nil {
+			// The pillar compiler reads the exported tree; a new export
+			// is seen by its change check and pushed to minions.
+			if err = os.MkdirAll(j.pillar.dir, 0o700); err == nil {
+				_, err = r.Export("base", j.pillar.dir, j.pillar.link)
+			}
+		}
 		res := UpdateResult{Remote: r.Name(), URL: r.URL(), OK: err == nil, Commits: r.Commits()}
 		data := map[string]any{"remote": r.Name(), "ok": err == nil, "commits": res.Commits}
 		if err != nil {
@@ -120,7 +174,7 @@ func (m *Master) runGitfs(ctx context.Context) {
 // startGitfs fetches once before the master serves (a remote that is
 // down is reported and retried, not fatal) and starts the updater.
 func (m *Master) startGitfs(ctx context.Context, wg *sync.WaitGroup) {
-	if len(m.gitfs) == 0 {
+	if len(m.gitfs)+len(m.gitPillar) == 0 {
 		return
 	}
 	m.updateGitfs(ctx)
@@ -240,7 +294,7 @@ func (m *Master) apiJobsDiff(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Master) apiFileserverUpdate(w http.ResponseWriter, r *http.Request) {
-	if len(m.gitfs) == 0 {
+	if len(m.gitfs)+len(m.gitPillar) == 0 {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("no gitfs remotes (fileserver_backend has no gitfs, or gitfs_remotes is empty)"))
 		return
 	}

@@ -37,20 +37,21 @@ import (
 
 // Master is a running master. Create it with New, start it with Run.
 type Master struct {
-	cfg      config.Master
-	log      hclog.Logger
-	key      crypto.MasterPrivate
-	keys     keys.Registry
-	store    Store
-	batch    *jobstore.Batcher
-	events   *events.Bus
-	files    fileserver.Backend
-	gitfs    []*gitfs.Repo // gitfs_remotes, in files too
-	gitfsMu  sync.Mutex    // one update at a time
-	gitfsMx  *gitfsMetrics
-	pillar   *pillar.Cache
-	redactor *pillar.Redactor
-	jids     jidSource
+	cfg       config.Master
+	log       hclog.Logger
+	key       crypto.MasterPrivate
+	keys      keys.Registry
+	store     Store
+	batch     *jobstore.Batcher
+	events    *events.Bus
+	files     fileserver.Backend
+	gitfs     []*gitfs.Repo // gitfs_remotes, in files too
+	gitPillar []gitPillar   // git_pillar
+	gitfsMu   sync.Mutex    // one update at a time
+	gitfsMx   *gitfsMetrics
+	pillar    *pillar.Cache
+	redactor  *pillar.Redactor
+	jids      jidSource
 
 	pub *transport.Publisher
 	ret *transport.Server
@@ -116,6 +117,10 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 	if err != nil {
 		return nil, err
 	}
+	gitPillar, pillarRoots, err := gitPillars(cfg)
+	if err != nil {
+		return nil, err
+	}
 	key, err := crypto.LoadOrGenerateMasterKey(cfg.PKIDir)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
@@ -143,7 +148,8 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		gitfsMx:    newGitfsMetrics(),
 		files:      files,
 		gitfs:      repos,
-		pillar: pillar.NewCache(pillar.NewCompiler(cfg.PillarRoots, pillar.Options{
+		gitPillar:  gitPillar,
+		pillar: pillar.NewCache(pillar.NewCompiler(pillarRoots, pillar.Options{
 			MergeLists: cfg.PillarMergeLists,
 			Nodegroups: cfg.Nodegroups,
 		})),
@@ -252,6 +258,8 @@ func (m *Master) Run(ctx context.Context) (err error) {
 	go func() { defer wg.Done(); m.workers(messageWorkers) }()
 	defer close(m.stopWork) // after the servers: their readers wait on workers
 
+	// Trees and pillar from git are fetched before any minion can ask.
+	m.startGitfs(ctx, &wg)
 	opts := transport.DefaultOptions()
 	host := m.cfg.Interface
 	m.pub, err = transport.ListenPub(ctx, net.JoinHostPort(host, strconv.Itoa(m.cfg.PublishPort)), opts, m.log.Named("publish"), m.slowSubscriber)
@@ -284,7 +292,6 @@ func (m *Master) Run(ctx context.Context) (err error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); defer sub.Close(); n.Run(ctx, sub.C) }()
 	}
-	m.startGitfs(ctx, &wg)
 	wg.Add(1)
 	go func() { defer wg.Done(); m.housekeeping(ctx) }()
 	wg.Add(1)

@@ -166,3 +166,47 @@ func TestGitfsServesTreesFromGit(t *testing.T) {
 		t.Fatalf("after a failed update: %q", got)
 	}
 }
+
+// git_pillar: pillar from a branch compiles per minion like pillar_roots,
+// its secrets are redacted as ever, and a pushed change is in force after
+// fileserver update.
+func TestGitPillar(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed (.ci/run installs it)")
+	}
+	tree, marks, work := t.TempDir(), t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(tree, "mark.sls"), []byte(fmt.Sprintf("mark:\n  file.managed:\n    - name: %s/{{ grains['id'] }}\n    - contents: {{ pillar['word'] }}\n", marks)), 0o644)
+	write := func(p, s string) { os.WriteFile(filepath.Join(work, p), []byte(s), 0o644) }
+	gitCmd(t, work, "init", "-q", "-b", "main")
+	write("top.sls", "base:\n  '*':\n    - common\n  'h1':\n    - h1\n")
+	write("common.sls", "word: common\ndb_password: hunter2\n")
+	write("h1.sls", "word: for-h1\n")
+	gitCmd(t, work, "add", "-A")
+	gitCmd(t, work, "commit", "-q", "-m", "pillar")
+
+	e := newEnv(t, fmt.Sprintf("file_roots:\n  base:\n    - %s\npillar_roots:\n  base: []\ngit_pillar:\n  - %s:\n      - base: main\n      - name: pil\n", tree, work))
+	e.startMinion("h1", "")
+	e.startMinion("h2", "")
+	e.acceptAll(2)
+	e.waitConnected(2)
+	word := func(id string) string {
+		t.Helper()
+		if out, stderr, code := e.cli("apply", id, "mark"); code != 0 {
+			t.Fatalf("apply %s: %d\n%s%s", id, code, out, stderr)
+		}
+		b, _ := os.ReadFile(filepath.Join(marks, id))
+		return strings.TrimSpace(string(b))
+	}
+	if w1, w2 := word("h1"), word("h2"); w1 != "for-h1" || w2 != "common" {
+		t.Fatalf("pillar from git per minion: h1 %q, h2 %q", w1, w2)
+	}
+	if out, _, _ := e.cli("pillar", "show", "h2"); strings.Contains(out, "hunter2") || !strings.Contains(out, "db_password") {
+		t.Fatalf("secret from git pillar not redacted:\n%s", out)
+	}
+	write("h1.sls", "word: changed\n")
+	gitCmd(t, work, "commit", "-q", "-am", "change")
+	if out, stderr, code := e.cli("fileserver", "update"); code != 0 || !strings.Contains(out, "pil (") {
+		t.Fatalf("fileserver update: %d\n%s%s", code, out, stderr)
+	}
+	waitFor(t, 15*time.Second, "the changed git pillar in force", func() bool { return word("h1") == "changed" })
+}
