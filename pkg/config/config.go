@@ -156,6 +156,9 @@ const (
 // GitfsRemote is one gitfs_remotes entry, read.
 type GitfsRemote struct {
 	URL, Name, Base, Root, Mountpoint string
+	// Credentials (Salt's gitfs options): user and password for https,
+	// privkey (a key file) and passphrase for ssh. Never logged.
+	User, Password, PrivKey, Passphrase string
 }
 
 // Gitfs reads gitfs_remotes in Salt's shapes.
@@ -201,8 +204,16 @@ func (c Master) remotes(key string, entries []any) ([]GitfsRemote, error) {
 							r.Mountpoint = sv
 						case "name":
 							r.Name = sv
+						case "user":
+							r.User = sv
+						case "password":
+							r.Password = sv
+						case "privkey":
+							r.PrivKey = sv
+						case "passphrase":
+							r.Passphrase = sv
 						default:
-							return nil, fmt.Errorf(key+"[%d] (%s): unknown option %q (base, root, mountpoint, name)", i, url, k)
+							return nil, fmt.Errorf(key+"[%d] (%s): unknown option %q (base, root, mountpoint, name, user, password, privkey, passphrase)", i, url, k)
 						}
 					}
 				}

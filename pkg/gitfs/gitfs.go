@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	neturl "net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -26,6 +27,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 
 	"github.com/halite/halite/pkg/fileserver"
 )
@@ -42,6 +46,28 @@ type Remote struct {
 	Root string
 	// Mountpoint is where the tree appears in salt:// paths.
 	Mountpoint string
+	// User and Password authenticate to an https remote; PrivKey (a key
+	// file) and Passphrase to an ssh one. They are never logged.
+	User, Password, PrivKey, Passphrase string
+}
+
+// auth is the remote's credentials for go-git, nil when it has none.
+func (r Remote) auth() (transport.AuthMethod, error) {
+	switch {
+	case r.PrivKey != "":
+		user := r.User
+		if user == "" {
+			user = "git"
+		}
+		keys, err := gitssh.NewPublicKeysFromFile(user, r.PrivKey, r.Passphrase)
+		if err != nil {
+			return nil, fmt.Errorf("privkey %s: %w", r.PrivKey, err)
+		}
+		return keys, nil
+	case r.User != "" || r.Password != "":
+		return &githttp.BasicAuth{Username: r.User, Password: r.Password}, nil
+	}
+	return nil, nil
 }
 
 // Repo is one remote: its bare clone and the commits being served.
@@ -105,8 +131,21 @@ func nameOf(url string) string {
 // Name is the remote's name.
 func (r *Repo) Name() string { return r.remote.Name }
 
-// URL is the remote's URL.
-func (r *Repo) URL() string { return r.remote.URL }
+// URL is the remote's URL, without any password in it.
+func (r *Repo) URL() string { return redact(r.remote.URL) }
+
+// redact drops the password of a URL's userinfo: what is shown, logged
+// or evented never carries a credential.
+func redact(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = neturl.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
 
 // Update fetches the remote and serves what it now holds. On any error
 // the commits served before stay served.
@@ -143,9 +182,17 @@ func (r *Repo) fetch(ctx context.Context) (*git.Repository, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	err = repo.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RefSpecs: refs, Tags: git.AllTags, Force: true, Prune: true})
+	auth, err := r.remote.auth()
+	if err != nil {
+		return nil, err
+	}
+	err = repo.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RefSpecs: refs, Tags: git.AllTags, Force: true, Prune: true, Auth: auth})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return nil, fmt.Errorf("fetch %s: %w", r.remote.URL, err)
+		msg := err.Error()
+		if r.remote.Password != "" {
+			msg = strings.ReplaceAll(msg, r.remote.Password, "xxxxx")
+		}
+		return nil, fmt.Errorf("fetch %s: %s", redact(r.remote.URL), redact(msg))
 	}
 	return repo, nil
 }
@@ -184,7 +231,7 @@ func (r *Repo) environments(repo *git.Repository) (map[string]plumbing.Hash, err
 		return nil, err
 	}
 	if _, ok := envs["base"]; !ok {
-		return nil, fmt.Errorf("base branch %q not found in %s", r.remote.Base, r.remote.URL)
+		return nil, fmt.Errorf("base branch %q not found in %s", r.remote.Base, redact(r.remote.URL))
 	}
 	return envs, nil
 }

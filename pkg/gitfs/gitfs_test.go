@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -195,5 +198,49 @@ func BenchmarkServeTree(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/200-minions")
 		})
+	}
+}
+
+// An https remote behind basic auth (git's own http-backend as CGI on
+// loopback): the right credentials fetch; wrong ones fail, and no
+// password is ever in an error or a shown URL.
+func TestHTTPSRemoteWithCredentials(t *testing.T) {
+	src := work(t)
+	backend := "/usr/lib/git-core/git-http-backend"
+	if _, err := os.Stat(backend); err != nil {
+		t.Skip("git-http-backend not installed")
+	}
+	bare := t.TempDir()
+	runGit(t, bare, "clone", "-q", "--bare", src, "tree.git")
+	cgiHandler := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + bare, "GIT_HTTP_EXPORT_ALL=1"}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "deploy" || p != "s3cret-pass" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		cgiHandler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	url := srv.URL + "/tree.git"
+
+	good, _ := Open(Remote{URL: url, Root: "salt", User: "deploy", Password: "s3cret-pass"}, t.TempDir())
+	if _, err := good.Update(context.Background()); err != nil {
+		t.Fatalf("https with credentials: %v", err)
+	}
+	if got := read(t, good, "base", "web.sls"); got != "v: one\n" {
+		t.Fatalf("read over https: %q", got)
+	}
+	bad, _ := Open(Remote{URL: url, User: "deploy", Password: "wrong-pass-123"}, t.TempDir())
+	_, err := bad.Update(context.Background())
+	if err == nil {
+		t.Fatal("a wrong password fetched")
+	}
+	if strings.Contains(err.Error(), "wrong-pass-123") {
+		t.Fatalf("password in the error: %v", err)
+	}
+	inURL, _ := Open(Remote{URL: strings.Replace(url, "http://", "http://deploy:wrong-pass-123@", 1)}, t.TempDir())
+	if _, err := inURL.Update(context.Background()); err == nil || strings.Contains(err.Error(), "wrong-pass-123") || strings.Contains(inURL.URL(), "wrong-pass-123") {
+		t.Fatalf("password from the URL shown: %v / %s", err, inURL.URL())
 	}
 }

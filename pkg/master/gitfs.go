@@ -32,7 +32,7 @@ func fileBackends(cfg config.Master) (fileserver.Chain, []*gitfs.Repo, error) {
 				return nil, nil, err
 			}
 			for _, r := range remotes {
-				repo, err := gitfs.Open(gitfs.Remote{URL: r.URL, Name: r.Name, Base: r.Base, Root: r.Root, Mountpoint: r.Mountpoint}, filepath.Join(cfg.DataDir, "gitfs"))
+				repo, err := gitfs.Open(remoteOf(r), filepath.Join(cfg.DataDir, "gitfs"))
 				if err != nil {
 					return nil, nil, err
 				}
@@ -66,7 +66,10 @@ func gitPillars(cfg config.Master) ([]gitPillar, map[string][]string, error) {
 	var out []gitPillar
 	for _, r := range remotes {
 		// The export holds the whole tree; root is a directory in it.
-		repo, err := gitfs.Open(gitfs.Remote{URL: r.URL, Name: r.Name, Base: r.Base}, filepath.Join(cfg.DataDir, "git_pillar", "clones"))
+		// The export holds the whole tree; root is a directory in it.
+		gr := remoteOf(r)
+		gr.Root, gr.Mountpoint = "", ""
+		repo, err := gitfs.Open(gr, filepath.Join(cfg.DataDir, "git_pillar", "clones"))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -76,6 +79,11 @@ func gitPillars(cfg config.Master) ([]gitPillar, map[string][]string, error) {
 		roots["base"] = append(roots["base"], filepath.Join(gp.link, filepath.FromSlash(r.Root)))
 	}
 	return out, roots, nil
+}
+
+func remoteOf(r config.GitfsRemote) gitfs.Remote {
+	return gitfs.Remote{URL: r.URL, Name: r.Name, Base: r.Base, Root: r.Root, Mountpoint: r.Mountpoint,
+		User: r.User, Password: r.Password, PrivKey: r.PrivKey, Passphrase: r.Passphrase}
 }
 
 // gitfsMetrics count updates per remote.
