@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -97,7 +99,7 @@ func jobsCmd(a *app) *cobra.Command {
 				return output.Write(w, f, out)
 			}
 			fmt.Fprintf(w, "Job %s: %s on %s %q by %s at %s\n", rec.Job.JID, rec.Job.Fun, rec.Job.TargetType, rec.Job.Target, rec.Job.User, rec.Job.Created.Local().Format(time.DateTime))
-			for _, name := range sortedKeys(trees) {
+			for _, name := range slices.Sorted(maps.Keys(trees)) {
 				fmt.Fprintf(w, "Tree %s at %v\n", name, trees[name])
 			}
 			for _, r := range results {
@@ -330,16 +332,6 @@ func auditCmd(a *app) *cobra.Command {
 	cmd.Flags().IntVar(&limit, "limit", 100, "show at most N entries")
 	addOut(cmd, a)
 	return cmd
-}
-
-// sortedKeys is m's keys in order.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // short is a commit's abbreviation.

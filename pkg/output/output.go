@@ -149,88 +149,8 @@ func WriteRaw(w io.Writer, v any) error {
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	pyRepr(&b, plain)
-	b.WriteByte('\n')
-	_, err = io.WriteString(w, b.String())
+	_, err = io.WriteString(w, value.Repr(plain)+"\n")
 	return err
-}
-
-// pyRepr writes v (a JSON model value) as Python's repr: dicts with
-// sorted keys, True/False/None, strings in single quotes.
-func pyRepr(b *strings.Builder, v any) {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("None")
-	case bool:
-		if x {
-			b.WriteString("True")
-		} else {
-			b.WriteString("False")
-		}
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case float64:
-		b.WriteString(Scalar(x))
-	case string:
-		pyString(b, x)
-	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			pyRepr(b, e)
-		}
-		b.WriteByte(']')
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			pyString(b, k)
-			b.WriteString(": ")
-			pyRepr(b, x[k])
-		}
-		b.WriteByte('}')
-	default:
-		pyString(b, fmt.Sprint(x))
-	}
-}
-
-// pyString quotes s as Python 3's repr does: single quotes unless s
-// holds one and no double quote, escapes for the quote, backslash and
-// control characters.
-func pyString(b *strings.Builder, s string) {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
 }
 
 // WriteJSON writes v as indented JSON.
