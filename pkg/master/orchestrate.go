@@ -66,10 +66,6 @@ func (m *Master) Orchestrate(ctx context.Context, who string, req OrchestrateReq
 	if saltenv == "" {
 		saltenv = state.DefaultSaltenv
 	}
-	roots := m.cfg.FileRoots[saltenv]
-	if len(roots) == 0 {
-		return nil, fmt.Errorf("no file_roots for saltenv %s", saltenv)
-	}
 	jid := m.jids.next()
 	job := &jobstore.Job{JID: jid, Fun: "state.orchestrate", Args: []any{req.SLS}, TargetType: "list", Target: "master",
 		User: who, Created: time.Now().UTC(), Expected: []string{"master"}, Meta: map[string]any{"test": req.Test}}
@@ -85,9 +81,17 @@ func (m *Master) Orchestrate(ctx context.Context, who string, req OrchestrateReq
 	if pillar == nil {
 		pillar = map[string]any{}
 	}
-	eng := template.New(template.DirLoader(roots...), o.templateFuncs(pillar))
+	// The orchestrate tree is the master's file server: file_roots or
+	// gitfs, as fileserver_backend says.
+	read := func(_ context.Context, env, rel string) ([]byte, error) {
+		_, data, err := m.files.Read(env, rel)
+		return data, err
+	}
+	eng := template.New(template.ReadLoader(func(ctx context.Context, clean string) ([]byte, error) {
+		return read(ctx, saltenv, clean)
+	}), o.templateFuncs(pillar))
 	c := &state.Compiler{
-		Source: state.DirSource(roots[0]),
+		Source: state.FileSource(read),
 		Render: eng,
 		Vars: func(string) map[string]any {
 			return map[string]any{"grains": map[string]any{}, "pillar": pillar, "opts": map[string]any{"__role": "master", "__cli": "salt-run", "id": "master"}, "saltenv": saltenv}

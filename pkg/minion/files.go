@@ -12,6 +12,7 @@ import (
 
 	"github.com/halite/halite/pkg/fileserver"
 	"github.com/halite/halite/pkg/modules"
+	"github.com/halite/halite/pkg/state"
 	"github.com/halite/halite/pkg/template"
 	"github.com/halite/halite/pkg/wire"
 )
@@ -107,28 +108,15 @@ func (f *fileClient) read(ctx context.Context, saltenv, rel string) ([]byte, err
 
 // remoteStates serves state runs from the master's file server.
 type remoteStates struct {
-	remoteSource
-	remoteLoader
+	state.Source
+	template.Loader
 }
 
 // remoteLoader loads templates (imports, includes) from the master.
-type remoteLoader struct {
-	files *fileClient
-}
-
-func (l remoteLoader) Load(ctx context.Context, name string) ([]byte, string, error) {
-	clean, err := template.CleanName(name)
-	if err != nil {
-		return nil, "", err
-	}
-	data, err := l.files.read(ctx, "base", clean)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", fmt.Errorf("%s: %w", clean, template.ErrNotFound)
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	return data, clean, nil
+func remoteLoader(files *fileClient) template.Loader {
+	return template.ReadLoader(func(ctx context.Context, clean string) ([]byte, error) {
+		return files.read(ctx, "base", clean)
+	})
 }
 
 // LocalFileClient serves salt:// from the minion's own file_roots, for

@@ -165,7 +165,7 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 	m.pillar = newPillarState()
 	m.env = &modules.Env{
 		Files:         m.files,
-		StateFiles:    remoteStates{remoteSource{m.files}, remoteLoader{m.files}},
+		StateFiles:    remoteStates{remoteSource(m.files), remoteLoader(m.files)},
 		ID:            cfg.ID,
 		Logger:        log.Named("exec"),
 		Grains:        m.Grains,

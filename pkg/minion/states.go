@@ -3,10 +3,6 @@ package minion
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io/fs"
-	"path"
-	"strings"
 
 	"github.com/halite/halite/pkg/modules"
 	"github.com/halite/halite/pkg/state"
@@ -94,29 +90,4 @@ func TemplateFuncs(env *modules.Env) map[string]template.Func {
 }
 
 // remoteSource reads SLS files from the master's file server.
-type remoteSource struct{ files *fileClient }
-
-func (r remoteSource) ReadSLS(ctx context.Context, saltenv, sls string) ([]byte, string, error) {
-	rel := strings.ReplaceAll(sls, ".", "/")
-	if sls == "" || strings.HasPrefix(sls, ".") || strings.Contains(sls, "..") {
-		return nil, "", fmt.Errorf("invalid SLS name %q", sls)
-	}
-	for _, cand := range []string{rel + ".sls", path.Join(rel, "init.sls")} {
-		b, err := r.files.read(ctx, saltenv, cand)
-		if err == nil {
-			return b, "salt://" + cand, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, "", fmt.Errorf("read SLS %s: %w", sls, err)
-		}
-	}
-	return nil, "", fmt.Errorf("SLS %s (saltenv %s): %w", sls, saltenv, state.ErrSLSNotFound)
-}
-
-func (r remoteSource) Top(ctx context.Context, saltenv string) ([]byte, error) {
-	b, err := r.files.read(ctx, saltenv, "top.sls")
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("top file (saltenv %s): %w", saltenv, state.ErrSLSNotFound)
-	}
-	return b, err
-}
+func remoteSource(files *fileClient) state.Source { return state.FileSource(files.read) }

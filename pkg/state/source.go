@@ -96,3 +96,39 @@ func slsRelPath(sls string) (string, error) {
 	}
 	return strings.Join(parts, "/"), nil
 }
+
+// ReadFile reads a file of saltenv's tree by its slash-separated path; a
+// missing file is an error wrapping fs.ErrNotExist.
+type ReadFile func(ctx context.Context, saltenv, rel string) ([]byte, error)
+
+// FileSource serves SLS files and the top file through read: the master's
+// file server (orchestrate) and the minion's client of it, with the same
+// naming rules as DirSource. Names are salt:// paths.
+func FileSource(read ReadFile) Source { return fileSource{read} }
+
+type fileSource struct{ read ReadFile }
+
+func (f fileSource) ReadSLS(ctx context.Context, saltenv, sls string) ([]byte, string, error) {
+	rel, err := slsRelPath(sls)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, cand := range []string{rel + ".sls", rel + "/init.sls"} {
+		b, err := f.read(ctx, saltenv, cand)
+		if err == nil {
+			return b, "salt://" + cand, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, "", fmt.Errorf("read SLS %s: %w", sls, err)
+		}
+	}
+	return nil, "", fmt.Errorf("SLS %s (saltenv %s): %w", sls, saltenv, ErrSLSNotFound)
+}
+
+func (f fileSource) Top(ctx context.Context, saltenv string) ([]byte, error) {
+	b, err := f.read(ctx, saltenv, "top.sls")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("top file (saltenv %s): %w", saltenv, ErrSLSNotFound)
+	}
+	return b, err
+}

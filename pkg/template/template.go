@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 )
@@ -92,6 +93,30 @@ type Loader interface {
 	// and to resolve relative names against. A missing template is an
 	// error wrapping ErrNotFound.
 	Load(ctx context.Context, name string) (src []byte, resolvedName string, err error)
+}
+
+// ReadLoader loads templates through read, given a name already cleaned
+// (CleanName: no "..", no absolute path); a missing file is an error
+// wrapping fs.ErrNotExist, reported as ErrNotFound.
+func ReadLoader(read func(ctx context.Context, clean string) ([]byte, error)) Loader {
+	return readLoader(read)
+}
+
+type readLoader func(ctx context.Context, clean string) ([]byte, error)
+
+func (r readLoader) Load(ctx context.Context, name string) ([]byte, string, error) {
+	clean, err := CleanName(name)
+	if err != nil {
+		return nil, "", err
+	}
+	data, err := r(ctx, clean)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", fmt.Errorf("%s: %w", clean, ErrNotFound)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return data, clean, nil
 }
 
 // Func is a function templates call as salt['mod.fun'](...) or

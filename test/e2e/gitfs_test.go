@@ -43,6 +43,7 @@ func TestGitfsServesTreesFromGit(t *testing.T) {
 	gitCmd(t, work, "init", "-q", "-b", "master")
 	write("salt/top.sls", "base:\n  '*':\n    - mark\n")
 	write("salt/mark.sls", mark("one"))
+	write("salt/orch.sls", "ping:\n  salt.function:\n    - name: test.ping\n    - tgt: '*'\n")
 	gitCmd(t, work, "add", "-A")
 	gitCmd(t, work, "commit", "-q", "-m", "one")
 	gitCmd(t, served, "clone", "-q", "--bare", work, "tree.git")
@@ -76,6 +77,10 @@ func TestGitfsServesTreesFromGit(t *testing.T) {
 	}
 	if got := applied(); got != "one" {
 		t.Fatalf("first apply from git: %q", got)
+	}
+	// Orchestration reads its SLS from the same file server.
+	if out, stderr, code := e.cli("orchestrate", "orch"); code != 0 {
+		t.Fatalf("orchestrate from gitfs: exit %d\n%s%s", code, out, stderr)
 	}
 
 	// A pushed commit is served after fileserver update.
