@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/halite/halite/internal/freeport"
 	"github.com/halite/halite/pkg/master"
 )
 
@@ -575,12 +575,11 @@ func cpuSeconds(pid int) float64 {
 }
 
 func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := freeport.Get()
 	if err != nil {
 		panic(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 func waitFor(d time.Duration, cond func() bool) error {
