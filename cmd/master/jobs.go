@@ -88,6 +88,12 @@ func jobsCmd(a *app) *cobra.Command {
 			}
 			sort.Slice(results, func(i, j int) bool { return results[i].ID < results[j].ID })
 			trees, _ := rec.Job.Meta["tree_sha"].(map[string]any)
+			pillars := map[string]any{} // minion → hash of the pillar its state run compiled
+			for _, mr := range rec.Results {
+				if mr.Return != nil && mr.Return.PillarHash != "" {
+					pillars[mr.ID] = mr.Return.PillarHash
+				}
+			}
 			if f != output.Text {
 				out := map[string]any{}
 				for _, r := range results {
@@ -96,11 +102,17 @@ func jobsCmd(a *app) *cobra.Command {
 				if len(trees) > 0 {
 					out["tree_sha"] = trees
 				}
+				if len(pillars) > 0 {
+					out["pillar_hash"] = pillars
+				}
 				return output.Write(w, f, out)
 			}
 			fmt.Fprintf(w, "Job %s: %s on %s %q by %s at %s\n", rec.Job.JID, rec.Job.Fun, rec.Job.TargetType, rec.Job.Target, rec.Job.User, rec.Job.Created.Local().Format(time.DateTime))
 			for _, name := range slices.Sorted(maps.Keys(trees)) {
 				fmt.Fprintf(w, "Tree %s at %v\n", name, trees[name])
+			}
+			for _, id := range slices.Sorted(maps.Keys(pillars)) {
+				fmt.Fprintf(w, "Pillar of %s: %v\n", id, pillars[id])
 			}
 			for _, r := range results {
 				if err := output.Nested(w, r.ID, r.value(false)); err != nil {

@@ -98,6 +98,9 @@ type Return struct {
 	// current time when it is zero. Stored and returned in UTC.
 	Received time.Time     `json:"received"`
 	Duration time.Duration `json:"duration_ns"`
+	// PillarHash is the hash of the pillar a state run compiled
+	// ("sha256:<hex>" of its canonical encoding), not the pillar.
+	PillarHash string `json:"pillar_hash,omitempty"`
 	// Job, when set, is recorded in the same transaction as the return
 	// (unless its jid is already recorded): a return the minion produced
 	// on its own, from its schedule or an exec run, brings its job along.

@@ -162,6 +162,8 @@ var migrations = []string{
 		INSERT INTO returns_fts (rowid, body) SELECT new.rowid, ` + ftsBody("new.ret") + ` WHERE ` + ftsIndexed("new.ret") + `;
 	END;
 	INSERT INTO returns_fts (returns_fts) VALUES ('rebuild');`,
+	// 8: the hash of the pillar a state run compiled (not the pillar).
+	`ALTER TABLE returns ADD COLUMN pillar_hash TEXT NOT NULL DEFAULT '';`,
 }
 
 // ftsIndexed is the SQL condition for a return to be in the search
@@ -436,11 +438,11 @@ func (s *SQLiteStore) prepare(ctx context.Context) error {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jid) DO NOTHING`},
 		{s.w, &s.insExpected, `INSERT INTO job_minions (jid, id, expected, state) VALUES (?, ?, 1, 'pending')
 			ON CONFLICT (jid, id) DO NOTHING`},
-		{s.w, &s.insReturn, `INSERT INTO returns (jid, id, fun, ret, retcode, success, received, duration)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		{s.w, &s.insReturn, `INSERT INTO returns (jid, id, fun, ret, retcode, success, received, duration, pillar_hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (jid, id) DO UPDATE SET fun = excluded.fun, ret = excluded.ret,
 				retcode = excluded.retcode, success = excluded.success,
-				received = excluded.received, duration = excluded.duration`},
+				received = excluded.received, duration = excluded.duration, pillar_hash = excluded.pillar_hash`},
 		{s.w, &s.setState, `INSERT INTO job_minions (jid, id, expected, state) VALUES (?, ?, 0, ?)
 			ON CONFLICT (jid, id) DO UPDATE SET state = excluded.state
 			WHERE job_minions.state <> 'returned'`},
@@ -467,7 +469,7 @@ func (s *SQLiteStore) prepare(ctx context.Context) error {
 		{s.r, &s.selJob, `SELECT fun, args, kwargs, target_type, target, username, created, meta
 			FROM jobs WHERE jid = ?`},
 		{s.r, &s.selMinions, `SELECT id, expected, state FROM job_minions WHERE jid = ? ORDER BY id`},
-		{s.r, &s.selReturns, `SELECT id, fun, ret, retcode, success, received, duration
+		{s.r, &s.selReturns, `SELECT id, fun, ret, retcode, success, received, duration, pillar_hash
 			FROM returns WHERE jid = ? ORDER BY id`},
 		{s.r, &s.listJobs, `SELECT j.jid, j.fun, j.target_type, j.target, j.username, j.created,
 			(SELECT count(*) FROM job_minions m WHERE m.jid = j.jid AND m.expected = 1),
@@ -653,7 +655,7 @@ func (s *SQLiteStore) AddReturns(ctx context.Context, rs []Return) error {
 				}
 			}
 			if _, err := ins.ExecContext(ctx, r.JID, r.ID, r.Fun, rows[i].ret, r.Retcode,
-				r.Success, rows[i].received, int64(r.Duration)); err != nil {
+				r.Success, rows[i].received, int64(r.Duration), r.PillarHash); err != nil {
 				return fmt.Errorf("jid %s id %s: %w", r.JID, r.ID, err)
 			}
 		}
@@ -781,7 +783,7 @@ func (s *SQLiteStore) getJob(ctx context.Context, jid string) (*JobRecord, error
 		r := Return{JID: jid}
 		var ret []byte
 		var received, duration int64
-		if err := rows.Scan(&r.ID, &r.Fun, &ret, &r.Retcode, &r.Success, &received, &duration); err != nil {
+		if err := rows.Scan(&r.ID, &r.Fun, &ret, &r.Retcode, &r.Success, &received, &duration, &r.PillarHash); err != nil {
 			return nil, err
 		}
 		if r.Return, err = decodeValue(ret); err != nil {

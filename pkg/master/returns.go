@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,7 +49,7 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 	}
 	ret := jobstore.Return{
 		JID: head.JID, ID: s.id, Fun: head.Fun, Return: m.scrubSecrets(s.id, value), Retcode: head.Retcode, Success: head.Success,
-		Received: time.Now().UTC(), Duration: time.Duration(head.Duration),
+		Received: time.Now().UTC(), Duration: time.Duration(head.Duration), PillarHash: checkedHash(head.PillarHash),
 	}
 	err := m.batch.AddThen(ret, len(head.Return), func(err error) {
 		switch {
@@ -146,4 +147,19 @@ func (e *expectedSets) get(jid string) (map[string]struct{}, bool) {
 	defer e.mu.Unlock()
 	set, ok := e.sets[jid]
 	return set, ok
+}
+
+// checkedHash keeps a pillar hash that looks like one ("sha256:" and 64
+// hex digits); anything else a minion sends is dropped, not stored.
+func checkedHash(h string) string {
+	hex, ok := strings.CutPrefix(h, "sha256:")
+	if !ok || len(hex) != 64 {
+		return ""
+	}
+	for _, c := range hex {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return ""
+		}
+	}
+	return h
 }

@@ -139,6 +139,9 @@ func (m *Minion) execute(ctx context.Context, job *wire.Job, acked bool) {
 		JID: job.JID, Fun: job.Fun, Return: res.Return, Retcode: res.Retcode, Success: res.Success,
 		Started: started.UnixNano(), Duration: int64(time.Since(started)),
 	}
+	if strings.HasPrefix(job.Fun, "state.") {
+		ret.PillarHash = m.pillarHash()
+	}
 	fitReturn(&ret, maxReturnBytes, log)
 	m.metrics.ran(ret.Success, time.Since(started))
 	if ctx.Err() != nil && !res.Success {

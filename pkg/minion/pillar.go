@@ -2,11 +2,14 @@ package minion
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/halite/halite/pkg/codec"
 	"github.com/halite/halite/pkg/wire"
 )
 
@@ -106,4 +109,19 @@ func (m *Minion) fetchPillar(ctx context.Context, req wire.PillarRequest) (map[s
 	}
 	m.pillar.set(pd.Pillar, nil)
 	return pd.Pillar, nil
+}
+
+// pillarHash is the hash of the pillar a state run just compiled with:
+// the job's record says which pillar it ran with, without holding it.
+func (m *Minion) pillarHash() string {
+	p, err := m.pillar.current()
+	if err != nil || p == nil {
+		return ""
+	}
+	b, err := codec.Marshal(p) // deterministic: map keys sorted
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

@@ -181,6 +181,9 @@ type Return struct {
 	// beacon. Its JID is then the minion's own key for it (what the ack
 	// names); the master records it under a jid of its own.
 	Source *Source `cbor:"8,keyasint,omitempty"`
+	// PillarHash, on a state run's return, is the hash of the pillar it
+	// compiled ("sha256:<hex>" of its canonical encoding).
+	PillarHash string `cbor:"9,keyasint,omitempty"`
 }
 
 // Source says where a minion-originated return came from.
@@ -241,6 +244,8 @@ type ReturnHead struct {
 	Started  int64           `cbor:"6,keyasint"`
 	Duration int64           `cbor:"7,keyasint"`
 	Source   *Source         `cbor:"8,keyasint,omitempty"`
+	// PillarHash: see Return.
+	PillarHash string `cbor:"9,keyasint,omitempty"`
 }
 
 // Error is the master's answer to a message it refused.

@@ -208,10 +208,34 @@ func TestGitPillar(t *testing.T) {
 	if out, _, _ := e.cli("pillar", "show", "h2"); strings.Contains(out, "hunter2") || !strings.Contains(out, "db_password") {
 		t.Fatalf("secret from git pillar not redacted:\n%s", out)
 	}
+	// Each state run records the hash of the pillar it compiled.
+	pillarHash := func(id string) string {
+		t.Helper()
+		out, _, _ := e.cli("jobs", "list", "--fun", "state.apply", "--target", id, "--limit", "1", "--out", "json")
+		var l []map[string]any
+		if json.Unmarshal([]byte(out), &l) != nil || len(l) != 1 {
+			t.Fatalf("jobs list: %s", out)
+		}
+		out, _, _ = e.cli("jobs", "show", l[0]["jid"].(string), "--out", "json")
+		var shown map[string]any
+		json.Unmarshal([]byte(out), &shown)
+		h, _ := shown["pillar_hash"].(map[string]any)[id].(string)
+		if !strings.HasPrefix(h, "sha256:") {
+			t.Fatalf("no pillar hash for %s:\n%s", id, out)
+		}
+		return h
+	}
+	h1, h2 := pillarHash("h1"), pillarHash("h2")
+	if h1 == h2 {
+		t.Fatal("two minions with different pillars recorded the same pillar hash")
+	}
 	write("h1.sls", "word: changed\n")
 	gitCmd(t, work, "commit", "-q", "-am", "change")
 	if out, stderr, code := e.cli("fileserver", "update"); code != 0 || !strings.Contains(out, "pil (") {
 		t.Fatalf("fileserver update: %d\n%s%s", code, out, stderr)
 	}
 	waitFor(t, 15*time.Second, "the changed git pillar in force", func() bool { return word("h1") == "changed" })
+	if pillarHash("h1") == h1 {
+		t.Fatal("a changed pillar recorded the same hash")
+	}
 }
