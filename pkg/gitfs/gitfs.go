@@ -55,7 +55,12 @@ type Remote struct {
 func (r Remote) auth() (transport.AuthMethod, error) {
 	switch {
 	case r.PrivKey != "":
+		// The user is the option's, else the URL's (ssh://deploy@host),
+		// else git's usual "git".
 		user := r.User
+		if ep, err := transport.NewEndpoint(r.URL); user == "" && err == nil {
+			user = ep.User
+		}
 		if user == "" {
 			user = "git"
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/halite/halite/pkg/fileserver"
 )
@@ -242,5 +244,76 @@ func TestHTTPSRemoteWithCredentials(t *testing.T) {
 	inURL, _ := Open(Remote{URL: strings.Replace(url, "http://", "http://deploy:wrong-pass-123@", 1)}, t.TempDir())
 	if _, err := inURL.Update(context.Background()); err == nil || strings.Contains(err.Error(), "wrong-pass-123") || strings.Contains(inURL.URL(), "wrong-pass-123") {
 		t.Fatalf("password from the URL shown: %v / %s", err, inURL.URL())
+	}
+}
+
+// An ssh remote: a real sshd on loopback, the master's key file
+// (privkey), the host checked against known_hosts as OpenSSH would.
+func TestSSHRemoteWithKey(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("sshd on loopback needs root")
+	}
+	sshd, err := exec.LookPath("sshd")
+	if err != nil {
+		if _, err2 := os.Stat("/usr/sbin/sshd"); err2 != nil {
+			t.Skip("openssh-server is not installed (.ci/run installs it)")
+		}
+		sshd = "/usr/sbin/sshd"
+	}
+	src := work(t)
+	dir := t.TempDir()
+	runGit(t, dir, "clone", "-q", "--bare", src, "tree.git")
+	for _, k := range []string{"host", "client"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v %s", err, out)
+		}
+	}
+	pub, _ := os.ReadFile(filepath.Join(dir, "client.pub"))
+	os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	os.MkdirAll("/run/sshd", 0o755)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, sshd, "-D", "-e", "-f", "/dev/null",
+		"-o", fmt.Sprintf("ListenAddress=127.0.0.1:%d", port), "-o", "HostKey="+filepath.Join(dir, "host"), "-o", "PidFile=none",
+		"-o", "AuthorizedKeysFile="+filepath.Join(dir, "authorized_keys"), "-o", "StrictModes=no", "-o", "PermitRootLogin=prohibit-password")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("sshd did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	hostPub, _ := os.ReadFile(filepath.Join(dir, "host.pub"))
+	f := strings.Fields(string(hostPub))
+	kh := filepath.Join(dir, "known_hosts")
+	os.WriteFile(kh, []byte(fmt.Sprintf("[127.0.0.1]:%d %s %s\n", port, f[0], f[1])), 0o600)
+	t.Setenv("SSH_KNOWN_HOSTS", kh)
+
+	url := fmt.Sprintf("ssh://root@127.0.0.1:%d%s", port, filepath.Join(dir, "tree.git"))
+	r, _ := Open(Remote{URL: url, Root: "salt", PrivKey: filepath.Join(dir, "client")}, t.TempDir())
+	if _, err := r.Update(context.Background()); err != nil {
+		t.Fatalf("ssh remote: %v", err)
+	}
+	if got := read(t, r, "base", "web.sls"); got != "v: one\n" {
+		t.Fatalf("read over ssh: %q", got)
+	}
+	// A host key that does not match known_hosts is refused.
+	os.WriteFile(kh, []byte(fmt.Sprintf("[127.0.0.1]:%d %s %s\n", port, f[0], strings.Fields(string(pub))[1])), 0o600)
+	other, _ := Open(Remote{URL: url, PrivKey: filepath.Join(dir, "client")}, t.TempDir())
+	if _, err := other.Update(context.Background()); err == nil {
+		t.Fatal("a changed host key was accepted")
 	}
 }
