@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -13,8 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/halite/halite/internal/sshdtest"
 	"github.com/halite/halite/pkg/fileserver"
 )
 
@@ -250,16 +249,6 @@ func TestHTTPSRemoteWithCredentials(t *testing.T) {
 // An ssh remote: a real sshd on loopback, the master's key file
 // (privkey), the host checked against known_hosts as OpenSSH would.
 func TestSSHRemoteWithKey(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("sshd on loopback needs root")
-	}
-	sshd, err := exec.LookPath("sshd")
-	if err != nil {
-		if _, err2 := os.Stat("/usr/sbin/sshd"); err2 != nil {
-			t.Skip("openssh-server is not installed (.ci/run installs it)")
-		}
-		sshd = "/usr/sbin/sshd"
-	}
 	src := work(t)
 	dir := t.TempDir()
 	runGit(t, dir, "clone", "-q", "--bare", src, "tree.git")
@@ -270,32 +259,8 @@ func TestSSHRemoteWithKey(t *testing.T) {
 	}
 	pub, _ := os.ReadFile(filepath.Join(dir, "client.pub"))
 	os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	os.MkdirAll("/run/sshd", 0o755)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, sshd, "-D", "-e", "-f", "/dev/null",
-		"-o", fmt.Sprintf("ListenAddress=127.0.0.1:%d", port), "-o", "HostKey="+filepath.Join(dir, "host"), "-o", "PidFile=none",
-		"-o", "AuthorizedKeysFile="+filepath.Join(dir, "authorized_keys"), "-o", "StrictModes=no", "-o", "PermitRootLogin=prohibit-password")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("sshd did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	port := sshdtest.Start(t, filepath.Join(dir, "host"),
+		"AuthorizedKeysFile="+filepath.Join(dir, "authorized_keys"), "StrictModes=no", "PermitRootLogin=prohibit-password")
 	hostPub, _ := os.ReadFile(filepath.Join(dir, "host.pub"))
 	f := strings.Fields(string(hostPub))
 	kh := filepath.Join(dir, "known_hosts")

@@ -1,16 +1,14 @@
 package ssh_test
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/halite/halite/internal/sshdtest"
 	modssh "github.com/halite/halite/pkg/modules/ssh"
 	"github.com/halite/halite/pkg/states/internal/statetest"
 )
@@ -89,37 +87,10 @@ func TestKnownHostsWithKey(t *testing.T) {
 // loopback (ssh-keyscan) and saved when its fingerprint matches, in
 // Salt's colon-hex form or OpenSSH's SHA256: form.
 func TestKnownHostsWithFingerprint(t *testing.T) {
-	statetest.RequireRoot(t)
-	sshd := statetest.RequireCommand(t, "sshd", "openssh-server")
 	statetest.RequireCommand(t, "ssh-keyscan", "openssh-client")
 	dir := t.TempDir()
 	_, key, priv := hostKey(t, dir, "ed25519")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	os.MkdirAll("/run/sshd", 0o755) // sshd's privilege separation directory
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, sshd, "-D", "-e", "-f", "/dev/null",
-		"-o", fmt.Sprintf("ListenAddress=127.0.0.1:%d", port), "-o", "HostKey="+priv, "-o", "PidFile=none")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("sshd did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	port := sshdtest.Start(t, priv)
 	fp, err := modssh.Fingerprint(key, "sha256")
 	if err != nil {
 		t.Fatal(err)
