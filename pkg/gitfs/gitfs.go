@@ -614,6 +614,11 @@ func (r *Repo) Export(saltenv, dir, link string) (string, error) {
 			if f.Mode != filemode.Regular && f.Mode != filemode.Executable && f.Mode != filemode.Deprecated {
 				return nil // links and submodules are not exported
 			}
+			if f.Size > fileserver.MaxFileSize {
+				// Never a silently cut file: the export fails and the last
+				// good pillar stays in force.
+				return fmt.Errorf("%s is %d bytes: %w (max %d)", f.Name, f.Size, fileserver.ErrTooLarge, fileserver.MaxFileSize)
+			}
 			p := filepath.Join(tmp, filepath.FromSlash(f.Name))
 			if !strings.HasPrefix(p, tmp+string(filepath.Separator)) {
 				return fmt.Errorf("path %q leaves the tree", f.Name)

@@ -282,3 +282,31 @@ func TestSSHRemoteWithKey(t *testing.T) {
 		t.Fatal("a changed host key was accepted")
 	}
 }
+
+// An export (git_pillar) never writes a file cut short: a file over the
+// serving limit fails the export, and the previous export stays current.
+func TestExportRefusesOversizedFile(t *testing.T) {
+	src := work(t)
+	r, _ := Open(Remote{URL: src}, t.TempDir())
+	if _, err := r.Update(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	link := filepath.Join(dir, "current")
+	first, err := r.Export("base", dir, link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "big.sls"), make([]byte, fileserver.MaxFileSize+1), 0o644)
+	runGit(t, src, "add", "big.sls")
+	runGit(t, src, "commit", "-q", "-m", "big")
+	if _, err := r.Update(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Export("base", dir, link); !errors.Is(err, fileserver.ErrTooLarge) {
+		t.Fatalf("export of an oversized file: %v", err)
+	}
+	if target, _ := os.Readlink(link); filepath.Base(target) != first {
+		t.Fatalf("current export moved to %s after a failed export", target)
+	}
+}
