@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-func TestTokensOpsLogMaintenance(t *testing.T) {
-	s, _ := openStore(t)
+func TestTokensOpsLogMaintenance(t *testing.T) { eachStore(t, testTokensOpsLogMaintenance) }
+
+func testTokensOpsLogMaintenance(t *testing.T, s testStore) {
 	ctx := context.Background()
 	hash := strings.Repeat("ab", 32)
 	tok := &Token{Name: "ci", Hash: hash, ACL: []byte(`{"allow":{"web*":["test.*"]}}`), Expires: time.Now().Add(time.Hour)}

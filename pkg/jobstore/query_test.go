@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-func TestSearchFindsOutputAmongReturns(t *testing.T) {
-	s, _ := openStore(t)
+func TestSearchFindsOutputAmongReturns(t *testing.T) { eachStore(t, testSearchFindsOutputAmongReturns) }
+
+func testSearchFindsOutputAmongReturns(t *testing.T, s testStore) {
 	ctx := context.Background()
 	var rs []Return
 	base := time.Now().Add(-time.Hour).UTC()
@@ -90,8 +91,9 @@ func FuzzFTSQuery(f *testing.F) {
 	})
 }
 
-func TestStats(t *testing.T) {
-	s, _ := openStore(t)
+func TestStats(t *testing.T) { eachStore(t, testStats) }
+
+func testStats(t *testing.T, s testStore) {
 	ctx := context.Background()
 	if err := s.CreateJob(ctx, &Job{JID: "20261202000000000001", Fun: "test.ping", Expected: []string{"a"}}); err != nil {
 		t.Fatal(err)

@@ -14,12 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-)
+	"github.com/jackc/pgx/v5"
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+)
 
 // base is a fixed, microsecond-aligned instant used to build jobs.
 var base = time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
@@ -65,8 +62,9 @@ func states(rec *JobRecord) map[string]MinionState {
 	return m
 }
 
-func TestCreateAndGetJob(t *testing.T) {
-	s, _ := openStore(t)
+func TestCreateAndGetJob(t *testing.T) { eachStore(t, testCreateAndGetJob) }
+
+func testCreateAndGetJob(t *testing.T, s testStore) {
 	ctx := context.Background()
 	j := &Job{
 		JID:        jidAt(base),
@@ -117,8 +115,9 @@ func TestCreateAndGetJob(t *testing.T) {
 	}
 }
 
-func TestCreateJobDefaultsAndRefusals(t *testing.T) {
-	s, _ := openStore(t)
+func TestCreateJobDefaultsAndRefusals(t *testing.T) { eachStore(t, testCreateJobDefaultsAndRefusals) }
+
+func testCreateJobDefaultsAndRefusals(t *testing.T, s testStore) {
 	ctx := context.Background()
 
 	j := &Job{JID: "j-now", Fun: "test.ping"}
@@ -160,8 +159,9 @@ func TestCreateJobDefaultsAndRefusals(t *testing.T) {
 	}
 }
 
-func TestReturnsRoundTrip(t *testing.T) {
-	s, _ := openStore(t)
+func TestReturnsRoundTrip(t *testing.T) { eachStore(t, testReturnsRoundTrip) }
+
+func testReturnsRoundTrip(t *testing.T, s testStore) {
 	ctx := context.Background()
 	jid := jidAt(base)
 	mustCreate(t, s, &Job{JID: jid, Fun: "test.fib", Created: base, Expected: []string{"a", "b", "c"}})
@@ -222,8 +222,9 @@ func dump(rs []MinionResult) string {
 	return out
 }
 
-func TestAddReturnsAllOrNothing(t *testing.T) {
-	s, _ := openStore(t)
+func TestAddReturnsAllOrNothing(t *testing.T) { eachStore(t, testAddReturnsAllOrNothing) }
+
+func testAddReturnsAllOrNothing(t *testing.T, s testStore) {
 	ctx := context.Background()
 	mustCreate(t, s, &Job{JID: "j", Expected: []string{"a", "b"}})
 	tests := []struct {
@@ -251,8 +252,9 @@ func TestAddReturnsAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestReturnForUnknownJobIsKept(t *testing.T) {
-	s, _ := openStore(t)
+func TestReturnForUnknownJobIsKept(t *testing.T) { eachStore(t, testReturnForUnknownJobIsKept) }
+
+func testReturnForUnknownJobIsKept(t *testing.T, s testStore) {
 	ctx := context.Background()
 	at := base.Add(-48 * time.Hour)
 	jid := jidAt(at)
@@ -288,8 +290,9 @@ func TestReturnForUnknownJobIsKept(t *testing.T) {
 	}
 }
 
-func TestSetStates(t *testing.T) {
-	s, _ := openStore(t)
+func TestSetStates(t *testing.T) { eachStore(t, testSetStates) }
+
+func testSetStates(t *testing.T, s testStore) {
 	ctx := context.Background()
 	mustCreate(t, s, &Job{JID: "j", Fun: "test.sleep", Expected: []string{"a", "b", "c", "d"}})
 	if err := s.AddReturns(ctx, []Return{{JID: "j", ID: "a", Fun: "test.sleep", Return: true, Success: true}}); err != nil {
@@ -349,8 +352,9 @@ func TestSetStates(t *testing.T) {
 	}
 }
 
-func TestListJobs(t *testing.T) {
-	s, _ := openStore(t)
+func TestListJobs(t *testing.T) { eachStore(t, testListJobs) }
+
+func testListJobs(t *testing.T, s testStore) {
 	ctx := context.Background()
 	// j0 is the oldest; every job is a minute after the previous one.
 	specs := []struct{ fun, target string }{
@@ -430,8 +434,9 @@ func TestListJobs(t *testing.T) {
 	}
 }
 
-func TestPrune(t *testing.T) {
-	s, _ := openStore(t)
+func TestPrune(t *testing.T) { eachStore(t, testPrune) }
+
+func testPrune(t *testing.T, s testStore) {
 	ctx := context.Background()
 	// More old jobs than one prune transaction takes, to cover chunking.
 	const old = pruneChunk + 37
@@ -489,29 +494,52 @@ func TestPrune(t *testing.T) {
 
 // createMany inserts jobs in one transaction; CreateJob one by one would
 // spend most of this test's time committing.
-func createMany(t testing.TB, s *SQLiteStore, jobs []Job) {
+func createMany(t testing.TB, s Store, jobs []Job) {
 	t.Helper()
-	err := s.inTx(context.Background(), func(tx *sql.Tx) error {
-		for _, j := range jobs {
-			if _, err := tx.Stmt(s.insJob).Exec(j.JID, j.Fun, "null", "null", j.TargetType, j.Target, j.User,
-				j.Created.UnixNano(), "null"); err != nil {
-				return err
-			}
-			for _, id := range j.Expected {
-				if _, err := tx.Stmt(s.insExpected).Exec(j.JID, id); err != nil {
+	ctx := context.Background()
+	var err error
+	switch s := s.(type) {
+	case *SQLiteStore:
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			for i := range jobs {
+				row, err := encodeJob(&jobs[i])
+				if err != nil {
+					return err
+				}
+				if err := s.insertJob(ctx, tx, row); err != nil {
 					return err
 				}
 			}
+			return nil
+		})
+	case *PostgresStore:
+		err = s.inTx(ctx, func(tx pgx.Tx) error {
+			for i := range jobs {
+				row, err := encodeJob(&jobs[i])
+				if err != nil {
+					return err
+				}
+				if err := pgInsertJob(ctx, tx, row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	default:
+		for i := range jobs {
+			if err = s.CreateJob(ctx, &jobs[i]); err != nil {
+				break
+			}
 		}
-		return nil
-	})
+	}
 	if err != nil {
 		t.Fatalf("create %d jobs: %v", len(jobs), err)
 	}
 }
 
-func TestAudit(t *testing.T) {
-	s, _ := openStore(t)
+func TestAudit(t *testing.T) { eachStore(t, testAudit) }
+
+func testAudit(t *testing.T, s testStore) {
 	ctx := context.Background()
 	entries := []*AuditEntry{
 		{Time: base, User: "alice", Action: "run", Target: "*", Fun: "cmd.run", Args: []any{"uptime"},
@@ -553,8 +581,9 @@ func TestAudit(t *testing.T) {
 	}
 }
 
-func TestGrains(t *testing.T) {
-	s, _ := openStore(t)
+func TestGrains(t *testing.T) { eachStore(t, testGrains) }
+
+func testGrains(t *testing.T, s testStore) {
 	ctx := context.Background()
 	if all, err := s.AllGrains(ctx); err != nil || len(all) != 0 {
 		t.Fatalf("AllGrains on empty store = %v, %v", all, err)
@@ -680,8 +709,9 @@ func TestOpenRefuses(t *testing.T) {
 	}
 }
 
-func TestClosedStoreFails(t *testing.T) {
-	s, _ := openStore(t)
+func TestClosedStoreFails(t *testing.T) { eachStore(t, testClosedStoreFails) }
+
+func testClosedStoreFails(t *testing.T, s testStore) {
 	s.Close()
 	ctx := context.Background()
 	if err := s.CreateJob(ctx, &Job{JID: "j"}); err == nil {
@@ -695,8 +725,9 @@ func TestClosedStoreFails(t *testing.T) {
 	}
 }
 
-func TestCancelledContext(t *testing.T) {
-	s, _ := openStore(t)
+func TestCancelledContext(t *testing.T) { eachStore(t, testCancelledContext) }
+
+func testCancelledContext(t *testing.T, s testStore) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := s.AddReturns(ctx, []Return{{JID: "j", ID: "a"}}); !errors.Is(err, context.Canceled) {
@@ -707,8 +738,9 @@ func TestCancelledContext(t *testing.T) {
 	}
 }
 
-func TestConcurrentUse(t *testing.T) {
-	s, _ := openStore(t)
+func TestConcurrentUse(t *testing.T) { eachStore(t, testConcurrentUse) }
+
+func testConcurrentUse(t *testing.T, s testStore) {
 	ctx := context.Background()
 	const jobs, minions = 8, 40
 	jids := make([]string, jobs)
@@ -835,8 +867,9 @@ func TestJIDTime(t *testing.T) {
 
 // F7: an audit record costs at most a few KiB whatever the caller sent,
 // and old records are pruned.
-func TestAuditIsBoundedAndPruned(t *testing.T) {
-	s, _ := openStore(t)
+func TestAuditIsBoundedAndPruned(t *testing.T) { eachStore(t, testAuditIsBoundedAndPruned) }
+
+func testAuditIsBoundedAndPruned(t *testing.T, s testStore) {
 	ctx := context.Background()
 	huge := strings.Repeat("q=x&", 1<<18) // a 1 MiB query string
 	old := &AuditEntry{Time: time.Now().Add(-48 * time.Hour), User: "token@x", Action: "GET /v1/jobs", Target: huge, Outcome: "denied"}

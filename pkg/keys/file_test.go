@@ -115,7 +115,9 @@ func TestNewFileRegistry(t *testing.T) {
 	}
 }
 
-func TestCheck(t *testing.T) {
+func TestCheck(t *testing.T) { eachRegistry(t, testCheck) }
+
+func testCheck(t *testing.T, h harness) {
 	ctx := context.Background()
 	k1, k2 := newKey(t), newKey(t)
 	f1, f2 := k1.Fingerprint(), k2.Fingerprint()
@@ -158,9 +160,9 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, dir := newRegistry(t, tt.autoAccept)
+			r, seedKey, contents := h(t, tt.autoAccept)
 			for s, k := range tt.seed {
-				seed(t, dir, s, "m", k)
+				seedKey(s, "m", k)
 			}
 			got, err := r.Check(ctx, "m", tt.present)
 			if err != nil {
@@ -169,7 +171,7 @@ func TestCheck(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("Check = %s, want %s", got, tt.want)
 			}
-			if d := onDisk(t, dir); !reflect.DeepEqual(d, tt.wantFiles) {
+			if d := contents(); !reflect.DeepEqual(d, tt.wantFiles) {
 				t.Errorf("files = %v, want %v", d, tt.wantFiles)
 			}
 			// Asking again gives the same answer (idempotent once recorded).
@@ -209,9 +211,11 @@ func TestKeyFileFormat(t *testing.T) {
 	}
 }
 
-func TestLifecycle(t *testing.T) {
+func TestLifecycle(t *testing.T) { eachRegistry(t, testLifecycle) }
+
+func testLifecycle(t *testing.T, h harness) {
 	ctx := context.Background()
-	r, _ := newRegistry(t, false)
+	r, _, _ := h(t, false)
 	ka, kb, kc, kx := newKey(t), newKey(t), newKey(t), newKey(t)
 	for id, k := range map[string]crypto.MinionPublic{"a": ka, "b": kb, "c": kc} {
 		if st, err := r.Check(ctx, id, k); err != nil || st != StatePending {
@@ -306,9 +310,11 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
-func TestList(t *testing.T) {
+func TestList(t *testing.T) { eachRegistry(t, testList) }
+
+func testList(t *testing.T, h harness) {
 	ctx := context.Background()
-	r, dir := newRegistry(t, false)
+	r, seedKey, _ := h(t, false)
 	if l, err := r.List(ctx); err != nil || len(l) != 0 {
 		t.Fatalf("List on empty registry = %v, %v", l, err)
 	}
@@ -322,8 +328,14 @@ func TestList(t *testing.T) {
 	} {
 		k := newKey(t)
 		keys[string(s.state)+"/"+s.id] = k
-		seed(t, dir, s.state, s.id, k)
+		seedKey(s.state, s.id, k)
 	}
+	fr, ok := r.(*FileRegistry)
+	if !ok {
+		checkListOrder(t, r, keys)
+		return
+	}
+	dir := fr.dir
 	// Not keys of this registry: a subdirectory and a name no id can have.
 	if err := os.Mkdir(filepath.Join(dir, dirAccepted, "sub"), 0o700); err != nil {
 		t.Fatal(err)
@@ -331,7 +343,21 @@ func TestList(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, dirAccepted, "notes about web1"), []byte("hi"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got, err := r.List(ctx)
+	checkListOrder(t, r, keys)
+
+	// A file named like a minion that holds no key is an error naming it.
+	if err := os.WriteFile(filepath.Join(dir, dirPending, "broken"), []byte("ssh-ed25519 AAAA\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.List(ctx)
+	if !errors.Is(err, ErrBadKeyFile) || !strings.Contains(err.Error(), filepath.Join(dirPending, "broken")) {
+		t.Errorf("List with a bad file = %v, want ErrBadKeyFile naming minions_pre/broken", err)
+	}
+}
+
+func checkListOrder(t *testing.T, r Registry, keys map[string]crypto.MinionPublic) {
+	t.Helper()
+	got, err := r.List(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,15 +373,6 @@ func TestList(t *testing.T) {
 		"rejected/old", "denied/a"}
 	if !reflect.DeepEqual(order, want) {
 		t.Errorf("List order = %v, want %v", order, want)
-	}
-
-	// A file named like a minion that holds no key is an error naming it.
-	if err := os.WriteFile(filepath.Join(dir, dirPending, "broken"), []byte("ssh-ed25519 AAAA\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err = r.List(ctx)
-	if !errors.Is(err, ErrBadKeyFile) || !strings.Contains(err.Error(), filepath.Join(dirPending, "broken")) {
-		t.Errorf("List with a bad file = %v, want ErrBadKeyFile naming minions_pre/broken", err)
 	}
 }
 
@@ -474,9 +491,11 @@ func TestCheckRefuses(t *testing.T) {
 // TestConcurrentFirstContact races many connections claiming the same new
 // id with different keys: exactly one key may end up pending, every other
 // one is denied, and the answers agree with the files.
-func TestConcurrentFirstContact(t *testing.T) {
+func TestConcurrentFirstContact(t *testing.T) { eachRegistry(t, testConcurrentFirstContact) }
+
+func testConcurrentFirstContact(t *testing.T, h harness) {
 	ctx := context.Background()
-	r, _ := newRegistry(t, false)
+	r, _, _ := h(t, false)
 	const n = 16
 	pubs := make([]crypto.MinionPublic, n)
 	for i := range pubs {
