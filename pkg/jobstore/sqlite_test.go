@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
 )
 
 // base is a fixed, microsecond-aligned instant used to build jobs.
