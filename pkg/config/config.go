@@ -279,6 +279,11 @@ type Master struct {
 	PKIDir string `yaml:"pki_dir"`
 	// DataDir holds the job store and the CLI's socket (master.sock).
 	DataDir string `yaml:"data_dir"`
+	// Store is where jobs, returns, keys, grains, the mine and the audit
+	// and ops logs live: empty for the embedded SQLite file in data_dir, or
+	// postgres://USER@HOST:PORT/DB?sslmode=disable for a PostgreSQL
+	// database that several masters share (they need the same master.key).
+	Store string `yaml:"store"`
 	// AutoAccept accepts every new minion key without an operator: for
 	// labs and demos only.
 	AutoAccept bool `yaml:"auto_accept"`
@@ -390,10 +395,72 @@ type MinionValues struct {
 	MaxSeries int `yaml:"max_series"`
 }
 
+// Master types (master_type).
+const (
+	MasterTypeStr      = "str"
+	MasterTypeFailover = "failover"
+)
+
+// MasterHosts is the minion's master setting: one host, or several
+// written as a YAML list. It holds the hosts joined by commas, so a single
+// master is simply its name.
+type MasterHosts string
+
+// UnmarshalYAML takes a host or a list of hosts.
+func (h *MasterHosts) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.SequenceNode {
+		var l []string
+		if err := n.Decode(&l); err != nil {
+			return fmt.Errorf("line %d: master: %w", n.Line, err)
+		}
+		for _, s := range l {
+			if s = strings.TrimSpace(s); s == "" || strings.Contains(s, ",") {
+				return fmt.Errorf("line %d: master: %q is not a host", n.Line, s)
+			}
+		}
+		*h = MasterHosts(strings.Join(l, ","))
+		return nil
+	}
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: master: %w", n.Line, err)
+	}
+	*h = MasterHosts(strings.TrimSpace(s))
+	return nil
+}
+
+// MarshalYAML writes one host as a string, several as a list.
+func (h MasterHosts) MarshalYAML() (any, error) {
+	if l := h.List(); len(l) != 1 {
+		return l, nil
+	}
+	return string(h), nil
+}
+
+// List returns the hosts in order.
+func (h MasterHosts) List() []string {
+	var out []string
+	for _, s := range strings.Split(string(h), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Minion is halite-minion's configuration.
 type Minion struct {
-	// Master is the master's host name or address (Salt's default: salt).
-	Master string `yaml:"master"`
+	// Master is the master's host name or address (Salt's default: salt),
+	// or a list of them: masters that share one PostgreSQL store.
+	Master MasterHosts `yaml:"master"`
+	// MasterType is str (with a list: connected to every master at once,
+	// answering whichever publishes) or failover (one master at a time,
+	// the next in the list when it stops answering), as in Salt.
+	MasterType string `yaml:"master_type"`
+	// MasterAliveInterval is how often a failover minion checks that its
+	// master answers; it moves on after three missed checks. Default: the
+	// heartbeat interval.
+	MasterAliveInterval Duration `yaml:"master_alive_interval"`
 	// PublishPort and RetPort are the master's two ports.
 	PublishPort int `yaml:"publish_port"`
 	RetPort     int `yaml:"ret_port"`
@@ -476,6 +543,7 @@ func DefaultMaster() Master {
 func DefaultMinion() Minion {
 	return Minion{
 		Master:            "salt",
+		MasterType:        MasterTypeStr,
 		Transport:         TransportDual,
 		PublishPort:       4505,
 		RetPort:           4506,
@@ -545,6 +613,9 @@ func (c Master) Validate() error {
 		errs = append(errs, fmt.Errorf("ret_port: %d is not a port", c.RetPort))
 	}
 	errs = append(errs, c.Logging.Validate()...)
+	if c.Store != "" && c.Store != "sqlite" && !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") {
+		errs = append(errs, fmt.Errorf("store: %q is neither empty (SQLite in data_dir) nor a postgres:// URL", c.Store))
+	}
 	for _, b := range c.FileserverBackend {
 		if b != "roots" && b != "gitfs" {
 			errs = append(errs, fmt.Errorf("fileserver_backend: %q is not roots or gitfs", b))
@@ -641,6 +712,15 @@ func (c Minion) Validate() error {
 	errs = append(errs, c.Logging.Validate()...)
 	if c.Transport != TransportDual && c.Transport != TransportSingle {
 		errs = append(errs, fmt.Errorf("transport: %q is not dual or single", c.Transport))
+	}
+	if c.MasterType != MasterTypeStr && c.MasterType != MasterTypeFailover {
+		errs = append(errs, fmt.Errorf("master_type: %q is not str or failover", c.MasterType))
+	}
+	if len(c.Master.List()) == 0 {
+		errs = append(errs, errors.New("master: no master given"))
+	}
+	if c.MasterAliveInterval != 0 {
+		errs = append(errs, between("master_alive_interval", c.MasterAliveInterval, 100*time.Millisecond, time.Hour))
 	}
 	if c.MaxJobs < 1 || c.MaxJobs > 100000 {
 		errs = append(errs, errors.New("max_jobs: must be between 1 and 100000"))

@@ -2,6 +2,7 @@ package master
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -339,11 +340,21 @@ func (m *Master) RunJob(ctx context.Context, req *RunRequest, emit func(RunEvent
 		job.Meta["cause"] = req.Cause
 		audit.Action = fmt.Sprintf("reactor rule %v on %v", req.Cause["rule"], req.Cause["tag"])
 	}
+	for attempt := 0; ; attempt++ {
+		err := m.store.CreateJob(ctx, job)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, jobstore.ErrJobExists) || attempt == 5 {
+			return fmt.Errorf("store job: %w", err)
+		}
+		// Another master sharing the store took this jid in the same
+		// microsecond.
+		jid = m.jids.next()
+		job.JID, audit.JID = jid, jid
+	}
 	if err := m.store.AddAudit(ctx, audit); err != nil {
 		return fmt.Errorf("audit: %w", err)
-	}
-	if err := m.store.CreateJob(ctx, job); err != nil {
-		return fmt.Errorf("store job: %w", err)
 	}
 	if len(inMaint) > 0 {
 		st := make(map[string]jobstore.MinionState, len(inMaint))
@@ -612,6 +623,17 @@ func (r *jobRun) expire(ctx context.Context, now time.Time) error {
 	if len(changed) == 0 {
 		return nil
 	}
+	if r.m.peers != nil {
+		// With masters sharing the store, a minion whose link to this
+		// master broke returns through another; if the word of it was
+		// lost, the store still has it.
+		if err := r.fromStore(ctx, changed); err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+	}
 	for _, st := range changed {
 		outcome := outcomeTimedOut
 		if st == jobstore.StateNoAck {
@@ -630,6 +652,28 @@ func (r *jobRun) expire(ctx context.Context, now time.Time) error {
 	for _, id := range ids {
 		r.states[id] = changed[id]
 		if err := r.emit(RunEvent{Type: "state", ID: id, State: changed[id]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fromStore takes out of changed the minions whose return the store has,
+// and handles those returns.
+func (r *jobRun) fromStore(ctx context.Context, changed map[string]jobstore.MinionState) error {
+	rec, err := r.m.store.GetJob(ctx, r.jid)
+	if err != nil {
+		r.m.log.Warn("look for returns stored by another master", "jid", r.jid, "error", err)
+		return nil
+	}
+	for _, res := range rec.Results {
+		if _, ok := changed[res.ID]; !ok || res.Return == nil {
+			continue
+		}
+		delete(changed, res.ID)
+		r.m.returned.add(res.ID, r.jid)
+		ret := *res.Return
+		if err := r.handle(minionEvent{id: res.ID, ret: &ret}); err != nil {
 			return err
 		}
 	}

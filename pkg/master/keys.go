@@ -29,28 +29,34 @@ func (m *Master) AcceptKeys(ctx context.Context, id string, all bool) ([]keys.En
 		return nil, err
 	}
 	for _, e := range entries {
-		m.mu.Lock()
-		m.accepted[e.ID] = struct{}{}
-		p := m.pending[e.ID]
-		delete(m.pending, e.ID) // claimed: see handleAuth
-		m.mu.Unlock()
-		m.events.Publish("halite/key/"+e.ID+"/accept", map[string]any{"id": e.ID, "fingerprint": e.Fingerprint})
-		m.log.Info("minion key accepted", "id", e.ID, "fingerprint", e.Fingerprint)
-		if p == nil {
-			continue
-		}
-		p.mu.Lock()
-		req := p.authReq
-		p.mu.Unlock()
-		if req == nil || !req.Public.Equal(e.Public) {
-			_ = p.conn.Close() // it reconnects and is checked afresh
-			continue
-		}
-		if err := m.startSession(p, req); err != nil {
-			m.log.Warn("could not start session for newly accepted minion; it will retry", "id", e.ID, "error", err)
-		}
+		m.admit(e)
 	}
 	return entries, nil
+}
+
+// admit lets the minion of a newly accepted key in: one waiting on an
+// open connection gets its session at once, without reconnecting.
+func (m *Master) admit(e keys.Entry) {
+	m.mu.Lock()
+	m.accepted[e.ID] = struct{}{}
+	p := m.pending[e.ID]
+	delete(m.pending, e.ID) // claimed: see handleAuth
+	m.mu.Unlock()
+	m.events.Publish("halite/key/"+e.ID+"/accept", map[string]any{"id": e.ID, "fingerprint": e.Fingerprint})
+	m.log.Info("minion key accepted", "id", e.ID, "fingerprint", e.Fingerprint)
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	req := p.authReq
+	p.mu.Unlock()
+	if req == nil || !req.Public.Equal(e.Public) {
+		_ = p.conn.Close() // it reconnects and is checked afresh
+		return
+	}
+	if err := m.startSession(p, req); err != nil {
+		m.log.Warn("could not start session for newly accepted minion; it will retry", "id", e.ID, "error", err)
+	}
 }
 
 // claimPending takes p out of the connections waiting for acceptance, if

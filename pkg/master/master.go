@@ -42,6 +42,8 @@ type Master struct {
 	key       crypto.MasterPrivate
 	keys      keys.Registry
 	store     Store
+	peers     peerBus     // the other masters on a shared store; nil with SQLite
+	peerOut   *peerOutbox // returns stored here for their jobs, to tell them
 	batch     *jobstore.Batcher
 	events    *events.Bus
 	files     fileserver.Backend
@@ -125,14 +127,9 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	reg, err := keys.NewFileRegistry(cfg.PKIDir, cfg.AutoAccept)
+	store, reg, peers, err := openStore(ctx, cfg, key)
 	if err != nil {
-		return nil, fmt.Errorf("key registry: %w", err)
-	}
-	reg.LimitPending(cfg.MaxPendingKeys)
-	store, err := jobstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "halite.db"))
-	if err != nil {
-		return nil, fmt.Errorf("job store: %w", err)
+		return nil, err
 	}
 	m := &Master{
 		cfg:  cfg,
@@ -144,6 +141,8 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		refusalLog: logLimiter{burst: 10},
 		localUsers: map[string]acl.ACL{},
 		store:      store,
+		peers:      peers,
+		peerOut:    newPeerOutbox(),
 		events:     events.New(),
 		gitfsMx:    newGitfsMetrics(),
 		files:      files,
@@ -258,6 +257,24 @@ func (m *Master) Run(ctx context.Context) (err error) {
 	go func() { defer wg.Done(); m.workers(messageWorkers) }()
 	defer close(m.stopWork) // after the servers: their readers wait on workers
 
+	if m.peers != nil {
+		// Listening before serving: a key another master changes from now
+		// on is acted on here.
+		listening := make(chan struct{})
+		wg.Add(2)
+		go func() { defer wg.Done(); m.listenPeers(ctx, func() { close(listening) }) }()
+		go func() {
+			defer wg.Done()
+			m.peerOut.run(ctx, m.peers, func(err error) { m.log.Warn("tell the other masters about returns", "error", err) })
+		}()
+		select {
+		case <-listening:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		// Keys changed while this master was down.
+		m.syncKeys(ctx)
+	}
 	// Trees and pillar from git are fetched before any minion can ask.
 	m.startGitfs(ctx, &wg)
 	opts := transport.DefaultOptions()

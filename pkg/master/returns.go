@@ -56,6 +56,11 @@ func (m *Master) handleReturn(ctx context.Context, s *session, msg wire.Message)
 		case err == nil:
 			_ = s.send(wire.TypeReturnAck, wire.ReturnAck{JID: ret.JID})
 			m.nudgeReturners()
+			if m.peers != nil && !m.isLive(ret.JID) {
+				// Perhaps another master's job (its minion's link to it
+				// is down): its caller hears of it from the store.
+				m.peerOut.add(ret.JID, ret.ID)
+			}
 		case errors.Is(err, jobstore.ErrInvalid):
 			_ = m.refuseReturn(s, ret.JID, refusedUnstorable, "the master cannot store the return: "+err.Error())
 		default:
@@ -94,6 +99,14 @@ func (m *Master) refuseReturn(s *session, jid, kind, reason string) error {
 	m.refusedReturns.WithLabelValues(kind).Inc()
 	m.events.Publish("halite/job/"+jid+"/refused/"+s.id, map[string]any{"jid": jid, "id": s.id, "reason": reason})
 	return s.send(wire.TypeReturnAck, wire.ReturnAck{JID: jid, Refused: reason})
+}
+
+// isLive reports whether a caller of this master waits for job jid.
+func (m *Master) isLive(jid string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, ok := m.live[jid]
+	return ok
 }
 
 // isExpected reports whether id is in the expected set of job jid.

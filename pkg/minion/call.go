@@ -97,7 +97,7 @@ func callDirect(ctx context.Context, cfg config.Minion, log hclog.Logger, req Ca
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); m.requestLoop(ctx) }()
+	go func() { defer wg.Done(); m.runLinks(ctx, false) }()
 	defer func() {
 		cancel()
 		wg.Wait()
@@ -127,7 +127,7 @@ func (m *Minion) awaitMaster(ctx context.Context) error {
 		case <-m.Authenticated():
 			return nil
 		case <-ctx.Done():
-			return fmt.Errorf("%w at %s within %v (use --local to run without a master)", ErrNotConnected, m.addr(m.cfg.RetPort), callConnectWait)
+			return fmt.Errorf("%w at %s within %v (use --local to run without a master)", ErrNotConnected, m.masterAddrs(), callConnectWait)
 		case <-t.C:
 			switch st := crypto.AuthStatus(m.KeyState()); st {
 			case crypto.StatusPending, crypto.StatusRejected, crypto.StatusDenied:

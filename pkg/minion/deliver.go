@@ -124,7 +124,7 @@ func Deliver(ctx context.Context, cfg config.Minion, log hclog.Logger) (left int
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		m.requestLoop(ctx)
+		m.runLinks(ctx, false)
 	}()
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()

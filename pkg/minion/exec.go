@@ -61,7 +61,7 @@ func (m *Minion) heldJobs() []string {
 	return jobs
 }
 
-func (m *Minion) startJob(ctx context.Context, job *wire.Job) {
+func (m *Minion) startJob(ctx context.Context, l *link, job *wire.Job) {
 	m.jobWG.Add(1)
 	m.active.add(job.JID)
 	go func() {
@@ -76,30 +76,30 @@ func (m *Minion) startJob(ctx context.Context, job *wire.Job) {
 			// would run it twice), then wait for a slot.
 			if n := m.queued.Add(1); n > maxQueued {
 				m.queued.Add(-1)
-				m.deliverReturn(failedReturn(job, fmt.Sprintf("minion busy: %d jobs running and %d waiting", cap(m.jobs), maxQueued)))
+				m.deliverReturnVia(l, failedReturn(job, fmt.Sprintf("minion busy: %d jobs running and %d waiting", cap(m.jobs), maxQueued)))
 				return
 			}
-			m.ack(job)
+			m.ack(l, job)
 			acked = true
 			select {
 			case m.jobs <- struct{}{}:
 				m.queued.Add(-1)
 			case <-ctx.Done():
 				m.queued.Add(-1)
-				m.deliverReturn(failedReturn(job, "the minion shut down before the job could start"))
+				m.deliverReturnVia(l, failedReturn(job, "the minion shut down before the job could start"))
 				return
 			}
 		}
 		defer func() { <-m.jobs }()
 		m.running.Add(1)
 		defer m.running.Add(-1)
-		m.execute(ctx, job, acked)
+		m.execute(ctx, l, job, acked)
 	}()
 }
 
-// ack tells the master the job is here.
-func (m *Minion) ack(job *wire.Job) {
-	if s := m.session(); s != nil {
+// ack tells the master that published the job that it is here.
+func (m *Minion) ack(l *link, job *wire.Job) {
+	if s := l.session(); s != nil {
 		if err := s.send(wire.TypeAck, wire.Ack{JID: job.JID, Batch: job.Batch}); err != nil {
 			m.log.Named("exec").Debug("could not ack job", "jid", job.JID, "error", err)
 		}
@@ -111,7 +111,7 @@ func failedReturn(job *wire.Job, msg string) *wire.Return {
 	return &wire.Return{JID: job.JID, Fun: job.Fun, Return: "ERROR: " + msg, Retcode: 1, Started: time.Now().UnixNano()}
 }
 
-func (m *Minion) execute(ctx context.Context, job *wire.Job, acked bool) {
+func (m *Minion) execute(ctx context.Context, l *link, job *wire.Job, acked bool) {
 	log := m.log.Named("exec")
 	log.Debug("running job", "jid", job.JID, "fun", job.Fun)
 	started := time.Now()
@@ -131,7 +131,7 @@ func (m *Minion) execute(ctx context.Context, job *wire.Job, acked bool) {
 		select {
 		case res = <-done:
 		case <-time.After(ackGrace):
-			m.ack(job)
+			m.ack(l, job)
 			res = <-done
 		}
 	}
@@ -149,14 +149,19 @@ func (m *Minion) execute(ctx context.Context, job *wire.Job, acked bool) {
 		// have returned; keep it anyway so the master learns what happened.
 		log.Info("job interrupted by shutdown", "jid", job.JID)
 	}
-	m.deliverReturn(&ret)
+	m.deliverReturnVia(l, &ret)
 }
 
-// deliverReturn sends a return, keeping it until the master confirms it;
-// without a connection it is written to the spool and sent on reconnect.
-func (m *Minion) deliverReturn(r *wire.Return) {
+// deliverReturn sends a return to any master; see deliverReturnVia.
+func (m *Minion) deliverReturn(r *wire.Return) { m.deliverReturnVia(nil, r) }
+
+// deliverReturnVia sends a return to the master on l (the one that
+// published the job), or to any master when l is down, keeping it until a
+// master confirms it; without a connection it is written to the spool and
+// sent on reconnect.
+func (m *Minion) deliverReturnVia(l *link, r *wire.Return) {
 	m.spool.add(r)
-	s := m.session()
+	s := m.sessionVia(l)
 	if s == nil {
 		if err := m.spool.persist(r.JID); err != nil {
 			m.log.Error("spool return", "jid", r.JID, "error", err)

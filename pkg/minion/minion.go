@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,16 +37,12 @@ type Minion struct {
 	cfg     config.Minion
 	log     hclog.Logger
 	key     crypto.MinionPrivate
-	keyring *crypto.Keyring
+	links   []*link // one per master; one for failover
 	seen    *seenJobs
 	spool   *spool
 	queued  atomic.Int64 // jobs waiting for a slot (see maxQueued)
 	active  activeJobs   // jobs running or waiting for a slot
-	// jobFloor is the master's clock (Unix nanos) when this process first
-	// authenticated: no job it may run was published before that, so an
-	// older job is a replay from before a restart (see handleJob).
-	jobFloor atomic.Int64
-	metrics  *minionMetrics
+	metrics *minionMetrics
 	env      *modules.Env
 	jobs     chan struct{} // semaphore bounding running jobs
 
@@ -53,12 +50,9 @@ type Minion struct {
 	grains   map[string]any
 
 	mu       sync.Mutex
-	sess     *session // nil while not authenticated
 	keyState string
-	keyCh    chan struct{} // signalled when a new publish key arrives
-	authed   chan struct{} // closed and replaced on every new session
+	authed   chan struct{} // closed while some link has a session
 
-	master  atomic.Pointer[crypto.MasterPublic] // the authenticated master
 	calls   calls
 	files   *fileClient
 	pillar  *pillarState
@@ -140,14 +134,22 @@ func New(ctx context.Context, cfg config.Minion, log hclog.Logger, opts Options)
 		cfg:      cfg,
 		log:      log,
 		key:      key,
-		keyring:  crypto.NewKeyring(publishKeyGrace),
 		seen:     newSeenJobs(2 * cfg.ClockSkew.D()),
 		spool:    sp,
 		jobs:     make(chan struct{}, cfg.MaxJobs),
-		keyCh:    make(chan struct{}, 1),
 		authed:   make(chan struct{}),
 		matchers: map[string]targeting.Matcher{},
 		callSock: opts.CallSocket,
+	}
+	hosts := cfg.Master.List()
+	if len(hosts) == 0 {
+		return nil, errors.New("master: no master given")
+	}
+	if cfg.MasterType == config.MasterTypeFailover {
+		hosts = hosts[:1]
+	}
+	for _, h := range hosts {
+		m.links = append(m.links, newLink(h))
 	}
 	if cfg.MetricsListen != "" {
 		// Only when served: a swarm of thousands in one process would
@@ -201,18 +203,13 @@ func (m *Minion) refreshGrains(ctx context.Context) (map[string]any, error) {
 	m.grainsMu.Lock()
 	m.grains = g
 	m.grainsMu.Unlock()
-	if s := m.session(); s != nil {
+	// Every master targets by grains: each hears of the change.
+	for _, s := range m.sessions() {
 		if err := s.send(wire.TypeGrains, wire.Grains{Grains: g, Version: version.Version}); err != nil {
 			return g, fmt.Errorf("send grains to master: %w", err)
 		}
 	}
 	return g, nil
-}
-
-func (m *Minion) session() *session {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.sess
 }
 
 // Authenticated returns a channel that is closed once the minion holds a
@@ -253,13 +250,9 @@ func (m *Minion) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	wg.Add(4)
-	go func() { defer wg.Done(); m.requestLoop(ctx) }()
-	if m.cfg.Transport != config.TransportSingle {
-		// transport: single has no subscription: its jobs come on the
-		// request channel.
-		wg.Add(1)
-		go func() { defer wg.Done(); m.publishLoop(ctx) }()
-	}
+	// transport: single has no subscription: its jobs come on the
+	// request channel.
+	go func() { defer wg.Done(); m.runLinks(ctx, m.cfg.Transport != config.TransportSingle) }()
 	go func() { defer wg.Done(); m.runSchedule(ctx) }()
 	go func() { defer wg.Done(); m.runBeacons(ctx) }()
 	go func() { defer wg.Done(); m.runMine(ctx) }()
@@ -274,8 +267,13 @@ func (m *Minion) Run(ctx context.Context) error {
 	return nil
 }
 
-func (m *Minion) addr(port int) string {
-	return net.JoinHostPort(m.cfg.Master, strconv.Itoa(port))
+// masterAddrs names the masters' request ports, for messages.
+func (m *Minion) masterAddrs() string {
+	var out []string
+	for _, h := range m.cfg.Master.List() {
+		out = append(out, net.JoinHostPort(h, strconv.Itoa(m.cfg.RetPort)))
+	}
+	return strings.Join(out, ", ")
 }
 
 // trustMaster is the minion's pinning rule, checked before the master's

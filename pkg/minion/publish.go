@@ -26,10 +26,10 @@ type parked struct {
 
 // publishLoop keeps the subscription to the master up and handles every
 // published job.
-func (m *Minion) publishLoop(ctx context.Context) {
+func (m *Minion) publishLoop(ctx context.Context, l *link) {
 	b := transport.Backoff{Min: m.cfg.ReconnectMin.D(), Max: m.cfg.ReconnectMax.D()}
 	for ctx.Err() == nil {
-		err := m.subscribe(ctx, &b)
+		err := m.subscribe(ctx, l, &b)
 		if ctx.Err() != nil {
 			return
 		}
@@ -41,9 +41,9 @@ func (m *Minion) publishLoop(ctx context.Context) {
 	}
 }
 
-func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
+func (m *Minion) subscribe(ctx context.Context, l *link, b *transport.Backoff) error {
 	opts := transport.DefaultOptions()
-	conn, err := transport.Dial(ctx, m.addr(m.cfg.PublishPort), zmq4.Sub, m.cfg.ID, opts)
+	conn, err := transport.Dial(ctx, l.addr(m.cfg.PublishPort), zmq4.Sub, m.cfg.ID, opts)
 	if err != nil {
 		return portError(err, "publish_port", m.cfg.PublishPort)
 	}
@@ -84,14 +84,14 @@ func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
 			if !ok {
 				return conn.Err()
 			}
-			if park, epoch := m.handlePublished(ctx, env); park {
+			if park, epoch := m.handlePublished(ctx, l, env); park {
 				waiting = append(waiting, parked{env: env, at: time.Now(), epoch: epoch})
 			}
-		case <-m.keyCh:
+		case <-l.keyCh:
 			retry := waiting
 			waiting = nil
 			for _, p := range retry {
-				if park, _ := m.handlePublished(ctx, p.env); park {
+				if park, _ := m.handlePublished(ctx, l, p.env); park {
 					waiting = append(waiting, p)
 				}
 			}
@@ -107,14 +107,14 @@ func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
 				}
 			}
 			waiting = kept
-			if expired && !m.keyring.Current().IsZero() {
+			if expired && !l.keyring.Current().IsZero() {
 				if epoch != warned {
 					m.log.Warn("jobs arrived under a publish key this minion was never given; re-authenticating", "epoch", epoch)
 					warned = epoch
 				} else {
 					m.log.Debug("more jobs under a publish key this minion was never given", "epoch", epoch)
 				}
-				m.reauth()
+				l.reauth()
 			}
 		}
 	}
@@ -122,14 +122,14 @@ func (m *Minion) subscribe(ctx context.Context, b *transport.Backoff) error {
 
 // handlePublished verifies and dispatches one published envelope. It
 // reports true when the envelope should wait for a newer publish key.
-func (m *Minion) handlePublished(ctx context.Context, env []byte) (park bool, epoch uint32) {
+func (m *Minion) handlePublished(ctx context.Context, l *link, env []byte) (park bool, epoch uint32) {
 	log := m.log.Named("publish")
-	payload, epoch, err := crypto.OpenPublished(m.keyring.Lookup, m.pinnedOrZero(), env)
+	payload, epoch, err := crypto.OpenPublished(l.keyring.Lookup, l.pinnedOrZero(), env)
 	if err != nil {
 		if errors.Is(err, crypto.ErrUnknownEpoch) {
 			// A job can overtake the key it needs: the first key travels in
 			// the auth reply and rotations on the request channel. Park it.
-			if cur := m.keyring.Current(); cur.IsZero() || epoch > cur.Epoch {
+			if cur := l.keyring.Current(); cur.IsZero() || epoch > cur.Epoch {
 				return true, epoch
 			}
 		}
@@ -141,13 +141,13 @@ func (m *Minion) handlePublished(ctx context.Context, env []byte) (park bool, ep
 		log.Warn("refused published job: malformed", "error", err)
 		return false, epoch
 	}
-	m.handleJob(ctx, &job)
+	m.handleJob(ctx, l, &job)
 	return false, epoch
 }
 
 // handleJob runs a job that arrived, published or private, unless it is
 // outside the clock skew, not for this minion, or already seen.
-func (m *Minion) handleJob(ctx context.Context, job *wire.Job) {
+func (m *Minion) handleJob(ctx context.Context, l *link, job *wire.Job) {
 	log := m.log.Named("publish")
 	skew := m.cfg.ClockSkew.D()
 	if age := time.Since(time.Unix(0, job.Time)); age > skew || age < -skew {
@@ -163,7 +163,7 @@ func (m *Minion) handleJob(ctx context.Context, job *wire.Job) {
 	// been sent a job published before it first authenticated (the
 	// master counted it offline then), so such a job is a replay. No
 	// disk write per job.
-	if job.Time < m.jobFloor.Load() {
+	if job.Time < l.jobFloor.Load() {
 		log.Warn("refused replayed job: published before this minion started", "jid", job.JID)
 		return
 	}
@@ -171,18 +171,9 @@ func (m *Minion) handleJob(ctx context.Context, job *wire.Job) {
 		log.Warn("refused replayed job", "jid", job.JID)
 		return
 	}
-	m.startJob(ctx, job)
+	m.startJob(ctx, l, job)
 }
 
-// pinnedOrZero is the master key jobs must be signed with: the key of the
-// master this minion authenticated with. Before that there is no publish
-// key either, so nothing opens.
-func (m *Minion) pinnedOrZero() crypto.MasterPublic {
-	if p := m.master.Load(); p != nil {
-		return *p
-	}
-	return crypto.MasterPublic{}
-}
 
 func (m *Minion) targets(job *wire.Job) bool {
 	matcher, err := m.matcher(job)

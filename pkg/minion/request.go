@@ -20,11 +20,11 @@ var errRejected = errors.New("key rejected by master")
 
 // requestLoop keeps the request channel up: connect, authenticate, serve,
 // and after any failure reconnect with jittered exponential backoff.
-func (m *Minion) requestLoop(ctx context.Context) {
+func (m *Minion) requestLoop(ctx context.Context, l *link) {
 	b := transport.Backoff{Min: m.cfg.ReconnectMin.D(), Max: m.cfg.ReconnectMax.D()}
 	log := m.log.Named("auth")
 	for ctx.Err() == nil {
-		err := m.connectAndServe(ctx, &b)
+		err := m.connectAndServe(ctx, l, &b)
 		if ctx.Err() != nil {
 			return
 		}
@@ -33,16 +33,16 @@ func (m *Minion) requestLoop(ctx context.Context) {
 			delay = max(delay, min(60*time.Second, 6*m.cfg.ReconnectMax.D()))
 		}
 		m.metrics.reconnected()
-		log.Warn("request channel down; reconnecting", "error", err, "retry_in", delay.Round(time.Millisecond))
+		log.Warn("request channel down; reconnecting", "master", l.addr(m.cfg.RetPort), "error", err, "retry_in", delay.Round(time.Millisecond))
 		if !waitOrDone(ctx, delay) {
 			return
 		}
 	}
 }
 
-func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) error {
+func (m *Minion) connectAndServe(ctx context.Context, l *link, b *transport.Backoff) error {
 	opts := transport.DefaultOptions()
-	conn, err := transport.Dial(ctx, m.addr(m.cfg.RetPort), zmq4.Dealer, m.cfg.ID, opts)
+	conn, err := transport.Dial(ctx, l.addr(m.cfg.RetPort), zmq4.Dealer, m.cfg.ID, opts)
 	if err != nil {
 		return portError(err, "ret_port", m.cfg.RetPort)
 	}
@@ -89,8 +89,8 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 				return err
 			}
 			master := reply.Master
-			m.master.Store(&master)
-			m.jobFloor.CompareAndSwap(0, reply.Timestamp)
+			l.master.Store(&master)
+			l.jobFloor.CompareAndSwap(0, reply.Timestamp)
 			keys = k
 		case crypto.StatusPending:
 			m.log.Info("key pending acceptance on the master", "id", m.cfg.ID, "fingerprint", m.key.Public().Fingerprint())
@@ -104,14 +104,14 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 		}
 	}
 	b.Reset()
-	if err := m.keyring.Set(keys.Publish); err != nil {
+	if err := l.keyring.Set(keys.Publish); err != nil {
 		return err
 	}
-	m.signalKey()
+	l.signalKey()
 	s := &session{conn: conn, ch: crypto.NewChannel(keys.Request, m.cfg.ID, crypto.ToMaster)}
-	m.setSession(s)
-	defer m.setSession(nil)
-	m.log.Info("authenticated with master", "master", m.addr(m.cfg.RetPort), "epoch", keys.Publish.Epoch)
+	m.setSession(l, s)
+	defer m.setSession(l, nil)
+	m.log.Info("authenticated with master", "master", l.addr(m.cfg.RetPort), "epoch", keys.Publish.Epoch)
 
 	if err := s.send(wire.TypeGrains, wire.Grains{Grains: m.Grains(), Version: version.Version, Jobs: m.heldJobs(), Session: true, Start: !m.started.Load() && !m.deliverOnly, Heartbeat: int64(m.cfg.HeartbeatInterval.D()), Single: m.cfg.Transport == config.TransportSingle && !m.deliverOnly}); err != nil {
 		return err
@@ -121,7 +121,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 		return err
 	}
 	if m.deliverOnly {
-		return m.serveSession(ctx, conn, s)
+		return m.serveSession(ctx, l, conn, s)
 	}
 	// The pillar is fetched on every new session (the master may have
 	// changed it while we were away); its answer is read by serveSession.
@@ -130,7 +130,7 @@ func (m *Minion) connectAndServe(ctx context.Context, b *transport.Backoff) erro
 		defer m.bg.Done()
 		_, _ = m.fetchPillar(ctx, wire.PillarRequest{})
 	}()
-	return m.serveSession(ctx, conn, s)
+	return m.serveSession(ctx, l, conn, s)
 }
 
 // authWait is how long to wait for an auth reply: briefly for the first,
@@ -150,7 +150,7 @@ func recvWithin(conn *transport.Conn, d time.Duration) ([][]byte, error) {
 
 // serveSession reads the master's messages and sends heartbeats until the
 // connection fails.
-func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *session) error {
+func (m *Minion) serveSession(ctx context.Context, l *link, conn *transport.Conn, s *session) error {
 	msgs := make(chan wire.Message, 16)
 	pubs := make(chan []byte, 16) // jobs, with transport: single
 	readErr := make(chan error, 1)
@@ -209,16 +209,16 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 			lastHeard = time.Now()
 			// On this one connection a rotated key always arrives before
 			// the jobs sealed with it: nothing needs to wait for a key.
-			if park, epoch := m.handlePublished(ctx, env); park {
+			if park, epoch := m.handlePublished(ctx, l, env); park {
 				m.log.Named("publish").Warn("job under a publish key this minion was never given; re-authenticating", "epoch", epoch)
-				m.reauth()
+				l.reauth()
 			}
 		case msg, ok := <-msgs:
 			if !ok {
 				return <-readErr
 			}
 			lastHeard = time.Now()
-			if err := m.handleMasterMessage(ctx, msg); err != nil {
+			if err := m.handleMasterMessage(ctx, l, msg); err != nil {
 				m.log.Warn("bad message from master", "type", msg.Type, "error", err)
 			}
 		case <-watch.C:
@@ -233,7 +233,11 @@ func (m *Minion) serveSession(ctx context.Context, conn *transport.Conn, s *sess
 			}
 		case <-hb.C:
 			every := m.cfg.HeartbeatInterval.D()
-			if time.Since(lastHeard) > 3*every {
+			alive := 3 * every
+			if m.cfg.MasterType == config.MasterTypeFailover && m.cfg.MasterAliveInterval > 0 {
+				alive = 3 * m.cfg.MasterAliveInterval.D()
+			}
+			if time.Since(lastHeard) > alive {
 				_ = conn.Close()
 				return errors.New("master stopped answering heartbeats")
 			}
@@ -281,7 +285,7 @@ func (m *Minion) resend(s *session, cutoff time.Time) error {
 	return nil
 }
 
-func (m *Minion) handleMasterMessage(ctx context.Context, msg wire.Message) error {
+func (m *Minion) handleMasterMessage(ctx context.Context, l *link, msg wire.Message) error {
 	switch msg.Type {
 	case wire.TypeJob:
 		// A private job: it came on this minion's own channel, sealed
@@ -290,7 +294,7 @@ func (m *Minion) handleMasterMessage(ctx context.Context, msg wire.Message) erro
 		if err := msg.DecodeBody(&job); err != nil {
 			return err
 		}
-		m.handleJob(ctx, &job)
+		m.handleJob(ctx, l, &job)
 		return nil
 	case wire.TypeHeartbeatAck:
 		return nil
@@ -299,10 +303,10 @@ func (m *Minion) handleMasterMessage(ctx context.Context, msg wire.Message) erro
 		if err := msg.DecodeBody(&k); err != nil {
 			return err
 		}
-		if err := m.keyring.Set(k); err != nil {
+		if err := l.keyring.Set(k); err != nil {
 			return err
 		}
-		m.signalKey()
+		l.signalKey()
 		m.log.Info("publish key rotated by master", "epoch", k.Epoch)
 		return nil
 	case wire.TypeReturnAck:
@@ -345,20 +349,6 @@ func (m *Minion) handleMasterMessage(ctx context.Context, msg wire.Message) erro
 	return fmt.Errorf("unknown message type %q", msg.Type)
 }
 
-func (m *Minion) setSession(s *session) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sess = s
-	if s != nil {
-		close(m.authed)
-	} else {
-		select {
-		case <-m.authed:
-			m.authed = make(chan struct{})
-		default:
-		}
-	}
-}
 
 func (m *Minion) setKeyState(s string) {
 	m.mu.Lock()
@@ -366,20 +356,7 @@ func (m *Minion) setKeyState(s string) {
 	m.keyState = s
 }
 
-func (m *Minion) signalKey() {
-	select {
-	case m.keyCh <- struct{}{}:
-	default:
-	}
-}
 
-// reauth drops the request channel so the minion authenticates again (used
-// when jobs arrive under an epoch it was never given).
-func (m *Minion) reauth() {
-	if s := m.session(); s != nil {
-		_ = s.conn.Close()
-	}
-}
 
 // portError says which port a minion reached when it dialled the master's
 // other channel: swapped publish_port and ret_port are a common slip.

@@ -197,3 +197,29 @@ func IsUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
+
+// ErrOtherIdentity means the database is shared by masters with another
+// master key: minions pin one key, so every master must hold it.
+var ErrOtherIdentity = errors.New("pgdb: the masters sharing this database use another master key")
+
+// ClaimIdentity records fingerprint as the master key of the masters that
+// share the database, or checks that it is the one recorded.
+func (d *DB) ClaimIdentity(ctx context.Context, fingerprint string) error {
+	if err := d.Migrate(ctx, "identity", []string{`CREATE TABLE master_identity (
+		one         BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+		fingerprint TEXT NOT NULL,
+		claimed     TIMESTAMPTZ NOT NULL DEFAULT now())`}); err != nil {
+		return err
+	}
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO master_identity (fingerprint) VALUES ($1) ON CONFLICT DO NOTHING`, fingerprint); err != nil {
+		return fmt.Errorf("master identity: %w", err)
+	}
+	var have string
+	if err := d.Pool.QueryRow(ctx, `SELECT fingerprint FROM master_identity`).Scan(&have); err != nil {
+		return fmt.Errorf("master identity: %w", err)
+	}
+	if have != fingerprint {
+		return fmt.Errorf("%w: this master is %s, the others are %s (copy pki_dir/master.key and master.pub from one of them)", ErrOtherIdentity, fingerprint, have)
+	}
+	return nil
+}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/halite/halite/internal/freeport"
+	"github.com/halite/halite/internal/pgtest"
 	"github.com/halite/halite/pkg/master"
 )
 
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
-	code := m.Run()
+	code := pgtest.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
