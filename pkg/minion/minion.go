@@ -43,8 +43,8 @@ type Minion struct {
 	queued  atomic.Int64 // jobs waiting for a slot (see maxQueued)
 	active  activeJobs   // jobs running or waiting for a slot
 	metrics *minionMetrics
-	env      *modules.Env
-	jobs     chan struct{} // semaphore bounding running jobs
+	env     *modules.Env
+	jobs    chan struct{} // semaphore bounding running jobs
 
 	grainsMu sync.RWMutex
 	grains   map[string]any

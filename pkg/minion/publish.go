@@ -174,7 +174,6 @@ func (m *Minion) handleJob(ctx context.Context, l *link, job *wire.Job) {
 	m.startJob(ctx, l, job)
 }
 
-
 func (m *Minion) targets(job *wire.Job) bool {
 	matcher, err := m.matcher(job)
 	if err != nil {

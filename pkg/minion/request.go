@@ -349,14 +349,11 @@ func (m *Minion) handleMasterMessage(ctx context.Context, l *link, msg wire.Mess
 	return fmt.Errorf("unknown message type %q", msg.Type)
 }
 
-
 func (m *Minion) setKeyState(s string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.keyState = s
 }
-
-
 
 // portError says which port a minion reached when it dialled the master's
 // other channel: swapped publish_port and ret_port are a common slip.
