@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X github.com/halite/halite/pkg/version.Version=$(VERSION)
 BIN      := bin
 export CGO_ENABLED := 0
 
-.PHONY: all build test test-short bench bench-micro demo lint fuzz clean package configs
+.PHONY: all build test test-short bench bench-micro demo demo-ha lint fuzz clean package configs
 
 all: build
 
@@ -31,6 +31,10 @@ bench-micro:
 # A master and three minions on free loopback ports, real jobs, then everything stops.
 demo: build
 	$(GO) run ./tools/demo -bin $(BIN)
+
+# PostgreSQL (Debian's postgresql package) and two masters sharing it; one is killed mid-demo.
+demo-ha: build
+	$(GO) run ./tools/demo -ha -bin $(BIN)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi

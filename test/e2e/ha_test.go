@@ -197,3 +197,59 @@ log_level: debug
 		t.Fatalf("ping through B after A died: exit %d, %d answers: %v", code, len(got), got)
 	}
 }
+
+// master_type failover: the minion serves one master at a time, moves to
+// the next when it dies, and back again when that one dies in turn
+// (Salt's failover "only works once"); it never exits for want of a
+// master.
+func TestFailoverMinion(t *testing.T) {
+	store := "store: " + pgtest.DB(t) + "\n"
+	a := newEnv(t, store)
+	b := secondMaster(t, a, store)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "minion.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`id: fo1
+master: [127.0.0.1, 127.0.0.2]
+master_type: failover
+master_alive_interval: 1s
+publish_port: %d
+ret_port: %d
+pki_dir: %s
+cache_dir: %s
+heartbeat_interval: 1s
+reconnect_min: 50ms
+reconnect_max: 1s
+`, a.pub, a.ret, filepath.Join(dir, "pki"), filepath.Join(dir, "cache"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	minion := start(t, "halite-minion", "serve", "-c", cfg)
+	a.acceptAll(1)
+	a.waitConnected(1)
+	if got, code := runJSON(t, a, "fo1", "test.ping"); code != 0 || got["fo1"] != true {
+		t.Fatalf("ping through A: exit %d %v", code, got)
+	}
+	if ms, _ := b.client().Minions(context.Background()); len(ms) == 1 && ms[0].Connected {
+		t.Errorf("a failover minion is connected to B as well as A")
+	}
+
+	_ = a.master.cmd.Process.Signal(syscall.SIGKILL)
+	<-a.master.done
+	b.waitConnected(1)
+	if got, code := runJSON(t, b, "fo1", "test.ping"); code != 0 || got["fo1"] != true {
+		t.Fatalf("ping through B after A died: exit %d %v", code, got)
+	}
+
+	// Again, the other way.
+	a.startMaster()
+	_ = b.master.cmd.Process.Signal(syscall.SIGKILL)
+	<-b.master.done
+	a.waitConnected(1)
+	if got, code := runJSON(t, a, "fo1", "test.ping"); code != 0 || got["fo1"] != true {
+		t.Fatalf("ping through A after B died: exit %d %v", code, got)
+	}
+	select {
+	case <-minion.done:
+		t.Fatalf("the minion exited: %v", minion.err)
+	default:
+	}
+}

@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/halite/halite/internal/freeport"
+	"github.com/halite/halite/internal/pgtest"
 	"github.com/halite/halite/pkg/master"
 )
 
@@ -89,6 +91,8 @@ func main() {
 	flag.StringVar(&profileTo, "cpuprofile", "", "write the master's CPU profile during the ping rounds of the largest size here")
 	flag.StringVar(&transportMode, "transport", "dual", "the swarm's transport: dual (two connections per minion) or single")
 	flag.StringVar(&heapTo, "heapprofile", "", "write the master's heap profile with the largest size connected here")
+	flag.StringVar(&storeMode, "store", "sqlite", "the masters' store: sqlite (embedded) or postgres (a PostgreSQL cluster the tool starts on loopback)")
+	flag.IntVar(&masterCount, "masters", 1, "masters sharing the store (2 needs -store postgres); the swarm connects to all, jobs go through the first")
 	flag.DurationVar(&soakFor, "soak", 0, "after measuring the largest size, keep it running this long with a test.ping every 30 s")
 	flag.StringVar(&stateTree, "states", "states", "file_roots for state.apply (each minion gets grains root and example_root of its own)")
 	flag.StringVar(&pillarTree, "pillar", "pillar", "pillar_roots for the pillar refresh")
@@ -106,6 +110,17 @@ func main() {
 			}
 			sizes = append(sizes, n)
 		}
+	}
+	if masterCount < 1 || masterCount > 2 || masterCount == 2 && storeMode != "postgres" {
+		fatal(errors.New("-masters is 1, or 2 with -store postgres"))
+	}
+	if storeMode == "postgres" {
+		pg, err := pgtest.Start(context.Background())
+		if err != nil {
+			fatal(err)
+		}
+		defer pg.Stop()
+		pgCluster = pg
 	}
 	binDir, err := filepath.Abs(*bin)
 	if err != nil {
@@ -146,6 +161,9 @@ func main() {
 }
 
 var (
+	storeMode             string
+	masterCount           int
+	pgCluster             *pgtest.Cluster
 	pingsOnly             bool
 	profileTo, heapTo     string
 	transportMode         string
@@ -183,6 +201,13 @@ func newCluster(bin string) (*cluster, error) {
 	st, _ := filepath.Abs(stateTree)
 	pt, _ := filepath.Abs(pillarTree)
 	y += fmt.Sprintf("file_roots: {base: [%s]}\npillar_roots: {base: [%s]}\n", st, pt)
+	if pgCluster != nil {
+		url, err := pgCluster.CreateDB(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		y += "store: " + url + "\n"
+	}
 	if err := os.WriteFile(c.cfg, []byte(y), 0o600); err != nil {
 		return nil, err
 	}
@@ -193,12 +218,53 @@ func newCluster(bin string) (*cluster, error) {
 	if err := waitFor(15*time.Second, func() bool { _, err := c.client.Keys(context.Background()); return err == nil }); err != nil {
 		return nil, fmt.Errorf("master did not start: %w", err)
 	}
+	if masterCount == 2 {
+		if err := c.startSecondMaster(y); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// startSecondMaster starts a master on 127.0.0.2 with the same ports, key
+// and store (an operator copies master.key and master.pub).
+func (c *cluster) startSecondMaster(y string) error {
+	dir := filepath.Join(c.dir, "second")
+	if err := os.MkdirAll(filepath.Join(dir, "pki"), 0o700); err != nil {
+		return err
+	}
+	for _, f := range []string{"master.key", "master.pub"} {
+		b, err := os.ReadFile(filepath.Join(c.dir, "pki", f))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "pki", f), b, 0o600); err != nil {
+			return err
+		}
+	}
+	cfg := filepath.Join(dir, "master.yaml")
+	y = strings.Replace(y, "interface: 127.0.0.1", "interface: 127.0.0.2", 1)
+	y = strings.Replace(y, "pprof_listen:", "#pprof_listen:", 1)
+	if err := os.WriteFile(cfg, []byte(y), 0o600); err != nil {
+		return err
+	}
+	if _, err := c.start("master2.log", "halite-master", "serve", "-c", cfg); err != nil {
+		return err
+	}
+	second := master.NewClient(filepath.Join(dir, "data", "master.sock"))
+	if err := waitFor(15*time.Second, func() bool { _, err := second.Keys(context.Background()); return err == nil }); err != nil {
+		return fmt.Errorf("second master did not start: %w", err)
+	}
+	return nil
 }
 
 func (c *cluster) minionConfig(name string) (string, error) {
 	p := filepath.Join(c.dir, name+".yaml")
-	y := fmt.Sprintf("id: %s\nmaster: 127.0.0.1\npublish_port: %d\nret_port: %d\npki_dir: %s-pki\ncache_dir: %s-cache\nlog_level: warn\n", name, c.pub, c.ret, name, name)
+	masters := "127.0.0.1"
+	if masterCount == 2 {
+		masters = "[127.0.0.1, 127.0.0.2]"
+	}
+	y := fmt.Sprintf("id: %s\nmaster: %s\npublish_port: %d\nret_port: %d\npki_dir: %s-pki\ncache_dir: %s-cache\nlog_level: warn\n", name, masters, c.pub, c.ret, name, name)
 	if transportMode != "dual" { // older binaries do not know the key
 		y += "transport: " + transportMode + "\n"
 	}

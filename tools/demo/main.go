@@ -25,8 +25,13 @@ import (
 func main() {
 	bin := flag.String("bin", "bin", "directory with halite-master and halite-minion")
 	keep := flag.Bool("keep", false, "keep the temporary directory")
+	ha := flag.Bool("ha", false, "PostgreSQL and two masters instead: one is killed, jobs keep working (make demo-ha)")
 	flag.Parse()
-	if err := run(*bin, *keep); err != nil {
+	runDemo := run
+	if *ha {
+		runDemo = runHA
+	}
+	if err := runDemo(*bin, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
