@@ -117,3 +117,45 @@ func TestHardeningBounds(t *testing.T) {
 		t.Errorf("loopback pprof: %v", err)
 	}
 }
+
+// master: takes one host or a list (masters sharing a PostgreSQL store);
+// master_type is str or failover; store is empty or a postgres:// URL.
+func TestSeveralMasters(t *testing.T) {
+	for body, want := range map[string][]string{
+		"id: m1\nmaster: salt1\n":                         {"salt1"},
+		"id: m1\nmaster: [10.0.0.1, 10.0.0.2]\n":          {"10.0.0.1", "10.0.0.2"},
+		"id: m1\nmaster:\n  - a.example\n  - b.example\n": {"a.example", "b.example"},
+	} {
+		n, err := LoadMinion(write(t, body))
+		if err != nil {
+			t.Fatalf("%q: %v", body, err)
+		}
+		if got := n.Master.List(); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%q: masters %v, want %v", body, got, want)
+		}
+		if n.MasterType != MasterTypeStr {
+			t.Errorf("%q: master_type %q, want str by default", body, n.MasterType)
+		}
+	}
+	for body, key := range map[string]string{
+		"id: m1\nmaster: []\n":                 "master",
+		"id: m1\nmaster: ['a,b']\n":            "master",
+		"id: m1\nmaster: [a, '']\n":            "master",
+		"id: m1\nmaster_type: disable\n":       "master_type",
+		"id: m1\nmaster_alive_interval: 1ms\n": "master_alive_interval",
+		"id: m1\nmaster: {a: 1}\n":             "master",
+	} {
+		if _, err := LoadMinion(write(t, body)); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%q: got %v, want an error naming %s", body, err, key)
+		}
+	}
+	if _, err := LoadMinion(write(t, "id: m1\nmaster: [a, b]\nmaster_type: failover\nmaster_alive_interval: 5\n")); err != nil {
+		t.Errorf("failover config refused: %v", err)
+	}
+	if _, err := LoadMaster(write(t, "store: postgres://halite@db:5432/halite?sslmode=disable\n")); err != nil {
+		t.Errorf("postgres store refused: %v", err)
+	}
+	if _, err := LoadMaster(write(t, "store: mysql://x\n")); err == nil || !strings.Contains(err.Error(), "store") {
+		t.Errorf("store: mysql:// accepted: %v", err)
+	}
+}

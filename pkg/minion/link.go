@@ -199,3 +199,6 @@ func (m *Minion) failoverLoop(ctx context.Context, l *link, subscribe bool) {
 		}
 	}
 }
+
+// Running is how many jobs are running now.
+func (m *Minion) Running() int { return int(m.running.Load()) }

@@ -1,0 +1,145 @@
+package integration
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/halite/halite/internal/pgtest"
+	"github.com/halite/halite/pkg/config"
+	"github.com/halite/halite/pkg/master"
+)
+
+// twin starts a second master beside c's: on 127.0.0.2 with the same
+// ports, the same master key (copied, as an operator does) and config.
+func (c *cluster) twin() *cluster {
+	c.t.Helper()
+	dir := c.t.TempDir()
+	cfg := c.cfg
+	cfg.Interface = "127.0.0.2"
+	cfg.PKIDir = filepath.Join(dir, "pki")
+	cfg.DataDir = filepath.Join(dir, "data")
+	if err := os.MkdirAll(cfg.PKIDir, 0o700); err != nil {
+		c.t.Fatal(err)
+	}
+	for _, f := range []string{"master.key", "master.pub"} {
+		b, err := os.ReadFile(filepath.Join(c.cfg.PKIDir, f))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(cfg.PKIDir, f), b, 0o600); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	b := &cluster{t: c.t, dir: dir, cfg: cfg, minions: map[string]*runningMinion{}}
+	b.startMaster()
+	c.t.Cleanup(b.stop)
+	return b
+}
+
+// tcpProxy forwards a loopback address to another until cut.
+type tcpProxy struct {
+	ls    []net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+func newTCPProxy(t *testing.T, host, target string, ports ...int) *tcpProxy {
+	p := &tcpProxy{}
+	for _, port := range ports {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.ls = append(p.ls, l)
+		to := net.JoinHostPort(target, strconv.Itoa(port))
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for {
+				in, err := l.Accept()
+				if err != nil {
+					return
+				}
+				out, err := net.Dial("tcp", to)
+				if err != nil {
+					in.Close()
+					continue
+				}
+				p.mu.Lock()
+				p.conns = append(p.conns, in, out)
+				p.mu.Unlock()
+				p.wg.Add(2)
+				go func() { defer p.wg.Done(); io.Copy(out, in); out.Close() }()
+				go func() { defer p.wg.Done(); io.Copy(in, out); in.Close() }()
+			}
+		}()
+	}
+	t.Cleanup(p.cut)
+	return p
+}
+
+// cut closes the listeners and every connection: the network to the
+// target is gone.
+func (p *tcpProxy) cut() {
+	for _, l := range p.ls {
+		l.Close()
+	}
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// A minion loses its link to the master that published a job while it
+// runs: its return goes to the other master, which stores it and tells
+// the publisher, whose caller sees it live, long before the job's
+// deadline.
+func TestReturnThroughAnotherMasterReachesTheCaller(t *testing.T) {
+	url := pgtest.DB(t)
+	a := newCluster(t, func(c *config.Master) { c.Store = url })
+	b := a.twin()
+	// The minion reaches A through a proxy on 127.0.0.3 that the test
+	// can cut, and B directly.
+	proxy := newTCPProxy(t, "127.0.0.3", "127.0.0.1", a.pub, a.ret)
+	cfg := a.minionConfig("fw1", nil)
+	cfg.Master = "127.0.0.3,127.0.0.2"
+	rm := a.acceptMinion(cfg)
+	a.waitConnected(1)
+	b.waitConnected(1)
+
+	const timeout = 40 * time.Second
+	got := make(chan *jobResult, 1)
+	go func() {
+		got <- a.run(&master.RunRequest{Target: "fw1", Fun: "test.sleep", Args: []any{3}, Timeout: timeout.String()})
+	}()
+	waitFor(t, 10*time.Second, "the job running on fw1", func() bool { return rm.m.Running() > 0 })
+	time.Sleep(500 * time.Millisecond) // acknowledged (after 100 ms of running)
+	proxy.cut()
+	var jr *jobResult
+	select {
+	case jr = <-got:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the caller on A did not hear of the return that B stored")
+	}
+	if jr.states["fw1"] != "returned" || jr.returns["fw1"].Return != true {
+		t.Fatalf("job on A: states %v returns %v", jr.states, jr.returns)
+	}
+	if jr.elapsed >= timeout {
+		t.Errorf("the return reached the caller at the job's deadline (%v), not live", jr.elapsed)
+	}
+	rec, err := b.client.Job(context.Background(), jr.jid)
+	if err != nil || len(rec.Results) != 1 || rec.Results[0].Return == nil {
+		t.Fatalf("B's view of the job: %+v, %v", rec, err)
+	}
+}
