@@ -277,6 +277,13 @@ func (s *PostgresStore) AddReturns(ctx context.Context, rs []Return) error {
 		retcodes[i], received[i], durations[i], success[i] = c.retcode, c.received, c.duration, c.success
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// One writer of returns at a time, across masters: seq values
+		// then become visible in the order they were taken, so a
+		// returner's cursor never passes a return still being committed
+		// (a sequence alone gives no such order).
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7214834)`); err != nil {
+			return err
+		}
 		for _, jr := range jobs {
 			if err := pgInsertJob(ctx, tx, jr); err != nil && !errors.Is(err, ErrJobExists) {
 				return fmt.Errorf("job %s: %w", jr.j.JID, err)

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -318,6 +319,21 @@ func (m *Master) Run(ctx context.Context) (err error) {
 		go func() { defer wg.Done(); m.react(ctx) }()
 	}
 	if len(m.forwarders) > 0 {
+		if m.peers != nil {
+			// The store's returns go out once, from one master at a time.
+			var leading atomic.Bool
+			for _, f := range m.forwarders {
+				f.SetGate(leading.Load)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m.peers.Lead(ctx, "returners", func(l bool) {
+					leading.Store(l)
+					m.log.Info("returners", "forwarding", l)
+				})
+			}()
+		}
 		wg.Add(1)
 		go func() { defer wg.Done(); m.runReturners(ctx) }()
 	}

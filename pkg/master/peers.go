@@ -21,6 +21,7 @@ import (
 type peerBus interface {
 	Notify(ctx context.Context, channel, payload string) error
 	Listen(ctx context.Context, channels []string, ready func(), fn func(pgdb.Notification))
+	Lead(ctx context.Context, name string, set func(leading bool))
 }
 
 // returnsChannel carries "jid\tid" lines: returns a master stored for a

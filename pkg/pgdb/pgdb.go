@@ -192,6 +192,58 @@ func (d *DB) listenOnce(ctx context.Context, channels []string, up func(), fn fu
 	}
 }
 
+// Lead calls set(true) once this process holds the database-wide lock
+// called name and set(false) when it no longer does, until ctx ends: of
+// all the masters sharing the database one leads at a time (the returners
+// run on it alone). The lock is a session lock on a connection of its
+// own, so when the leader dies or loses the database its connection
+// closes and another master takes over within a few seconds.
+func (d *DB) Lead(ctx context.Context, name string, set func(leading bool)) {
+	for ctx.Err() == nil {
+		if d.leadOnce(ctx, name, set) {
+			set(false)
+		}
+		t := time.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// leadOnce tries for the lock on one connection until it breaks or ctx
+// ends, and reports whether it held it.
+func (d *DB) leadOnce(ctx context.Context, name string, set func(bool)) (held bool) {
+	conn, err := d.Pool.Acquire(ctx)
+	if err != nil {
+		return false
+	}
+	// Closing the session releases the lock; the connection is not given
+	// back to the pool holding it.
+	defer func() { conn.Conn().Close(context.Background()); conn.Release() }()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if !held {
+			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(7214833, hashtext($1))`, name).Scan(&held); err != nil {
+				return false
+			}
+			if held {
+				set(true)
+			}
+		} else if err := conn.Ping(ctx); err != nil {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return held
+		case <-tick.C:
+		}
+	}
+}
+
 // IsUniqueViolation reports whether err is PostgreSQL's unique_violation.
 func IsUniqueViolation(err error) bool {
 	var pe *pgconn.PgError

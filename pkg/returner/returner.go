@@ -80,6 +80,7 @@ type Forwarder struct {
 	log    hclog.Logger
 	events chan Record // nil unless the sink takes events
 	nudge  chan struct{}
+	gate   func() bool // nil: always deliver; see SetGate
 
 	m *Metrics
 }
@@ -113,6 +114,11 @@ func NewForwarder(sink Sink, src Source, withEvents bool, m *Metrics, log hclog.
 	}
 	return f
 }
+
+// SetGate makes the forwarder deliver returns only while gate is true
+// (call it before Run): masters sharing a store forward its returns from
+// one master at a time. Events, which are each master's own, go on.
+func (f *Forwarder) SetGate(gate func() bool) { f.gate = gate }
 
 // Nudge says new returns are stored. It never blocks.
 func (f *Forwarder) Nudge() {
@@ -169,9 +175,32 @@ func (f *Forwarder) Run(ctx context.Context) {
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	var lastErr atomic.Value
+	gated := false
 	for {
 		if backoff > 0 && !sleep(ctx, backoff) {
 			return
+		}
+		if f.gate != nil && !f.gate() {
+			// Another master forwards the shared store's returns.
+			gated = true
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			case rec := <-f.events:
+				if err := f.sendEvents(ctx, rec); err != nil {
+					f.m.Errors.WithLabelValues(name).Inc()
+					f.log.Error("returner could not deliver events", "sink", name, "error", err)
+				}
+			}
+			continue
+		}
+		if gated {
+			// Taking over: the other master moved the shared cursor.
+			gated = false
+			if c, ok, err := f.src.Cursor(ctx, name); err == nil && ok {
+				cursor = c
+			}
 		}
 		progressed, err := f.deliver(ctx, &cursor)
 		if err != nil {

@@ -2,11 +2,13 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,5 +143,80 @@ func TestReturnThroughAnotherMasterReachesTheCaller(t *testing.T) {
 	rec, err := b.client.Job(context.Background(), jr.jid)
 	if err != nil || len(rec.Results) != 1 || rec.Results[0].Return == nil {
 		t.Fatalf("B's view of the job: %+v, %v", rec, err)
+	}
+}
+
+// Returners forward the shared store's returns once, from one master at a
+// time; when that master stops, another takes over from the shared cursor
+// and nothing is missed.
+func TestReturnersForwardOnceAcrossMasters(t *testing.T) {
+	url := pgtest.DB(t)
+	dir := t.TempDir()
+	sink := func(file string) []config.Returner {
+		return []config.Returner{{Type: "jsonl", Name: "audit-file", Path: filepath.Join(dir, file)}}
+	}
+	a := newCluster(t, func(c *config.Master) { c.Store = url; c.Returners = sink("a.jsonl") })
+	b := a.twin()
+	b.stopMaster()
+	b.cfg.Returners = sink("b.jsonl")
+	b.startMaster()
+	cfg := a.minionConfig("rf1", nil)
+	cfg.Master = "127.0.0.1,127.0.0.2"
+	a.acceptMinion(cfg)
+	a.waitConnected(1)
+	b.waitConnected(1)
+
+	// records reads both files: "jid/id" → how many times forwarded.
+	records := func() map[string]int {
+		out := map[string]int{}
+		for _, f := range []string{"a.jsonl", "b.jsonl"} {
+			data, _ := os.ReadFile(filepath.Join(dir, f))
+			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+				var r struct {
+					JID string `json:"jid"`
+					ID  string `json:"minion"`
+				}
+				if json.Unmarshal([]byte(line), &r) == nil && r.JID != "" {
+					out[r.JID+"/"+r.ID]++
+				}
+			}
+		}
+		return out
+	}
+	var jids []string
+	for i := range 6 {
+		c := a
+		if i%2 == 1 {
+			c = b
+		}
+		jids = append(jids, c.run(&master.RunRequest{Target: "rf1", Fun: "test.ping"}).jid)
+	}
+	waitFor(t, 20*time.Second, "six returns forwarded", func() bool { return len(records()) >= 6 })
+	time.Sleep(3 * time.Second) // two poll rounds of the other master: no second copy
+	for k, n := range records() {
+		if n != 1 {
+			t.Errorf("return %s forwarded %d times", k, n)
+		}
+	}
+
+	// The leader stops; the other forwards what comes next.
+	a.stopMaster()
+	b.waitConnected(1)
+	for range 3 {
+		jids = append(jids, b.run(&master.RunRequest{Target: "rf1", Fun: "test.ping"}).jid)
+	}
+	waitFor(t, 30*time.Second, "every return forwarded after a master stopped", func() bool {
+		got := records()
+		for _, jid := range jids {
+			if got[jid+"/rf1"] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	for k, n := range records() {
+		if n != 1 {
+			t.Errorf("return %s forwarded %d times", k, n)
+		}
 	}
 }
