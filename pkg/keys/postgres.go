@@ -351,3 +351,35 @@ func sortEntries(es []Entry) {
 		}
 	}
 }
+
+// ImportFrom copies every key of src into an empty registry and reports
+// how many it copied; a registry that holds keys already is left as it
+// is. A master moving to a shared store brings its minions along: they
+// keep their accepted keys and need no operator.
+func (r *PostgresRegistry) ImportFrom(ctx context.Context, src Registry) (int, error) {
+	es, err := src.List(ctx)
+	if err != nil || len(es) == 0 {
+		return 0, err
+	}
+	n := 0
+	err = r.inID(ctx, "", func(tx pgx.Tx) error {
+		var have int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM minion_keys`).Scan(&have); err != nil {
+			return err
+		}
+		if have > 0 {
+			return nil
+		}
+		for _, e := range es {
+			if err := put(ctx, tx, e.ID, e.State, e.Public); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("import keys: %w", err)
+	}
+	return n, nil
+}

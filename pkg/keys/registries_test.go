@@ -3,6 +3,7 @@ package keys
 import (
 	"context"
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/halite/halite/internal/pgtest"
@@ -104,5 +105,40 @@ func TestPostgresAnnouncesChanges(t *testing.T) {
 	case n := <-got:
 		t.Errorf("unexpected notification %+v (a new pending key is not announced)", n)
 	default:
+	}
+}
+
+// A master moving to the shared store brings its key files: into an
+// empty registry only, every state kept.
+func TestPostgresImportsKeyFiles(t *testing.T) {
+	ctx := context.Background()
+	files, dir := newRegistry(t, false)
+	ka, kp, kr := newKey(t), newKey(t), newKey(t)
+	seed(t, dir, StateAccepted, "web1", ka)
+	seed(t, dir, StatePending, "new1", kp)
+	seed(t, dir, StateRejected, "bad1", kr)
+	db, err := pgdb.Open(ctx, pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err := NewPostgresRegistry(ctx, db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.ImportFrom(ctx, files); err != nil || n != 3 {
+		t.Fatalf("ImportFrom = %d, %v; want 3", n, err)
+	}
+	want, _ := files.List(ctx)
+	got, err := r.List(ctx)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("imported %+v, %v; want %+v", got, err, want)
+	}
+	if st, err := r.Check(ctx, "web1", ka); err != nil || st != StateAccepted {
+		t.Errorf("imported accepted key: Check = %s, %v", st, err)
+	}
+	seed(t, dir, StateAccepted, "web2", newKey(t))
+	if n, err := r.ImportFrom(ctx, files); err != nil || n != 0 {
+		t.Errorf("second ImportFrom = %d, %v; want 0 (the registry holds keys)", n, err)
 	}
 }

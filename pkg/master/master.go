@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	store, reg, peers, err := openStore(ctx, cfg, key)
+	store, reg, peers, err := openStore(ctx, cfg, key, log)
 	if err != nil {
 		return nil, err
 	}

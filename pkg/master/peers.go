@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/halite/halite/pkg/config"
 	"github.com/halite/halite/pkg/crypto"
 	"github.com/halite/halite/pkg/jobstore"
@@ -32,7 +34,7 @@ const returnsChannel = "halite_returns"
 // openStore opens the job store and the key registry the config names:
 // the embedded SQLite file and key files, or a PostgreSQL database shared
 // with other masters (then peers is its notification bus).
-func openStore(ctx context.Context, cfg config.Master, key crypto.MasterPrivate) (Store, keyRegistry, peerBus, error) {
+func openStore(ctx context.Context, cfg config.Master, key crypto.MasterPrivate, log hclog.Logger) (Store, keyRegistry, peerBus, error) {
 	if !pgdb.IsURL(cfg.Store) {
 		reg, err := keys.NewFileRegistry(cfg.PKIDir, cfg.AutoAccept)
 		if err != nil {
@@ -59,6 +61,16 @@ func openStore(ctx context.Context, cfg config.Master, key crypto.MasterPrivate)
 		return nil, nil, nil, err
 	}
 	reg.LimitPending(cfg.MaxPendingKeys)
+	// The first master on the database brings the keys it had in
+	// pki_dir: its minions stay accepted.
+	if files, err := keys.NewFileRegistry(cfg.PKIDir, false); err == nil {
+		if n, err := reg.ImportFrom(ctx, files); err != nil {
+			db.Close()
+			return nil, nil, nil, err
+		} else if n > 0 {
+			log.Info("imported the minion keys of pki_dir into the shared store", "keys", n)
+		}
+	}
 	store, err := jobstore.OpenPostgres(ctx, db) // owns db from here
 	if err != nil {
 		db.Close()
