@@ -104,18 +104,40 @@ func Start(ctx context.Context) (*Cluster, error) {
 			os.RemoveAll(dir)
 			return nil, err
 		}
-		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=200", c.port, dir)
-		out, err := c.run(ctx, "pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "-o", opts, "start")
+		err := c.StartServer(ctx)
 		if err == nil {
 			break
 		}
 		if attempt == 4 {
-			log, _ := os.ReadFile(filepath.Join(dir, "log"))
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("pgtest: pg_ctl start: %w: %s\n%s", err, out, log)
+			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// StartServer starts the cluster's server again after StopServer, on the
+// same port.
+func (c *Cluster) StartServer(ctx context.Context) error {
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=200", c.port, c.dir)
+	out, err := c.run(ctx, "pg_ctl", "-D", filepath.Join(c.dir, "data"), "-l", filepath.Join(c.dir, "log"), "-w", "-t", "60", "-o", opts, "start")
+	if err != nil {
+		log, _ := os.ReadFile(filepath.Join(c.dir, "log"))
+		return fmt.Errorf("pgtest: pg_ctl start: %w: %s\n%s", err, out, log)
+	}
+	return nil
+}
+
+// StopServer stops the server (fast shutdown: clients are disconnected)
+// and keeps its data, as a database restart or an outage does.
+func (c *Cluster) StopServer() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := c.run(ctx, "pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "fast", "-w", "stop")
+	if err != nil {
+		return fmt.Errorf("pgtest: pg_ctl stop: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 func (c *Cluster) run(ctx context.Context, prog string, args ...string) ([]byte, error) {
@@ -147,16 +169,11 @@ func (c *Cluster) CreateDB(ctx context.Context) (string, error) {
 	return c.URL(name), nil
 }
 
-// Stop stops the server (fast shutdown) and removes its directory.
+// Stop stops the server and removes its directory.
 func (c *Cluster) Stop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	out, err := c.run(ctx, "pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "fast", "-w", "stop")
+	err := c.StopServer()
 	os.RemoveAll(c.dir)
-	if err != nil {
-		return fmt.Errorf("pgtest: pg_ctl stop: %w: %s", err, strings.TrimSpace(string(out)))
-	}
-	return nil
+	return err
 }
 
 // The cluster a test binary shares: started by the first DB call, stopped

@@ -220,3 +220,51 @@ func TestReturnersForwardOnceAcrossMasters(t *testing.T) {
 		}
 	}
 }
+
+// PostgreSQL goes away in the middle of a job and comes back: the returns
+// that arrived meanwhile were not acknowledged, so the minions kept them
+// and sent them again; every one is stored. The master needs no restart.
+func TestPostgresOutageLosesNoReturns(t *testing.T) {
+	ctx := context.Background()
+	pg, err := pgtest.Start(ctx) // its own server: this test stops it
+	if err != nil {
+		if os.Getenv("HALITE_REQUIRE_POSTGRES") == "" {
+			t.Skip(err)
+		}
+		t.Fatal(err)
+	}
+	defer pg.Stop()
+	url, err := pg.CreateDB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 5
+	c := newCluster(t, func(cfg *config.Master) { cfg.Store = url })
+	c.acceptedMinions("po", n, nil)
+	jr := c.run(&master.RunRequest{Target: "po*", Fun: "test.sleep", Args: []any{2}, Async: true})
+	if err := pg.StopServer(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * time.Second) // the returns arrive and cannot be stored
+	if err := pg.StartServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "every return stored after PostgreSQL came back", func() bool {
+		rec, err := c.client.Job(ctx, jr.jid)
+		if err != nil {
+			return false
+		}
+		got := 0
+		for _, r := range rec.Results {
+			if r.Return != nil {
+				got++
+			}
+		}
+		return got == n
+	})
+	// And the master works on: a new job, stored.
+	after := c.run(&master.RunRequest{Target: "po*", Fun: "test.ping"})
+	if len(after.returns) != n {
+		t.Errorf("after the outage: %d of %d returned", len(after.returns), n)
+	}
+}
