@@ -180,9 +180,7 @@ func (s *SQLiteStore) ListOpsLog(ctx context.Context, since time.Time, limit int
 		if err := rows.Scan(&e.ID, &t, &e.Author, &e.Text, &e.Ticket, &tags, &jids); err != nil {
 			return nil, fmt.Errorf("list ops log: %w", err)
 		}
-		e.Time = fromNanos(t)
-		_ = json.Unmarshal([]byte(tags), &e.Tags)
-		_ = json.Unmarshal([]byte(jids), &e.JIDs)
+		decodeOps(&e, t, tags, jids)
 		out = append(out, e)
 	}
 	return out, rows.Err()

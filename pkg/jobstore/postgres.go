@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -370,24 +369,15 @@ func (s *PostgresStore) getJob(ctx context.Context, jid string) (*JobRecord, err
 	err = tx.QueryRow(ctx, `SELECT fun, args, kwargs, target_type, target, username, created, meta
 		FROM jobs WHERE jid = $1`, jid).Scan(&rec.Fun, &args, &kwargs, &rec.TargetType, &rec.Target, &rec.User, &created, &meta)
 	found := err == nil
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		rec.Created = JIDTime(jid)
-	case err != nil:
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, err
-	default:
-		rec.Created = fromNanos(created)
-		if rec.Args, err = decodeList([]byte(args)); err != nil {
-			return nil, fmt.Errorf("args: %w", err)
-		}
-		if rec.Kwargs, err = decodeMap([]byte(kwargs)); err != nil {
-			return nil, fmt.Errorf("kwargs: %w", err)
-		}
-		if rec.Meta, err = decodeMap([]byte(meta)); err != nil {
-			return nil, fmt.Errorf("meta: %w", err)
+	}
+	if found {
+		if err := decodeJobRow(rec, []byte(args), []byte(kwargs), []byte(meta), created); err != nil {
+			return nil, err
 		}
 	}
-	results := map[string]*MinionResult{}
+	res := newResults(rec, found)
 	rows, err := tx.Query(ctx, `SELECT id, expected, state FROM job_minions WHERE jid = $1 ORDER BY id`, jid)
 	if err != nil {
 		return nil, err
@@ -399,10 +389,7 @@ func (s *PostgresStore) getJob(ctx context.Context, jid string) (*JobRecord, err
 			rows.Close()
 			return nil, err
 		}
-		if expected {
-			rec.Expected = append(rec.Expected, id)
-		}
-		results[id] = &MinionResult{ID: id, State: MinionState(state)}
+		res.minion(id, expected, state)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -414,7 +401,6 @@ func (s *PostgresStore) getJob(ctx context.Context, jid string) (*JobRecord, err
 		return nil, err
 	}
 	defer rows.Close()
-	nret := 0
 	for rows.Next() {
 		r := Return{JID: jid}
 		var ret string
@@ -422,30 +408,15 @@ func (s *PostgresStore) getJob(ctx context.Context, jid string) (*JobRecord, err
 		if err := rows.Scan(&r.ID, &r.Fun, &ret, &retcode, &r.Success, &received, &duration, &r.PillarHash); err != nil {
 			return nil, err
 		}
-		if r.Return, err = decodeValue([]byte(ret)); err != nil {
-			return nil, fmt.Errorf("return of %s: %w", r.ID, err)
+		if err := decodeReturnRow(&r, []byte(ret), retcode, received, duration); err != nil {
+			return nil, err
 		}
-		r.Retcode = int(retcode)
-		r.Received = fromNanos(received)
-		r.Duration = time.Duration(duration)
-		results[r.ID] = &MinionResult{ID: r.ID, State: StateReturned, Return: &r}
-		if !found && rec.Fun == "" {
-			rec.Fun = r.Fun
-		}
-		nret++
+		res.ret(&r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if !found && nret == 0 {
-		return nil, ErrNotFound
-	}
-	rec.Results = make([]MinionResult, 0, len(results))
-	for _, r := range results {
-		rec.Results = append(rec.Results, *r)
-	}
-	sort.Slice(rec.Results, func(i, j int) bool { return rec.Results[i].ID < rec.Results[j].ID })
-	return rec, nil
+	return res.record()
 }
 
 // ListJobs implements Store.
@@ -458,12 +429,9 @@ func (s *PostgresStore) ListJobs(ctx context.Context, f JobFilter) ([]JobSummary
 		l := int64(f.Limit)
 		limit = &l
 	}
-	since := int64(math.MinInt64)
-	if !f.Since.IsZero() {
-		var err error
-		if since, err = toNanos(f.Since); err != nil {
-			return nil, fmt.Errorf("list jobs: since: %w", err)
-		}
+	since, err := sinceNanos(f.Since)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: since: %w", err)
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT j.jid, j.fun, j.target_type, j.target, j.username, j.created,
 			(SELECT count(*) FROM job_minions m WHERE m.jid = j.jid AND m.expected),
@@ -498,26 +466,10 @@ func (s *PostgresStore) ListJobs(ctx context.Context, f JobFilter) ([]JobSummary
 
 // AddAudit implements Store.
 func (s *PostgresStore) AddAudit(ctx context.Context, e *AuditEntry) error {
-	if e == nil {
-		return invalidf("add audit: nil entry")
-	}
-	t := e.Time
-	if t.IsZero() {
-		t = time.Now().UTC()
-	}
-	ns, err := toNanos(t)
+	t, ns, args, kwargs, err := encodeAudit(e)
 	if err != nil {
-		return fmt.Errorf("add audit: %w", err)
+		return err
 	}
-	args, err := encodeValue(e.Args)
-	if err != nil {
-		return fmt.Errorf("add audit: args: %w", err)
-	}
-	kwargs, err := encodeValue(e.Kwargs)
-	if err != nil {
-		return fmt.Errorf("add audit: kwargs: %w", err)
-	}
-	args, kwargs = clipJSON(args, true), clipJSON(kwargs, false)
 	var id int64
 	err = s.db.Pool.QueryRow(ctx, `INSERT INTO audit (time, username, action, target, fun, args, kwargs, jid, outcome)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -554,12 +506,8 @@ func (s *PostgresStore) ListAudit(ctx context.Context, limit int) ([]AuditEntry,
 		if err := rows.Scan(&e.ID, &t, &e.User, &e.Action, &e.Target, &e.Fun, &args, &kwargs, &e.JID, &e.Outcome); err != nil {
 			return nil, fmt.Errorf("list audit: %w", err)
 		}
-		e.Time = fromNanos(t)
-		if e.Args, err = decodeList([]byte(args)); err != nil {
-			return nil, fmt.Errorf("list audit: entry %d: args: %w", e.ID, err)
-		}
-		if e.Kwargs, err = decodeMap([]byte(kwargs)); err != nil {
-			return nil, fmt.Errorf("list audit: entry %d: kwargs: %w", e.ID, err)
+		if err := decodeAudit(&e, t, []byte(args), []byte(kwargs)); err != nil {
+			return nil, fmt.Errorf("list audit: %w", err)
 		}
 		out = append(out, e)
 	}
@@ -802,9 +750,7 @@ func (s *PostgresStore) ListOpsLog(ctx context.Context, since time.Time, limit i
 		if err := rows.Scan(&e.ID, &t, &e.Author, &e.Text, &e.Ticket, &tags, &jids); err != nil {
 			return nil, fmt.Errorf("list ops log: %w", err)
 		}
-		e.Time = fromNanos(t)
-		_ = json.Unmarshal([]byte(tags), &e.Tags)
-		_ = json.Unmarshal([]byte(jids), &e.JIDs)
+		decodeOps(&e, t, tags, jids)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -961,51 +907,30 @@ func (s *PostgresStore) ReturnsOf(ctx context.Context, fun string, since time.Ti
 		if err := rows.Scan(&r.JID, &r.ID, &r.Fun, &ret, &retcode, &r.Success, &received, &duration); err != nil {
 			return nil, err
 		}
-		if r.Return, err = decodeValue([]byte(ret)); err != nil {
-			return nil, fmt.Errorf("return of %s in %s: %w", r.ID, r.JID, err)
+		if err := decodeReturnRow(&r, []byte(ret), retcode, received, duration); err != nil {
+			return nil, err
 		}
-		r.Retcode, r.Received, r.Duration = int(retcode), fromNanos(received), time.Duration(duration)
 		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
-// pgTSQuery turns search text into a tsquery with SQLite's ftsQuery rules:
-// words are prefixes, "quoted phrases" are phrases, all must match. Words
-// are letters and digits only, so nothing in them is tsquery syntax.
+// pgTSQuery turns search text into a tsquery with SQLite's ftsQuery rules
+// (searchTerms). Words are letters and digits only, so nothing in them is
+// tsquery syntax.
 func pgTSQuery(text string) string {
 	var terms []string
-	add := func(ws []string, prefix bool) {
-		if len(ws) == 0 {
-			return
-		}
-		q := make([]string, len(ws))
-		for i, w := range ws {
+	for _, t := range searchTerms(text) {
+		q := make([]string, len(t.words))
+		for i, w := range t.words {
 			q[i] = "'" + strings.ToLower(w) + "'"
 		}
-		if prefix {
-			for _, t := range q {
-				terms = append(terms, t+":*")
-			}
-			return
+		if t.phrase {
+			terms = append(terms, "("+strings.Join(q, " <-> ")+")")
+		} else {
+			terms = append(terms, q[0]+":*")
 		}
-		terms = append(terms, "("+strings.Join(q, " <-> ")+")")
 	}
-	rest := text
-	for {
-		i := strings.IndexByte(rest, '"')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(rest[i+1:], '"')
-		if j < 0 {
-			break
-		}
-		add(words(rest[:i]), true)
-		add(words(rest[i+1:i+1+j]), false)
-		rest = rest[i+2+j:]
-	}
-	add(words(rest), true)
 	return strings.Join(terms, " & ")
 }
 
@@ -1019,12 +944,9 @@ func (s *PostgresStore) Search(ctx context.Context, f SearchFilter) ([]Hit, erro
 	if limit <= 0 {
 		limit = 100
 	}
-	since := int64(math.MinInt64)
-	if !f.Since.IsZero() {
-		var err error
-		if since, err = toNanos(f.Since); err != nil {
-			return nil, err
-		}
+	since, err := sinceNanos(f.Since)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT jid, id, fun, received, success,
 			ts_headline('simple', `+pgSearchBody+`, q, 'StartSel=[, StopSel=], MaxWords=16, MinWords=4')
@@ -1076,10 +998,9 @@ func (s *PostgresStore) ReturnsAfter(ctx context.Context, seq int64, limit int) 
 			&f.Target, &f.TargetType, &f.User); err != nil {
 			return nil, err
 		}
-		if f.Return.Return, err = decodeValue([]byte(ret)); err != nil {
-			return nil, fmt.Errorf("return of %s in %s: %w", f.ID, f.JID, err)
+		if err := decodeReturnRow(&f.Return, []byte(ret), retcode, received, duration); err != nil {
+			return nil, err
 		}
-		f.Retcode, f.Received, f.Duration = int(retcode), fromNanos(received), time.Duration(duration)
 		out = append(out, f)
 	}
 	return out, rows.Err()

@@ -32,16 +32,13 @@ func scanReturns(rows *sql.Rows) ([]Return, error) {
 		var r Return
 		var ret []byte
 		var received, duration int64
-		if err := rows.Scan(&r.JID, &r.ID, &r.Fun, &ret, &r.Retcode, &r.Success, &received, &duration); err != nil {
+		var retcode int64
+		if err := rows.Scan(&r.JID, &r.ID, &r.Fun, &ret, &retcode, &r.Success, &received, &duration); err != nil {
 			return nil, err
 		}
-		v, err := decodeValue(ret)
-		if err != nil {
-			return nil, fmt.Errorf("return of %s in %s: %w", r.ID, r.JID, err)
+		if err := decodeReturnRow(&r, ret, retcode, received, duration); err != nil {
+			return nil, err
 		}
-		r.Return = v
-		r.Received = fromNanos(received)
-		r.Duration = time.Duration(duration)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -127,28 +124,14 @@ func (s *SQLiteStore) Search(ctx context.Context, f SearchFilter) ([]Hit, error)
 // error" is a search for words, and an error line is full of characters
 // FTS5 would read as syntax.
 func ftsQuery(text string) string {
-	var terms []string
 	quote := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-	rest := text
-	for {
-		i := strings.IndexByte(rest, '"')
-		if i < 0 {
-			break
+	var terms []string
+	for _, t := range searchTerms(text) {
+		if t.phrase {
+			terms = append(terms, quote(strings.Join(t.words, " ")))
+		} else {
+			terms = append(terms, quote(t.words[0])+"*")
 		}
-		j := strings.IndexByte(rest[i+1:], '"')
-		if j < 0 {
-			break
-		}
-		for _, w := range words(rest[:i]) {
-			terms = append(terms, quote(w)+"*")
-		}
-		if phrase := strings.Join(words(rest[i+1:i+1+j]), " "); phrase != "" {
-			terms = append(terms, quote(phrase))
-		}
-		rest = rest[i+2+j:]
-	}
-	for _, w := range words(rest) {
-		terms = append(terms, quote(w)+"*")
 	}
 	return strings.Join(terms, " ")
 }
@@ -217,15 +200,14 @@ func (s *SQLiteStore) ReturnsAfter(ctx context.Context, seq int64, limit int) ([
 		var f Fed
 		var ret []byte
 		var received, duration int64
-		if err := rows.Scan(&f.Seq, &f.JID, &f.ID, &f.Fun, &ret, &f.Retcode, &f.Success, &received, &duration,
+		var retcode int64
+		if err := rows.Scan(&f.Seq, &f.JID, &f.ID, &f.Fun, &ret, &retcode, &f.Success, &received, &duration,
 			&f.Target, &f.TargetType, &f.User); err != nil {
 			return nil, err
 		}
-		if f.Return.Return, err = decodeValue(ret); err != nil {
-			return nil, fmt.Errorf("return of %s in %s: %w", f.ID, f.JID, err)
+		if err := decodeReturnRow(&f.Return, ret, retcode, received, duration); err != nil {
+			return nil, err
 		}
-		f.Received = fromNanos(received)
-		f.Duration = time.Duration(duration)
 		out = append(out, f)
 	}
 	return out, rows.Err()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -731,25 +730,15 @@ func (s *SQLiteStore) getJob(ctx context.Context, jid string) (*JobRecord, error
 	err = tx.StmtContext(ctx, s.selJob).QueryRowContext(ctx, jid).Scan(
 		&rec.Fun, &args, &kwargs, &rec.TargetType, &rec.Target, &rec.User, &created, &meta)
 	found := err == nil
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		rec.Created = JIDTime(jid)
-	case err != nil:
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
-	default:
-		rec.Created = fromNanos(created)
-		if rec.Args, err = decodeList(args); err != nil {
-			return nil, fmt.Errorf("args: %w", err)
-		}
-		if rec.Kwargs, err = decodeMap(kwargs); err != nil {
-			return nil, fmt.Errorf("kwargs: %w", err)
-		}
-		if rec.Meta, err = decodeMap(meta); err != nil {
-			return nil, fmt.Errorf("meta: %w", err)
+	}
+	if found {
+		if err := decodeJobRow(rec, args, kwargs, meta, created); err != nil {
+			return nil, err
 		}
 	}
-
-	results := map[string]*MinionResult{}
+	res := newResults(rec, found)
 	rows, err := tx.StmtContext(ctx, s.selMinions).QueryContext(ctx, jid)
 	if err != nil {
 		return nil, err
@@ -761,10 +750,7 @@ func (s *SQLiteStore) getJob(ctx context.Context, jid string) (*JobRecord, error
 			rows.Close()
 			return nil, err
 		}
-		if expected {
-			rec.Expected = append(rec.Expected, id)
-		}
-		results[id] = &MinionResult{ID: id, State: MinionState(state)}
+		res.minion(id, expected, state)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
@@ -778,38 +764,22 @@ func (s *SQLiteStore) getJob(ctx context.Context, jid string) (*JobRecord, error
 		return nil, err
 	}
 	defer rows.Close()
-	nret := 0
 	for rows.Next() {
 		r := Return{JID: jid}
 		var ret []byte
-		var received, duration int64
-		if err := rows.Scan(&r.ID, &r.Fun, &ret, &r.Retcode, &r.Success, &received, &duration, &r.PillarHash); err != nil {
+		var retcode, received, duration int64
+		if err := rows.Scan(&r.ID, &r.Fun, &ret, &retcode, &r.Success, &received, &duration, &r.PillarHash); err != nil {
 			return nil, err
 		}
-		if r.Return, err = decodeValue(ret); err != nil {
-			return nil, fmt.Errorf("return of %s: %w", r.ID, err)
+		if err := decodeReturnRow(&r, ret, retcode, received, duration); err != nil {
+			return nil, err
 		}
-		r.Received = fromNanos(received)
-		r.Duration = time.Duration(duration)
-		results[r.ID] = &MinionResult{ID: r.ID, State: StateReturned, Return: &r}
-		if !found && rec.Fun == "" {
-			rec.Fun = r.Fun
-		}
-		nret++
+		res.ret(&r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if !found && nret == 0 {
-		return nil, ErrNotFound
-	}
-
-	rec.Results = make([]MinionResult, 0, len(results))
-	for _, r := range results {
-		rec.Results = append(rec.Results, *r)
-	}
-	sort.Slice(rec.Results, func(i, j int) bool { return rec.Results[i].ID < rec.Results[j].ID })
-	return rec, nil
+	return res.record()
 }
 
 // ListJobs implements Store.
@@ -821,12 +791,9 @@ func (s *SQLiteStore) ListJobs(ctx context.Context, f JobFilter) ([]JobSummary, 
 	if limit == 0 {
 		limit = -1 // SQLite: no limit
 	}
-	since := int64(math.MinInt64)
-	if !f.Since.IsZero() {
-		var err error
-		if since, err = toNanos(f.Since); err != nil {
-			return nil, fmt.Errorf("list jobs: since: %w", err)
-		}
+	since, err := sinceNanos(f.Since)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: since: %w", err)
 	}
 	rows, err := s.listJobs.QueryContext(ctx, f.Fun, f.Target, since, limit)
 	if err != nil {
@@ -852,26 +819,10 @@ func (s *SQLiteStore) ListJobs(ctx context.Context, f JobFilter) ([]JobSummary, 
 
 // AddAudit implements Store.
 func (s *SQLiteStore) AddAudit(ctx context.Context, e *AuditEntry) error {
-	if e == nil {
-		return invalidf("add audit: nil entry")
-	}
-	t := e.Time
-	if t.IsZero() {
-		t = time.Now().UTC()
-	}
-	ns, err := toNanos(t)
+	t, ns, args, kwargs, err := encodeAudit(e)
 	if err != nil {
-		return fmt.Errorf("add audit: %w", err)
+		return err
 	}
-	args, err := encodeValue(e.Args)
-	if err != nil {
-		return fmt.Errorf("add audit: args: %w", err)
-	}
-	kwargs, err := encodeValue(e.Kwargs)
-	if err != nil {
-		return fmt.Errorf("add audit: kwargs: %w", err)
-	}
-	args, kwargs = clipJSON(args, true), clipJSON(kwargs, false)
 	res, err := s.insAudit.ExecContext(ctx, ns, clip(e.User), clip(e.Action), clip(e.Target), clip(e.Fun),
 		args, kwargs, clip(e.JID), clip(e.Outcome))
 	if err != nil {
@@ -908,12 +859,8 @@ func (s *SQLiteStore) ListAudit(ctx context.Context, limit int) ([]AuditEntry, e
 			&e.JID, &e.Outcome); err != nil {
 			return nil, fmt.Errorf("list audit: %w", err)
 		}
-		e.Time = fromNanos(t)
-		if e.Args, err = decodeList(args); err != nil {
-			return nil, fmt.Errorf("list audit: entry %d: args: %w", e.ID, err)
-		}
-		if e.Kwargs, err = decodeMap(kwargs); err != nil {
-			return nil, fmt.Errorf("list audit: entry %d: kwargs: %w", e.ID, err)
+		if err := decodeAudit(&e, t, args, kwargs); err != nil {
+			return nil, fmt.Errorf("list audit: %w", err)
 		}
 		out = append(out, e)
 	}

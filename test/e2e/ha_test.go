@@ -41,6 +41,21 @@ func secondMaster(t *testing.T, e *env, extra string) *env {
 	return b
 }
 
+// bothMasters writes a minion config listing e's master and the second
+// one on 127.0.0.2, with extra keys, and returns its path.
+func bothMasters(t *testing.T, e *env, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "minion.yaml")
+	body := fmt.Sprintf("master: [127.0.0.1, 127.0.0.2]\npublish_port: %d\nret_port: %d\npki_dir: %s\ncache_dir: %s\n"+
+		"heartbeat_interval: 1s\nreconnect_min: 50ms\nreconnect_max: 1s\n%s",
+		e.pub, e.ret, filepath.Join(dir, "pki"), filepath.Join(dir, "cache"), extra)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 // runJSON runs a job through e's CLI and returns each minion's return.
 func runJSON(t *testing.T, e *env, args ...string) (map[string]any, int) {
 	t.Helper()
@@ -77,19 +92,7 @@ func TestTwoMastersShareOnePostgres(t *testing.T) {
 	a := newEnv(t, store)
 	b := secondMaster(t, a, store)
 
-	cfg := filepath.Join(t.TempDir(), "minion.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`master: [127.0.0.1, 127.0.0.2]
-publish_port: %d
-ret_port: %d
-pki_dir: %s
-cache_dir: %s
-heartbeat_interval: 1s
-reconnect_min: 50ms
-reconnect_max: 1s
-log_level: debug
-`, a.pub, a.ret, filepath.Join(filepath.Dir(cfg), "pki"), filepath.Join(filepath.Dir(cfg), "cache"))), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := bothMasters(t, a, "log_level: debug\n")
 	swarm := start(t, "halite-minion", "swarm", "--count", fmt.Sprint(minions), "--id-prefix", "k", "-c", cfg)
 
 	// Accepted on A: B lets them in without a restart, on the connections
@@ -206,22 +209,7 @@ func TestFailoverMinion(t *testing.T) {
 	store := "store: " + pgtest.DB(t) + "\n"
 	a := newEnv(t, store)
 	b := secondMaster(t, a, store)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "minion.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`id: fo1
-master: [127.0.0.1, 127.0.0.2]
-master_type: failover
-master_alive_interval: 1s
-publish_port: %d
-ret_port: %d
-pki_dir: %s
-cache_dir: %s
-heartbeat_interval: 1s
-reconnect_min: 50ms
-reconnect_max: 1s
-`, a.pub, a.ret, filepath.Join(dir, "pki"), filepath.Join(dir, "cache"))), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := bothMasters(t, a, "id: fo1\nmaster_type: failover\nmaster_alive_interval: 1s\n")
 	minion := start(t, "halite-minion", "serve", "-c", cfg)
 	a.acceptAll(1)
 	a.waitConnected(1)
