@@ -48,6 +48,16 @@ func (s *maintenanceSet) set(l []jobstore.Maintenance) {
 	}
 }
 
+// replace makes l the whole set (a reload from the store).
+func (s *maintenanceSet) replace(l []jobstore.Maintenance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m = make(map[string]jobstore.Maintenance, len(l))
+	for _, e := range l {
+		s.m[e.Minion] = e
+	}
+}
+
 func (s *maintenanceSet) clear(ids []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -107,7 +117,7 @@ func (m *Master) loadMaintenance(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.maint.set(l)
+	m.maint.replace(l)
 	return nil
 }
 
@@ -174,6 +184,7 @@ func (m *Master) SetMaintenance(ctx context.Context, who string, req Maintenance
 		return nil, fmt.Errorf("maintenance action %q: want start or stop", req.Action)
 	}
 	if len(res.Minions) > 0 {
+		m.tellPeers(maintenanceChannel, req.Action)
 		text := fmt.Sprintf("maintenance %s: %s", req.Action, strings.Join(res.Minions, ", "))
 		if req.Reason != "" {
 			text += " — " + req.Reason
@@ -199,6 +210,7 @@ func (m *Master) expireMaintenance(ctx context.Context, now time.Time) {
 	}
 	m.maint.clear(cleared)
 	if len(cleared) > 0 {
+		m.tellPeers(maintenanceChannel, "stop")
 		_, _ = m.AddLog(ctx, "halite", jobstore.OpsEntry{Text: "maintenance ended (its time was up): " + strings.Join(cleared, ", "), Tags: []string{"maintenance"}})
 		m.events.Publish("halite/maintenance/stop", map[string]any{"minions": cleared, "by": "halite", "reason": "until reached"})
 	}

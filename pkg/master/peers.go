@@ -31,6 +31,24 @@ type peerBus interface {
 // them live.
 const returnsChannel = "halite_returns"
 
+// maintenanceChannel says a master changed who is in maintenance: the
+// others reload it from the store (each keeps it in memory, consulted on
+// every publish).
+const maintenanceChannel = "halite_maintenance"
+
+// tellPeers notifies the other masters, if there are any; a failure is
+// logged (they catch up on their next resync or restart).
+func (m *Master) tellPeers(channel, payload string) {
+	if m.peers == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.peers.Notify(ctx, channel, payload); err != nil {
+		m.log.Warn("tell the other masters", "channel", channel, "error", err)
+	}
+}
+
 // openStore opens the job store and the key registry the config names:
 // the embedded SQLite file and key files, or a PostgreSQL database shared
 // with other masters (then peers is its notification bus).
@@ -87,16 +105,25 @@ type keyRegistry = keys.Registry
 // ends its session here and rotates this master's publish key) and
 // returns stored for this master's jobs.
 func (m *Master) listenPeers(ctx context.Context, ready func()) {
-	m.peers.Listen(ctx, []string{keys.NotifyChannel, returnsChannel}, ready, func(n pgdb.Notification) {
+	m.peers.Listen(ctx, []string{keys.NotifyChannel, returnsChannel, maintenanceChannel}, ready, func(n pgdb.Notification) {
 		switch {
 		case n.Resync:
 			m.syncKeys(ctx)
+			m.reloadMaintenance(ctx)
+		case n.Channel == maintenanceChannel:
+			m.reloadMaintenance(ctx)
 		case n.Channel == keys.NotifyChannel:
 			m.peerKeyChanged(ctx, n.Payload)
 		case n.Channel == returnsChannel:
 			m.peerReturns(ctx, n.Payload)
 		}
 	})
+}
+
+func (m *Master) reloadMaintenance(ctx context.Context) {
+	if err := m.loadMaintenance(ctx); err != nil {
+		m.log.Error("reload maintenance another master changed", "error", err)
+	}
 }
 
 // peerKeyChanged brings this master in line with the registry for id.

@@ -268,3 +268,49 @@ func TestPostgresOutageLosesNoReturns(t *testing.T) {
 		t.Errorf("after the outage: %d of %d returned", len(after.returns), n)
 	}
 }
+
+// Maintenance started on one master holds on the others at once: their
+// jobs leave the minion alone; stopped on another, it is over everywhere.
+func TestMaintenanceHoldsOnEveryMaster(t *testing.T) {
+	ctx := context.Background()
+	a := newCluster(t, func(c *config.Master) { c.Store = pgtest.DB(t) })
+	b := a.twin()
+	for _, id := range []string{"mm0", "mm1"} {
+		cfg := a.minionConfig(id, nil)
+		cfg.Master = "127.0.0.1,127.0.0.2"
+		a.acceptMinion(cfg)
+	}
+	a.waitConnected(2)
+	b.waitConnected(2)
+	if _, err := a.client.Maintenance(ctx, master.MaintenanceRequest{Action: "start", Target: "mm0", Reason: "disk swap"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "B sees mm0 in maintenance", func() bool {
+		ms, _ := b.client.Minions(ctx)
+		for _, mi := range ms {
+			if mi.ID == "mm0" && mi.Maintenance != nil {
+				return true
+			}
+		}
+		return false
+	})
+	jr := b.run(&master.RunRequest{Target: "mm*", Fun: "test.ping"})
+	if jr.states["mm0"] != "maintenance" || jr.states["mm1"] != "returned" {
+		t.Fatalf("B's job while A holds mm0 in maintenance: %v", jr.states)
+	}
+	if _, err := b.client.Maintenance(ctx, master.MaintenanceRequest{Action: "stop", Target: "mm0"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "A sees mm0 out of maintenance", func() bool {
+		ms, _ := a.client.Minions(ctx)
+		for _, mi := range ms {
+			if mi.ID == "mm0" {
+				return mi.Maintenance == nil
+			}
+		}
+		return false
+	})
+	if jr := a.run(&master.RunRequest{Target: "mm*", Fun: "test.ping"}); len(jr.returns) != 2 {
+		t.Fatalf("A's job after maintenance stopped on B: %v", jr.states)
+	}
+}
