@@ -35,19 +35,24 @@ func (m *Master) restoreExecs(ctx context.Context) error {
 		return fmt.Errorf("restore exec runs: %w", err)
 	}
 	for i := range rets {
-		r := &rets[i]
-		v, _ := r.Return.(map[string]any)
-		name, _ := v["name"].(string)
-		if wire.CheckSourceName(name) != nil {
-			continue
-		}
-		src := &wire.Source{Kind: wire.SourceExec, Name: name}
-		if f, ok := binval.Float(v["expect_every"]); ok && f > 0 {
-			src.ExpectEvery = int64(f * float64(time.Second))
-		}
-		m.hostdata.PutExec(r.ID, execRun(src, r), r.Received)
+		m.putStoredExec(&rets[i])
 	}
 	return nil
+}
+
+// putStoredExec takes a stored exec run into the host data (its report's
+// value carries its name and deadman interval).
+func (m *Master) putStoredExec(r *jobstore.Return) {
+	v, _ := r.Return.(map[string]any)
+	name, _ := v["name"].(string)
+	if wire.CheckSourceName(name) != nil {
+		return
+	}
+	src := &wire.Source{Kind: wire.SourceExec, Name: name}
+	if f, ok := binval.Float(v["expect_every"]); ok && f > 0 {
+		src.ExpectEvery = int64(f * float64(time.Second))
+	}
+	m.hostdata.PutExec(r.ID, execRun(src, r), r.Received)
 }
 
 // execFun is the job function exec runs are stored under.

@@ -5,6 +5,7 @@ package master
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -45,6 +46,10 @@ type Master struct {
 	store     Store
 	peers     peerBus     // the other masters on a shared store; nil with SQLite
 	peerOut   *peerOutbox // returns stored here for their jobs, to tell them
+	reportOut *peerOutbox // exec runs and scheduled values stored here
+	// peerToken tells this master's notifications from the others' (they
+	// reach it too).
+	peerToken string
 	batch     *jobstore.Batcher
 	events    *events.Bus
 	files     fileserver.Backend
@@ -143,7 +148,9 @@ func New(ctx context.Context, cfg config.Master, log hclog.Logger) (*Master, err
 		localUsers: map[string]acl.ACL{},
 		store:      store,
 		peers:      peers,
-		peerOut:    newPeerOutbox(),
+		peerOut:    newPeerOutbox(returnsChannel),
+		reportOut:  newPeerOutbox(reportsChannel),
+		peerToken:  rand.Text(),
 		events:     events.New(),
 		gitfsMx:    newGitfsMetrics(),
 		files:      files,
@@ -267,6 +274,11 @@ func (m *Master) Run(ctx context.Context) (err error) {
 		go func() {
 			defer wg.Done()
 			m.peerOut.run(ctx, m.peers, func(err error) { m.log.Warn("tell the other masters about returns", "error", err) })
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.reportOut.run(ctx, m.peers, func(err error) { m.log.Warn("tell the other masters about reports", "error", err) })
 		}()
 		select {
 		case <-listening:

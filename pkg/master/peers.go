@@ -16,6 +16,7 @@ import (
 	"github.com/halite/halite/pkg/jobstore"
 	"github.com/halite/halite/pkg/keys"
 	"github.com/halite/halite/pkg/pgdb"
+	"github.com/halite/halite/pkg/wire"
 )
 
 // peerBus is how masters that share a PostgreSQL store hear each other
@@ -30,6 +31,12 @@ type peerBus interface {
 // job another master published, so the publisher's waiting caller sees
 // them live.
 const returnsChannel = "halite_returns"
+
+// reportsChannel carries "jid\tid\ttoken" lines (token: the storing
+// master's, see Master.peerToken): exec runs and scheduled values
+// a master stored, so every master's host data (exec list, deadman,
+// halite_minion_value) is whole, whichever master a minion reported to.
+const reportsChannel = "halite_reports"
 
 // maintenanceChannel says a master changed who is in maintenance: the
 // others reload it from the store (each keeps it in memory, consulted on
@@ -105,7 +112,7 @@ type keyRegistry = keys.Registry
 // ends its session here and rotates this master's publish key) and
 // returns stored for this master's jobs.
 func (m *Master) listenPeers(ctx context.Context, ready func()) {
-	m.peers.Listen(ctx, []string{keys.NotifyChannel, returnsChannel, maintenanceChannel}, ready, func(n pgdb.Notification) {
+	m.peers.Listen(ctx, []string{keys.NotifyChannel, returnsChannel, reportsChannel, maintenanceChannel}, ready, func(n pgdb.Notification) {
 		switch {
 		case n.Resync:
 			m.syncKeys(ctx)
@@ -116,6 +123,8 @@ func (m *Master) listenPeers(ctx context.Context, ready func()) {
 			m.peerKeyChanged(ctx, n.Payload)
 		case n.Channel == returnsChannel:
 			m.peerReturns(ctx, n.Payload)
+		case n.Channel == reportsChannel:
+			m.peerReports(ctx, n.Payload)
 		}
 	})
 }
@@ -223,20 +232,54 @@ func (m *Master) peerReturns(ctx context.Context, payload string) {
 	}
 }
 
+// peerReports takes the host data of reports another master stored.
+func (m *Master) peerReports(ctx context.Context, payload string) {
+	for _, line := range strings.Split(payload, "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 || f[2] == m.peerToken {
+			continue // malformed, or stored and applied here
+		}
+		jid, id := f[0], f[1]
+		rec, err := m.store.GetJob(ctx, jid)
+		if err != nil {
+			m.log.Warn("read a report another master stored", "jid", jid, "error", err)
+			continue
+		}
+		kind, _ := rec.Meta["source"].(string)
+		for _, res := range rec.Results {
+			if res.ID != id || res.Return == nil {
+				continue
+			}
+			switch kind {
+			case wire.SourceExec:
+				m.putStoredExec(res.Return)
+			case wire.SourceSchedule:
+				if res.Return.Success {
+					m.hostdata.PutValue(id, res.Return.Fun, res.Return.Return)
+				}
+			}
+		}
+	}
+}
+
 // peerOutbox batches the returns this master stored for jobs it did not
 // publish into notifications to the others: one NOTIFY per batch, never
 // on the return path itself.
 type peerOutbox struct {
-	mu    sync.Mutex
-	lines []string
-	wake  chan struct{}
+	channel string
+	mu      sync.Mutex
+	lines   []string
+	wake    chan struct{}
 }
 
-func newPeerOutbox() *peerOutbox { return &peerOutbox{wake: make(chan struct{}, 1)} }
+func newPeerOutbox(channel string) *peerOutbox {
+	return &peerOutbox{channel: channel, wake: make(chan struct{}, 1)}
+}
 
-func (o *peerOutbox) add(jid, id string) {
+// add queues a line of tab-separated fields.
+func (o *peerOutbox) add(fields ...string) {
 	o.mu.Lock()
-	o.lines = append(o.lines, jid+"\t"+id)
+	o.lines = append(o.lines, strings.Join(fields, "\t"))
 	o.mu.Unlock()
 	select {
 	case o.wake <- struct{}{}:
@@ -261,7 +304,7 @@ func (o *peerOutbox) run(ctx context.Context, bus peerBus, log func(error)) {
 				n++
 			}
 			n = max(n, 1)
-			if err := bus.Notify(ctx, returnsChannel, strings.Join(lines[:n], "\n")); err != nil {
+			if err := bus.Notify(ctx, o.channel, strings.Join(lines[:n], "\n")); err != nil {
 				log(err) // the publisher finds the returns in the store at its deadline
 			}
 			lines = lines[n:]

@@ -57,6 +57,9 @@ func (m *Master) handleReport(_ context.Context, s *session, head *wire.ReturnHe
 		m.nudgeReturners()
 		_ = s.send(wire.TypeReturnAck, wire.ReturnAck{JID: key})
 		m.applyReport(s.id, src, &ret, now)
+		if m.peers != nil && (src.Kind == wire.SourceExec || src.Kind == wire.SourceSchedule) {
+			m.reportOut.add(jid, s.id, m.peerToken)
+		}
 	})
 	if err != nil {
 		return fmt.Errorf("queue report: %w", err)

@@ -241,3 +241,25 @@ func TestFailoverMinion(t *testing.T) {
 	default:
 	}
 }
+
+// A backup reported to one master shows on every master (exec list, its
+// deadman), whichever master the minion handed it to.
+func TestExecRunsOnEveryMaster(t *testing.T) {
+	store := "store: " + pgtest.DB(t) + "\n"
+	a := newEnv(t, store)
+	b := secondMaster(t, a, store)
+	cfg := bothMasters(t, a, "id: ex1\n")
+	start(t, "halite-minion", "serve", "-c", cfg)
+	a.acceptAll(1)
+	a.waitConnected(1)
+	b.waitConnected(1)
+	if _, errOut, code := minionExec(t, cfg, "--name", "backup", "--expect-every", "1h", "--", "true"); code != 0 {
+		t.Fatalf("halite-minion exec: exit %d %s", code, errOut)
+	}
+	for name, e := range map[string]*env{"A": a, "B": b} {
+		waitFor(t, 10*time.Second, "the backup in exec list of "+name, func() bool {
+			r, ok := e.execRun("ex1", "backup")
+			return ok && r.ExitCode == 0 && !r.Overdue
+		})
+	}
+}
