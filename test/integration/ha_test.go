@@ -109,7 +109,9 @@ func (p *tcpProxy) cut() {
 // deadline.
 func TestReturnThroughAnotherMasterReachesTheCaller(t *testing.T) {
 	url := pgtest.DB(t)
-	a := newCluster(t, func(c *config.Master) { c.Store = url })
+	// A long ack timeout: whether the ack gets out before the cut or not,
+	// the return decides.
+	a := newCluster(t, func(c *config.Master) { c.Store = url; c.AckTimeout = config.Duration(20 * time.Second) })
 	b := a.twin()
 	// The minion reaches A through a proxy on 127.0.0.3 that the test
 	// can cut, and B directly.
@@ -126,7 +128,6 @@ func TestReturnThroughAnotherMasterReachesTheCaller(t *testing.T) {
 		got <- a.run(&master.RunRequest{Target: "fw1", Fun: "test.sleep", Args: []any{3}, Timeout: timeout.String()})
 	}()
 	waitFor(t, 10*time.Second, "the job running on fw1", func() bool { return rm.m.Running() > 0 })
-	time.Sleep(500 * time.Millisecond) // acknowledged (after 100 ms of running)
 	proxy.cut()
 	var jr *jobResult
 	select {
