@@ -59,7 +59,7 @@ func (m *Master) tellPeers(channel, payload string) {
 // openStore opens the job store and the key registry the config names:
 // the embedded SQLite file and key files, or a PostgreSQL database shared
 // with other masters (then peers is its notification bus).
-func openStore(ctx context.Context, cfg config.Master, key crypto.MasterPrivate, log hclog.Logger) (Store, keyRegistry, peerBus, error) {
+func openStore(ctx context.Context, cfg config.Master, key crypto.MasterPrivate, log hclog.Logger) (Store, keys.Registry, peerBus, error) {
 	if !pgdb.IsURL(cfg.Store) {
 		reg, err := keys.NewFileRegistry(cfg.PKIDir, cfg.AutoAccept)
 		if err != nil {
@@ -103,9 +103,6 @@ func openStore(ctx context.Context, cfg config.Master, key crypto.MasterPrivate,
 	}
 	return store, reg, db, nil
 }
-
-// keyRegistry is the registry as the master uses it.
-type keyRegistry = keys.Registry
 
 // listenPeers acts on what the other masters announce until ctx ends:
 // key changes (an accepted key lets its minion in here too; a removed key
