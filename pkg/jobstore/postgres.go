@@ -118,7 +118,12 @@ var pgMigrations = []string{
 // everything but letters and digits does too: PostgreSQL's parser would
 // keep "/dev/sdb1" or "a.b@c" as one token, where SQLite's tokenizer (and
 // a user) sees words.
-const pgSearchBody = `regexp_replace(replace(replace(replace(replace(replace(ret, '\n', ' '), '\r', ' '), '\t', ' '), '\"', ' '), '\\', ' '), '[^[:alnum:]]+', ' ', 'g')`
+var pgSearchBody = `regexp_replace(replace(replace(replace(replace(replace(` + pgCapped + `, '\n', ' '), '\r', ' '), '\t', ' '), '\"', ' '), '\\', ' '), '[^[:alnum:]]+', ' ', 'g')`
+
+// pgCapped is the part of a return the index reads, as SQLite's ftsCapped:
+// its head and tail (which also keeps the tsvector under PostgreSQL's
+// 1 MB limit, whatever the output).
+var pgCapped = fmt.Sprintf("(CASE WHEN length(ret) <= %[1]d THEN ret ELSE left(ret, %[2]d) || ' ' || right(ret, %[2]d) END)", 2*searchHead, searchHead)
 
 // pgSearchIndexed keeps bare scalars (test.ping's true) out of the index,
 // as SQLite's migration 7 does.

@@ -3,6 +3,7 @@ package jobstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -151,5 +152,38 @@ func TestSearchIndexLeavesOutScalars(t *testing.T) {
 	}
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO returns_fts (returns_fts) VALUES ('integrity-check')`); err != nil {
 		t.Fatalf("search index inconsistent after prune: %v", err)
+	}
+}
+
+// A return of megabytes of distinct words (any output is possible) is
+// stored, and what it printed first is found: the search index reads the
+// head and tail of a return (searchHead). PostgreSQL refuses a tsvector over
+// 1 MB, which without the bound failed the whole batch of returns.
+func TestSearchIndexesHugeReturns(t *testing.T) { eachStore(t, testSearchIndexesHugeReturns) }
+
+func testSearchIndexesHugeReturns(t *testing.T, s testStore) {
+	ctx := context.Background()
+	var b strings.Builder
+	b.WriteString("beginning marker zqxw ")
+	for i := 0; b.Len() < 3<<20; i++ {
+		fmt.Fprintf(&b, "w%07dx ", i)
+	}
+	b.WriteString(" trailing marker vbnm")
+	huge := Return{JID: "20260101000000000001", ID: "big", Fun: "cmd.run", Return: b.String(), Success: true}
+	small := Return{JID: "20260101000000000001", ID: "small", Fun: "cmd.run", Return: "hello zqxw", Success: true}
+	if err := s.AddReturns(ctx, []Return{huge, small}); err != nil {
+		t.Fatalf("storing a 3 MB return of distinct words: %v", err)
+	}
+	hits, err := s.Search(ctx, SearchFilter{Text: "zqxw"})
+	if err != nil || len(hits) != 2 {
+		t.Fatalf("search zqxw: %+v, %v; want big and small", hits, err)
+	}
+	// The end of an output, where errors usually are, is indexed too.
+	if hits, err := s.Search(ctx, SearchFilter{Text: "vbnm"}); err != nil || len(hits) != 1 || hits[0].ID != "big" {
+		t.Fatalf("search vbnm (the end of the huge return): %+v, %v", hits, err)
+	}
+	rec, err := s.GetJob(ctx, huge.JID)
+	if err != nil || len(rec.Results) != 2 || rec.Results[0].Return.Return != huge.Return {
+		t.Fatalf("the huge return is not stored whole: %v", err)
 	}
 }

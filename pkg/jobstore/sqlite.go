@@ -163,6 +163,39 @@ var migrations = []string{
 	INSERT INTO returns_fts (returns_fts) VALUES ('rebuild');`,
 	// 8: the hash of the pillar a state run compiled (not the pillar).
 	`ALTER TABLE returns ADD COLUMN pillar_hash TEXT NOT NULL DEFAULT '';`,
+	// 9: the search index reads the head and tail of a return, not all of
+	// it (see searchHead): indexing megabytes of output made storing one
+	// such return take seconds.
+	`DROP TRIGGER returns_fts_ai;
+	DROP TRIGGER returns_fts_ad;
+	DROP TRIGGER returns_fts_au;
+	DROP VIEW returns_text;
+	CREATE VIEW returns_text AS SELECT rowid AS rid, ` + ftsBody(ftsCapped("ret")) + ` AS body FROM returns WHERE ` + ftsIndexed("ret") + `;
+	CREATE TRIGGER returns_fts_ai AFTER INSERT ON returns WHEN ` + ftsIndexed("new.ret") + ` BEGIN
+		INSERT INTO returns_fts (rowid, body) VALUES (new.rowid, ` + ftsBody(ftsCapped("new.ret")) + `);
+	END;
+	CREATE TRIGGER returns_fts_ad AFTER DELETE ON returns WHEN ` + ftsIndexed("old.ret") + ` BEGIN
+		INSERT INTO returns_fts (returns_fts, rowid, body) VALUES ('delete', old.rowid, ` + ftsBody(ftsCapped("old.ret")) + `);
+	END;
+	CREATE TRIGGER returns_fts_au AFTER UPDATE OF ret ON returns BEGIN
+		INSERT INTO returns_fts (returns_fts, rowid, body) SELECT 'delete', old.rowid, ` + ftsBody(ftsCapped("old.ret")) + ` WHERE ` + ftsIndexed("old.ret") + `;
+		INSERT INTO returns_fts (rowid, body) SELECT new.rowid, ` + ftsBody(ftsCapped("new.ret")) + ` WHERE ` + ftsIndexed("new.ret") + `;
+	END;
+	INSERT INTO returns_fts (returns_fts) VALUES ('rebuild');`,
+}
+
+// searchHead is how much of the start, and again of the end, of a
+// return's JSON the search index reads (characters): "which host printed
+// this error" is answered from the first and last lines of an output, and
+// indexing megabytes of it cost seconds per return (and, in PostgreSQL,
+// failed past its 1 MB tsvector limit).
+const searchHead = 32 << 10
+
+// ftsCapped is the SQL expression of the part of col the index reads: all
+// of it up to 2×searchHead characters, else its head and tail.
+func ftsCapped(col string) string {
+	return fmt.Sprintf("(CASE WHEN length(%[1]s) <= %[2]d THEN %[1]s ELSE substr(%[1]s, 1, %[3]d) || ' ' || substr(%[1]s, -%[3]d) END)",
+		"CAST("+col+" AS TEXT)", 2*searchHead, searchHead)
 }
 
 // ftsIndexed is the SQL condition for a return to be in the search
