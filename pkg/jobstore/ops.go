@@ -78,18 +78,21 @@ func (s *SQLiteStore) CreateToken(ctx context.Context, t *Token) error {
 	return nil
 }
 
-func scanToken(sc interface{ Scan(...any) error }) (*Token, error) {
+// scanToken reads name, hash, acl, created, expires, revoked (a row of
+// either store).
+func scanToken(sc interface{ Scan(...any) error }) (Token, error) {
 	var t Token
 	var acl string
 	var created, expires int64
-	var revoked int
-	if err := sc.Scan(&t.Name, &t.Hash, &acl, &created, &expires, &revoked); err != nil {
-		return nil, err
+	if err := sc.Scan(&t.Name, &t.Hash, &acl, &created, &expires, &t.Revoked); err != nil {
+		return t, err
 	}
 	t.ACL = json.RawMessage(acl)
-	t.Created, t.Expires, t.Revoked = fromNanos(created), timeOrZero(expires), revoked != 0
-	return &t, nil
+	t.Created, t.Expires = fromNanos(created), timeOrZero(expires)
+	return t, nil
 }
+
+func scanTokenRow(r rowIter) (Token, error) { return scanToken(r) }
 
 // TokenByHash implements Store.
 func (s *SQLiteStore) TokenByHash(ctx context.Context, hash string) (*Token, error) {
@@ -100,7 +103,7 @@ func (s *SQLiteStore) TokenByHash(ctx context.Context, hash string) (*Token, err
 	if err != nil {
 		return nil, fmt.Errorf("token lookup: %w", err)
 	}
-	return t, nil
+	return &t, nil
 }
 
 // ListTokens implements Store.
@@ -110,15 +113,11 @@ func (s *SQLiteStore) ListTokens(ctx context.Context) ([]Token, error) {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	defer rows.Close()
-	var out []Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list tokens: %w", err)
-		}
-		out = append(out, *t)
+	out, err := collect(rows, scanTokenRow)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RevokeToken implements Store.
@@ -172,18 +171,11 @@ func (s *SQLiteStore) ListOpsLog(ctx context.Context, since time.Time, limit int
 		return nil, fmt.Errorf("list ops log: %w", err)
 	}
 	defer rows.Close()
-	var out []OpsEntry
-	for rows.Next() {
-		var e OpsEntry
-		var t int64
-		var tags, jids string
-		if err := rows.Scan(&e.ID, &t, &e.Author, &e.Text, &e.Ticket, &tags, &jids); err != nil {
-			return nil, fmt.Errorf("list ops log: %w", err)
-		}
-		decodeOps(&e, t, tags, jids)
-		out = append(out, e)
+	out, err := collect(rows, scanOps)
+	if err != nil {
+		return nil, fmt.Errorf("list ops log: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetMaintenance implements Store.
@@ -230,17 +222,11 @@ func (s *SQLiteStore) ListMaintenance(ctx context.Context) ([]Maintenance, error
 		return nil, fmt.Errorf("list maintenance: %w", err)
 	}
 	defer rows.Close()
-	var out []Maintenance
-	for rows.Next() {
-		var m Maintenance
-		var since, until int64
-		if err := rows.Scan(&m.Minion, &m.Reason, &m.Author, &since, &until); err != nil {
-			return nil, fmt.Errorf("list maintenance: %w", err)
-		}
-		m.Since, m.Until = fromNanos(since), timeOrZero(until)
-		out = append(out, m)
+	out, err := collect(rows, scanMaintenance)
+	if err != nil {
+		return nil, fmt.Errorf("list maintenance: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PutMine implements Store.

@@ -387,17 +387,9 @@ func (s *PostgresStore) getJob(ctx context.Context, jid string) (*JobRecord, err
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id, state string
-		var expected bool
-		if err := rows.Scan(&id, &expected, &state); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		res.minion(id, expected, state)
-	}
+	err = res.minions(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	rows, err = tx.Query(ctx, `SELECT id, fun, ret, retcode, success, received, duration, pillar_hash
@@ -406,19 +398,7 @@ func (s *PostgresStore) getJob(ctx context.Context, jid string) (*JobRecord, err
 		return nil, err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		r := Return{JID: jid}
-		var ret string
-		var received, duration, retcode int64
-		if err := rows.Scan(&r.ID, &r.Fun, &ret, &retcode, &r.Success, &received, &duration, &r.PillarHash); err != nil {
-			return nil, err
-		}
-		if err := decodeReturnRow(&r, []byte(ret), retcode, received, duration); err != nil {
-			return nil, err
-		}
-		res.ret(&r)
-	}
-	if err := rows.Err(); err != nil {
+	if err := res.returns(rows); err != nil {
 		return nil, err
 	}
 	return res.record()
@@ -452,18 +432,8 @@ func (s *PostgresStore) ListJobs(ctx context.Context, f JobFilter) ([]JobSummary
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
 	defer rows.Close()
-	var out []JobSummary
-	for rows.Next() {
-		var js JobSummary
-		var created, exp, ret, failed int64
-		if err := rows.Scan(&js.JID, &js.Fun, &js.TargetType, &js.Target, &js.User, &created, &exp, &ret, &failed); err != nil {
-			return nil, fmt.Errorf("list jobs: %w", err)
-		}
-		js.Created = fromNanos(created)
-		js.Expected, js.Returned, js.Failed = int(exp), int(ret), int(failed)
-		out = append(out, js)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanSummary)
+	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
 	return out, nil
@@ -503,20 +473,8 @@ func (s *PostgresStore) ListAudit(ctx context.Context, limit int) ([]AuditEntry,
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var t int64
-		var args, kwargs string
-		if err := rows.Scan(&e.ID, &t, &e.User, &e.Action, &e.Target, &e.Fun, &args, &kwargs, &e.JID, &e.Outcome); err != nil {
-			return nil, fmt.Errorf("list audit: %w", err)
-		}
-		if err := decodeAudit(&e, t, []byte(args), []byte(kwargs)); err != nil {
-			return nil, fmt.Errorf("list audit: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanAudit)
+	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	return out, nil
@@ -574,22 +532,8 @@ func (s *PostgresStore) AllGrains(ctx context.Context) (map[string]map[string]an
 		return nil, fmt.Errorf("read grains cache: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]map[string]any{}
-	for rows.Next() {
-		var id, b string
-		if err := rows.Scan(&id, &b); err != nil {
-			return nil, fmt.Errorf("read grains cache: %w", err)
-		}
-		g, err := decodeMap([]byte(b))
-		if err != nil {
-			return nil, fmt.Errorf("read grains cache: minion %s: %w", id, err)
-		}
-		if g == nil {
-			g = map[string]any{}
-		}
-		out[id] = g
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectGrains(rows)
+	if err != nil {
 		return nil, fmt.Errorf("read grains cache: %w", err)
 	}
 	return out, nil
@@ -660,21 +604,9 @@ func (s *PostgresStore) CreateToken(ctx context.Context, t *Token) error {
 	return nil
 }
 
-func pgScanToken(row pgx.Row) (*Token, error) {
-	var t Token
-	var acl string
-	var created, expires int64
-	if err := row.Scan(&t.Name, &t.Hash, &acl, &created, &expires, &t.Revoked); err != nil {
-		return nil, err
-	}
-	t.ACL = json.RawMessage(acl)
-	t.Created, t.Expires = fromNanos(created), timeOrZero(expires)
-	return &t, nil
-}
-
 // TokenByHash implements Store.
 func (s *PostgresStore) TokenByHash(ctx context.Context, hash string) (*Token, error) {
-	t, err := pgScanToken(s.db.Pool.QueryRow(ctx, `SELECT name, hash, acl, created, expires, revoked
+	t, err := scanToken(s.db.Pool.QueryRow(ctx, `SELECT name, hash, acl, created, expires, revoked
 		FROM api_tokens WHERE hash = $1`, pgText(hash)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
@@ -682,7 +614,7 @@ func (s *PostgresStore) TokenByHash(ctx context.Context, hash string) (*Token, e
 	if err != nil {
 		return nil, fmt.Errorf("token lookup: %w", err)
 	}
-	return t, nil
+	return &t, nil
 }
 
 // ListTokens implements Store.
@@ -692,15 +624,11 @@ func (s *PostgresStore) ListTokens(ctx context.Context) ([]Token, error) {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	defer rows.Close()
-	var out []Token
-	for rows.Next() {
-		t, err := pgScanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list tokens: %w", err)
-		}
-		out = append(out, *t)
+	out, err := collect(rows, scanTokenRow)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RevokeToken implements Store.
@@ -747,18 +675,11 @@ func (s *PostgresStore) ListOpsLog(ctx context.Context, since time.Time, limit i
 		return nil, fmt.Errorf("list ops log: %w", err)
 	}
 	defer rows.Close()
-	var out []OpsEntry
-	for rows.Next() {
-		var e OpsEntry
-		var t int64
-		var tags, jids string
-		if err := rows.Scan(&e.ID, &t, &e.Author, &e.Text, &e.Ticket, &tags, &jids); err != nil {
-			return nil, fmt.Errorf("list ops log: %w", err)
-		}
-		decodeOps(&e, t, tags, jids)
-		out = append(out, e)
+	out, err := collect(rows, scanOps)
+	if err != nil {
+		return nil, fmt.Errorf("list ops log: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetMaintenance implements Store.
@@ -807,17 +728,11 @@ func (s *PostgresStore) ListMaintenance(ctx context.Context) ([]Maintenance, err
 		return nil, fmt.Errorf("list maintenance: %w", err)
 	}
 	defer rows.Close()
-	var out []Maintenance
-	for rows.Next() {
-		var m Maintenance
-		var since, until int64
-		if err := rows.Scan(&m.Minion, &m.Reason, &m.Author, &since, &until); err != nil {
-			return nil, fmt.Errorf("list maintenance: %w", err)
-		}
-		m.Since, m.Until = fromNanos(since), timeOrZero(until)
-		out = append(out, m)
+	out, err := collect(rows, scanMaintenance)
+	if err != nil {
+		return nil, fmt.Errorf("list maintenance: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PutMine implements Store.
@@ -904,20 +819,7 @@ func (s *PostgresStore) ReturnsOf(ctx context.Context, fun string, since time.Ti
 		return nil, fmt.Errorf("returns of %s: %w", fun, err)
 	}
 	defer rows.Close()
-	var out []Return
-	for rows.Next() {
-		var r Return
-		var ret string
-		var retcode, received, duration int64
-		if err := rows.Scan(&r.JID, &r.ID, &r.Fun, &ret, &retcode, &r.Success, &received, &duration); err != nil {
-			return nil, err
-		}
-		if err := decodeReturnRow(&r, []byte(ret), retcode, received, duration); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanReturn)
 }
 
 // pgTSQuery turns search text into a tsquery with SQLite's ftsQuery rules
@@ -963,17 +865,7 @@ func (s *PostgresStore) Search(ctx context.Context, f SearchFilter) ([]Hit, erro
 		return nil, fmt.Errorf("search %q: %w", f.Text, err)
 	}
 	defer rows.Close()
-	var out []Hit
-	for rows.Next() {
-		var h Hit
-		var received int64
-		if err := rows.Scan(&h.JID, &h.ID, &h.Fun, &received, &h.Success, &h.Snippet); err != nil {
-			return nil, err
-		}
-		h.Received = fromNanos(received)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return collect(rows, scanHit)
 }
 
 // Stats is SQLiteStore.Stats on PostgreSQL: the database's size.
@@ -994,21 +886,7 @@ func (s *PostgresStore) ReturnsAfter(ctx context.Context, seq int64, limit int) 
 		return nil, fmt.Errorf("returns after %d: %w", seq, err)
 	}
 	defer rows.Close()
-	var out []Fed
-	for rows.Next() {
-		var f Fed
-		var ret string
-		var retcode, received, duration int64
-		if err := rows.Scan(&f.Seq, &f.JID, &f.ID, &f.Fun, &ret, &retcode, &f.Success, &received, &duration,
-			&f.Target, &f.TargetType, &f.User); err != nil {
-			return nil, err
-		}
-		if err := decodeReturnRow(&f.Return, []byte(ret), retcode, received, duration); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collect(rows, scanFed)
 }
 
 // LastSeq is SQLiteStore.LastSeq.

@@ -23,25 +23,7 @@ func (s *SQLiteStore) ReturnsOf(ctx context.Context, fun string, since time.Time
 		return nil, fmt.Errorf("returns of %s: %w", fun, err)
 	}
 	defer rows.Close()
-	return scanReturns(rows)
-}
-
-func scanReturns(rows *sql.Rows) ([]Return, error) {
-	var out []Return
-	for rows.Next() {
-		var r Return
-		var ret []byte
-		var received, duration int64
-		var retcode int64
-		if err := rows.Scan(&r.JID, &r.ID, &r.Fun, &ret, &retcode, &r.Success, &received, &duration); err != nil {
-			return nil, err
-		}
-		if err := decodeReturnRow(&r, ret, retcode, received, duration); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanReturn)
 }
 
 // SearchFilter narrows a full-text search of stored returns.
@@ -105,17 +87,7 @@ func (s *SQLiteStore) Search(ctx context.Context, f SearchFilter) ([]Hit, error)
 		return nil, fmt.Errorf("search %q: %w", f.Text, err)
 	}
 	defer rows.Close()
-	var out []Hit
-	for rows.Next() {
-		var h Hit
-		var received int64
-		if err := rows.Scan(&h.JID, &h.ID, &h.Fun, &received, &h.Success, &h.Snippet); err != nil {
-			return nil, err
-		}
-		h.Received = fromNanos(received)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return collect(rows, scanHit)
 }
 
 // ftsQuery turns what a user typed into an FTS5 query that cannot be a
@@ -195,22 +167,7 @@ func (s *SQLiteStore) ReturnsAfter(ctx context.Context, seq int64, limit int) ([
 		return nil, fmt.Errorf("returns after %d: %w", seq, err)
 	}
 	defer rows.Close()
-	var out []Fed
-	for rows.Next() {
-		var f Fed
-		var ret []byte
-		var received, duration int64
-		var retcode int64
-		if err := rows.Scan(&f.Seq, &f.JID, &f.ID, &f.Fun, &ret, &retcode, &f.Success, &received, &duration,
-			&f.Target, &f.TargetType, &f.User); err != nil {
-			return nil, err
-		}
-		if err := decodeReturnRow(&f.Return, ret, retcode, received, duration); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collect(rows, scanFed)
 }
 
 // LastSeq is the Seq of the newest stored return (0 when none).

@@ -67,6 +67,37 @@ func (s *results) ret(r *Return) {
 	s.nret++
 }
 
+// minions reads id, expected, state rows of the job's minions.
+func (s *results) minions(rows rowIter) error {
+	for rows.Next() {
+		var id, state string
+		var expected bool
+		if err := rows.Scan(&id, &expected, &state); err != nil {
+			return err
+		}
+		s.minion(id, expected, state)
+	}
+	return rows.Err()
+}
+
+// returns reads id, fun, ret, retcode, success, received, duration,
+// pillar_hash rows of the job's returns.
+func (s *results) returns(rows rowIter) error {
+	for rows.Next() {
+		r := Return{JID: s.rec.JID}
+		var ret []byte
+		var retcode, received, duration int64
+		if err := rows.Scan(&r.ID, &r.Fun, &ret, &retcode, &r.Success, &received, &duration, &r.PillarHash); err != nil {
+			return err
+		}
+		if err := decodeReturnRow(&r, ret, retcode, received, duration); err != nil {
+			return err
+		}
+		s.ret(&r)
+	}
+	return rows.Err()
+}
+
 // record is the JobRecord, results sorted by minion id; ErrNotFound when
 // neither the job nor any return is recorded.
 func (s *results) record() (*JobRecord, error) {
@@ -171,4 +202,131 @@ func decodeOps(e *OpsEntry, t int64, tags, jids string) {
 	e.Time = fromNanos(t)
 	_ = json.Unmarshal([]byte(tags), &e.Tags)
 	_ = json.Unmarshal([]byte(jids), &e.JIDs)
+}
+
+// rowIter is what both drivers' result sets offer (database/sql's
+// *sql.Rows, pgx.Rows): the stores' queries return the same columns in
+// the same order, so one scanner per record serves both.
+type rowIter interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// collect reads every row with scan.
+func collect[T any](rows rowIter, scan func(rowIter) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanSummary reads jid, fun, target_type, target, username, created and
+// the expected, returned and failed counts.
+func scanSummary(r rowIter) (JobSummary, error) {
+	var js JobSummary
+	var created, exp, ret, failed int64
+	if err := r.Scan(&js.JID, &js.Fun, &js.TargetType, &js.Target, &js.User, &created, &exp, &ret, &failed); err != nil {
+		return js, err
+	}
+	js.Created = fromNanos(created)
+	js.Expected, js.Returned, js.Failed = int(exp), int(ret), int(failed)
+	return js, nil
+}
+
+// scanAudit reads id, time, username, action, target, fun, args, kwargs,
+// jid, outcome.
+func scanAudit(r rowIter) (AuditEntry, error) {
+	var e AuditEntry
+	var t int64
+	var args, kwargs []byte
+	if err := r.Scan(&e.ID, &t, &e.User, &e.Action, &e.Target, &e.Fun, &args, &kwargs, &e.JID, &e.Outcome); err != nil {
+		return e, err
+	}
+	return e, decodeAudit(&e, t, args, kwargs)
+}
+
+// scanMaintenance reads minion, reason, author, since, until.
+func scanMaintenance(r rowIter) (Maintenance, error) {
+	var m Maintenance
+	var since, until int64
+	if err := r.Scan(&m.Minion, &m.Reason, &m.Author, &since, &until); err != nil {
+		return m, err
+	}
+	m.Since, m.Until = fromNanos(since), timeOrZero(until)
+	return m, nil
+}
+
+// scanOps reads id, time, author, text, ticket, tags, jids.
+func scanOps(r rowIter) (OpsEntry, error) {
+	var e OpsEntry
+	var t int64
+	var tags, jids string
+	if err := r.Scan(&e.ID, &t, &e.Author, &e.Text, &e.Ticket, &tags, &jids); err != nil {
+		return e, err
+	}
+	decodeOps(&e, t, tags, jids)
+	return e, nil
+}
+
+// scanHit reads jid, id, fun, received, success, snippet.
+func scanHit(r rowIter) (Hit, error) {
+	var h Hit
+	var received int64
+	if err := r.Scan(&h.JID, &h.ID, &h.Fun, &received, &h.Success, &h.Snippet); err != nil {
+		return h, err
+	}
+	h.Received = fromNanos(received)
+	return h, nil
+}
+
+// scanReturn reads jid, id, fun, ret, retcode, success, received,
+// duration.
+func scanReturn(r rowIter) (Return, error) {
+	var ret Return
+	var v []byte
+	var retcode, received, duration int64
+	if err := r.Scan(&ret.JID, &ret.ID, &ret.Fun, &v, &retcode, &ret.Success, &received, &duration); err != nil {
+		return ret, err
+	}
+	return ret, decodeReturnRow(&ret, v, retcode, received, duration)
+}
+
+// scanFed reads a return's seq, its scanReturn columns, then the job's
+// target, target type and user.
+func scanFed(r rowIter) (Fed, error) {
+	var f Fed
+	var v []byte
+	var retcode, received, duration int64
+	if err := r.Scan(&f.Seq, &f.JID, &f.ID, &f.Fun, &v, &retcode, &f.Success, &received, &duration,
+		&f.Target, &f.TargetType, &f.User); err != nil {
+		return f, err
+	}
+	return f, decodeReturnRow(&f.Return, v, retcode, received, duration)
+}
+
+// collectGrains reads id, grains rows into the grains cache.
+func collectGrains(rows rowIter) (map[string]map[string]any, error) {
+	out := map[string]map[string]any{}
+	for rows.Next() {
+		var id string
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			return nil, err
+		}
+		g, err := decodeMap(b)
+		if err != nil {
+			return nil, fmt.Errorf("minion %s: %w", id, err)
+		}
+		if g == nil {
+			g = map[string]any{}
+		}
+		out[id] = g
+	}
+	return out, rows.Err()
 }

@@ -776,40 +776,17 @@ func (s *SQLiteStore) getJob(ctx context.Context, jid string) (*JobRecord, error
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id, state string
-		var expected bool
-		if err := rows.Scan(&id, &expected, &state); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		res.minion(id, expected, state)
-	}
-	if err := rows.Close(); err != nil {
+	err = res.minions(rows)
+	rows.Close()
+	if err != nil {
 		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-
 	rows, err = tx.StmtContext(ctx, s.selReturns).QueryContext(ctx, jid)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		r := Return{JID: jid}
-		var ret []byte
-		var retcode, received, duration int64
-		if err := rows.Scan(&r.ID, &r.Fun, &ret, &retcode, &r.Success, &received, &duration, &r.PillarHash); err != nil {
-			return nil, err
-		}
-		if err := decodeReturnRow(&r, ret, retcode, received, duration); err != nil {
-			return nil, err
-		}
-		res.ret(&r)
-	}
-	if err := rows.Err(); err != nil {
+	if err := res.returns(rows); err != nil {
 		return nil, err
 	}
 	return res.record()
@@ -833,18 +810,8 @@ func (s *SQLiteStore) ListJobs(ctx context.Context, f JobFilter) ([]JobSummary, 
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
 	defer rows.Close()
-	var out []JobSummary
-	for rows.Next() {
-		var js JobSummary
-		var created int64
-		if err := rows.Scan(&js.JID, &js.Fun, &js.TargetType, &js.Target, &js.User, &created,
-			&js.Expected, &js.Returned, &js.Failed); err != nil {
-			return nil, fmt.Errorf("list jobs: %w", err)
-		}
-		js.Created = fromNanos(created)
-		out = append(out, js)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanSummary)
+	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
 	return out, nil
@@ -883,21 +850,8 @@ func (s *SQLiteStore) ListAudit(ctx context.Context, limit int) ([]AuditEntry, e
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var t int64
-		var args, kwargs []byte
-		if err := rows.Scan(&e.ID, &t, &e.User, &e.Action, &e.Target, &e.Fun, &args, &kwargs,
-			&e.JID, &e.Outcome); err != nil {
-			return nil, fmt.Errorf("list audit: %w", err)
-		}
-		if err := decodeAudit(&e, t, args, kwargs); err != nil {
-			return nil, fmt.Errorf("list audit: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanAudit)
+	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	return out, nil
@@ -925,23 +879,8 @@ func (s *SQLiteStore) AllGrains(ctx context.Context) (map[string]map[string]any,
 		return nil, fmt.Errorf("read grains cache: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]map[string]any{}
-	for rows.Next() {
-		var id string
-		var b []byte
-		if err := rows.Scan(&id, &b); err != nil {
-			return nil, fmt.Errorf("read grains cache: %w", err)
-		}
-		g, err := decodeMap(b)
-		if err != nil {
-			return nil, fmt.Errorf("read grains cache: minion %s: %w", id, err)
-		}
-		if g == nil {
-			g = map[string]any{}
-		}
-		out[id] = g
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collectGrains(rows)
+	if err != nil {
 		return nil, fmt.Errorf("read grains cache: %w", err)
 	}
 	return out, nil
