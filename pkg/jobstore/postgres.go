@@ -241,29 +241,14 @@ func (s *PostgresStore) AddReturns(ctx context.Context, rs []Return) error {
 	cols := make([]col, len(rs))
 	for i := range rs {
 		r := &rs[i]
-		if r.JID == "" || r.ID == "" {
-			return invalidf("add returns: return %d has jid %q, id %q: both are required", i, r.JID, r.ID)
-		}
-		b, err := encodeValue(r.Return)
+		e, err := encodeReturn(i, r, now)
 		if err != nil {
-			return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
+			return err
 		}
-		t := r.Received
-		if t.IsZero() {
-			t = now
+		if e.job != nil {
+			jobs = append(jobs, *e.job)
 		}
-		ns, err := toNanos(t)
-		if err != nil {
-			return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
-		}
-		if r.Job != nil {
-			jr, err := encodeJob(r.Job)
-			if err != nil {
-				return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
-			}
-			jobs = append(jobs, jr)
-		}
-		cols[i] = col{ret: string(b), received: ns, retcode: int64(r.Retcode), duration: int64(r.Duration),
+		cols[i] = col{ret: string(e.ret), received: e.received, retcode: int64(r.Retcode), duration: int64(r.Duration),
 			success: r.Success, fun: pgText(r.Fun), hash: pgText(r.PillarHash), jid: pgText(r.JID), id: pgText(r.ID)}
 		k := [2]string{cols[i].jid, cols[i].id}
 		if _, seen := last[k]; !seen {
@@ -310,26 +295,16 @@ func (s *PostgresStore) AddReturns(ctx context.Context, rs []Return) error {
 
 // SetStates implements Store.
 func (s *PostgresStore) SetStates(ctx context.Context, jid string, states map[string]MinionState) error {
-	if jid == "" {
-		return invalidf("set states: empty jid")
+	ids, err := stateIDs(jid, states)
+	if err != nil {
+		return err
 	}
-	ids := make([]string, 0, len(states))
-	for id, st := range states {
-		if id == "" {
-			return invalidf("set states of job %s: empty minion id", jid)
-		}
-		if !st.Valid() {
-			return invalidf("set states of job %s: minion %s: unknown state %q", jid, id, st)
-		}
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	sts := make([]string, len(ids))
 	for i, id := range ids {
 		sts[i] = string(states[id])
 		ids[i] = pgText(id)
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var one int
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM jobs WHERE jid = $1`, pgText(jid)).Scan(&one); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {

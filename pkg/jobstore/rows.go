@@ -330,3 +330,59 @@ func collectGrains(rows rowIter) (map[string]map[string]any, error) {
 	}
 	return out, rows.Err()
 }
+
+// encodedReturn is a Return made ready for its row: its value as JSON,
+// its receive time (now when zero) and the job it brings along, if any.
+type encodedReturn struct {
+	ret      []byte
+	received int64
+	job      *jobRow
+}
+
+// encodeReturn checks and encodes the i-th return of a batch.
+func encodeReturn(i int, r *Return, now time.Time) (encodedReturn, error) {
+	if r.JID == "" || r.ID == "" {
+		return encodedReturn{}, invalidf("add returns: return %d has jid %q, id %q: both are required", i, r.JID, r.ID)
+	}
+	b, err := encodeValue(r.Return)
+	if err != nil {
+		return encodedReturn{}, fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
+	}
+	t := r.Received
+	if t.IsZero() {
+		t = now
+	}
+	ns, err := toNanos(t)
+	if err != nil {
+		return encodedReturn{}, fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
+	}
+	e := encodedReturn{ret: b, received: ns}
+	if r.Job != nil {
+		jr, err := encodeJob(r.Job)
+		if err != nil {
+			return encodedReturn{}, fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
+		}
+		e.job = &jr
+	}
+	return e, nil
+}
+
+// stateIDs checks the states SetStates is given and returns their minion
+// ids sorted (a stable write order makes runs reproducible).
+func stateIDs(jid string, states map[string]MinionState) ([]string, error) {
+	if jid == "" {
+		return nil, invalidf("set states: empty jid")
+	}
+	ids := make([]string, 0, len(states))
+	for id, st := range states {
+		if id == "" {
+			return nil, invalidf("set states of job %s: empty minion id", jid)
+		}
+		if !st.Valid() {
+			return nil, invalidf("set states of job %s: minion %s: unknown state %q", jid, id, st)
+		}
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -644,38 +643,14 @@ func (s *SQLiteStore) AddReturns(ctx context.Context, rs []Return) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	type row struct {
-		ret      []byte
-		received int64
-		job      *jobRow
-	}
-	rows := make([]row, len(rs))
+	rows := make([]encodedReturn, len(rs))
 	now := time.Now()
 	for i := range rs {
-		r := &rs[i]
-		if r.JID == "" || r.ID == "" {
-			return invalidf("add returns: return %d has jid %q, id %q: both are required", i, r.JID, r.ID)
-		}
-		b, err := encodeValue(r.Return)
+		e, err := encodeReturn(i, &rs[i], now)
 		if err != nil {
-			return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
+			return err
 		}
-		t := r.Received
-		if t.IsZero() {
-			t = now
-		}
-		ns, err := toNanos(t)
-		if err != nil {
-			return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
-		}
-		rows[i] = row{ret: b, received: ns}
-		if r.Job != nil {
-			jr, err := encodeJob(r.Job)
-			if err != nil {
-				return fmt.Errorf("add returns: jid %s id %s: %w", r.JID, r.ID, err)
-			}
-			rows[i].job = &jr
-		}
+		rows[i] = e
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		ins := tx.StmtContext(ctx, s.insReturn)
@@ -701,21 +676,11 @@ func (s *SQLiteStore) AddReturns(ctx context.Context, rs []Return) error {
 
 // SetStates implements Store.
 func (s *SQLiteStore) SetStates(ctx context.Context, jid string, states map[string]MinionState) error {
-	if jid == "" {
-		return invalidf("set states: empty jid")
+	ids, err := stateIDs(jid, states)
+	if err != nil {
+		return err
 	}
-	ids := make([]string, 0, len(states))
-	for id, st := range states {
-		if id == "" {
-			return invalidf("set states of job %s: empty minion id", jid)
-		}
-		if !st.Valid() {
-			return invalidf("set states of job %s: minion %s: unknown state %q", jid, id, st)
-		}
-		ids = append(ids, id)
-	}
-	sort.Strings(ids) // a stable write order makes runs reproducible
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var one int
 		if err := tx.StmtContext(ctx, s.jobExists).QueryRowContext(ctx, jid).Scan(&one); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
